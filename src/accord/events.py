@@ -1,0 +1,177 @@
+"""CloudEvents 1.0 as accord handles them.
+
+Inside accord an event is a *structured* CloudEvent: a plain ``dict`` with the context
+attributes at the top level (``specversion``, ``id``, ``source``, ``type``, ``time``,
+``partitionkey``, ``datacontenttype``, optional ``dataschema``) and the payload under
+``data``. Plain dicts keep the hot paths (validation, auditing) free of per-event objects.
+
+On Kafka the reference system uses *binary* content mode: the attributes travel as
+``ce_``-prefixed headers, ``content-type`` carries ``datacontenttype``, the record value is
+the JSON payload and the record key is the partition key (the order id). :func:`to_kafka`
+and :func:`from_kafka` convert between the two.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "CONTENT_TYPE_JSON",
+    "EventDecodeError",
+    "KafkaMessage",
+    "Location",
+    "from_kafka",
+    "make_event",
+    "rfc3339",
+    "to_kafka",
+]
+
+CONTENT_TYPE_JSON = "application/json"
+SPECVERSION = "1.0"
+#: Attributes that are carried as ``ce_<name>`` headers in binary mode.
+_HEADER_PREFIX = "ce_"
+_CONTENT_TYPE_HEADER = "content-type"
+
+
+class EventDecodeError(ValueError):
+    """A Kafka record that is not a CloudEvent accord can read (bad headers, value not JSON)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an event was read: a line of a file, or a record of a topic partition.
+
+    ``str(location)`` is what error messages print: ``path:line`` or ``topic/partition@offset``.
+    """
+
+    source: str
+    line: int | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        if self.partition is not None:
+            return f"{self.source}/{self.partition}@{self.offset}"
+        if self.line is not None:
+            return f"{self.source}:{self.line}"
+        return self.source
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaMessage:
+    """One record in Kafka binary content mode."""
+
+    key: bytes
+    value: bytes
+    headers: list[tuple[str, bytes]]
+
+
+def rfc3339(moment: datetime) -> str:
+    """Format an aware datetime as RFC 3339 in UTC with microseconds and a ``Z``."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: event times must carry a time zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def make_event(
+    type: str,
+    source: str,
+    data: Any,
+    *,
+    key: str,
+    id: str | None = None,
+    time: datetime | None = None,
+    dataschema: str | None = None,
+) -> dict[str, Any]:
+    """Build a structured CloudEvent with accord's conventions.
+
+    Args:
+        type: The event type, e.g. ``order.accepted``.
+        source: The producing service as a URI reference, e.g. ``/reference/order``.
+        data: The JSON payload.
+        key: The partition key (Kafka record key); for the reference system, the order id.
+        id: The event id; a random UUID when omitted.
+        time: When it happened; must be timezone-aware. Defaults to now.
+        dataschema: URI naming the schema version of ``data``.
+    """
+    event: dict[str, Any] = {
+        "specversion": SPECVERSION,
+        "id": id or str(uuid.uuid4()),
+        "source": source,
+        "type": type,
+        "time": rfc3339(time or datetime.now(UTC)),
+        "partitionkey": key,
+        "datacontenttype": CONTENT_TYPE_JSON,
+    }
+    if dataschema is not None:
+        event["dataschema"] = dataschema
+    event["data"] = data
+    return event
+
+
+def to_kafka(event: Mapping[str, Any]) -> KafkaMessage:
+    """Turn a structured CloudEvent into a binary-mode Kafka record.
+
+    The record key is the ``partitionkey`` attribute; every other attribute except ``data``
+    and ``datacontenttype`` becomes a ``ce_`` header.
+    """
+    try:
+        key = str(event["partitionkey"])
+    except KeyError:
+        raise EventDecodeError("event has no 'partitionkey' attribute to use as record key") from None
+    headers: list[tuple[str, bytes]] = []
+    for name, value in event.items():
+        if name in ("data", "datacontenttype"):
+            continue
+        headers.append((_HEADER_PREFIX + name, str(value).encode()))
+    headers.append(
+        (_CONTENT_TYPE_HEADER, str(event.get("datacontenttype", CONTENT_TYPE_JSON)).encode())
+    )
+    return KafkaMessage(key=key.encode(), value=orjson.dumps(event.get("data")), headers=headers)
+
+
+def from_kafka(
+    key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes | None]]
+) -> dict[str, Any]:
+    """Turn a binary-mode Kafka record into a structured CloudEvent.
+
+    Raises:
+        EventDecodeError: when a header is not UTF-8, no ``ce_`` headers are present, or a
+            JSON content type carries a value that is not JSON.
+    """
+    event: dict[str, Any] = {}
+    content_type: str | None = None
+    for name, raw in headers:
+        try:
+            text = raw.decode() if raw is not None else ""
+        except UnicodeDecodeError:
+            raise EventDecodeError(f"header {name!r} is not UTF-8") from None
+        lowered = name.lower()
+        if lowered.startswith(_HEADER_PREFIX):
+            event[lowered[len(_HEADER_PREFIX):]] = text
+        elif lowered == _CONTENT_TYPE_HEADER:
+            content_type = text
+    if not event:
+        raise EventDecodeError("record has no ce_ headers: not a CloudEvent in binary mode")
+    if content_type is not None:
+        event["datacontenttype"] = content_type
+    if value is None:
+        event["data"] = None
+    elif content_type is None or "json" in content_type:
+        try:
+            event["data"] = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise EventDecodeError(f"value is not JSON: {exc}") from None
+    else:
+        event["data_base64"] = value
+    if key is not None and "partitionkey" not in event:
+        # Keep the record key visible to checks even when the producer omitted the header.
+        event["partitionkey"] = key.decode(errors="replace")
+    return event

@@ -1,0 +1,1 @@
+"""accord's pytest plugin (entry point ``accord``); it grows with the plugin issue."""

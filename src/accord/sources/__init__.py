@@ -1,0 +1,43 @@
+"""Where events come from: files, stdin and Kafka topics, behind one small interface.
+
+A :class:`Source` is an iterable of ``(event, location)`` pairs, where ``event`` is a
+structured CloudEvent (see :mod:`accord.events`) and ``location`` says where it was read.
+Sources that cannot be read raise :class:`accord.errors.UsageError` with the file and line
+(or topic, partition and offset) of the problem.
+
+:func:`open_source` turns what a user typed into a source: a path to a ``.jsonl`` file, ``-``
+for stdin, or ``kafka://HOST:PORT/TOPIC[,TOPIC]``.
+"""
+
+from __future__ import annotations
+
+from accord.sources._base import Source, SourcedEvent
+from accord.sources._jsonl import JsonlSource
+from accord.sources._kafka import KafkaSource, parse_kafka_url
+
+__all__ = [
+    "JsonlSource",
+    "KafkaSource",
+    "Source",
+    "SourcedEvent",
+    "open_source",
+    "parse_kafka_url",
+]
+
+
+def open_source(spec: str, *, follow: bool = False, group_id: str | None = None) -> Source:
+    """Make a source from a command-line argument.
+
+    Args:
+        spec: ``-``, a file path, or ``kafka://HOST:PORT/TOPIC[,TOPIC]``.
+        follow: for Kafka, keep reading new records instead of stopping at the current end.
+        group_id: for Kafka, read as a member of this consumer group (committing offsets)
+            instead of reading every partition from the start.
+
+    Raises:
+        UsageError: when a file does not exist or a Kafka URL is malformed.
+    """
+    if spec.startswith("kafka://"):
+        bootstrap, topics = parse_kafka_url(spec)
+        return KafkaSource(bootstrap, topics, follow=follow, group_id=group_id)
+    return JsonlSource(spec)
