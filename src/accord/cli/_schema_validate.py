@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add this subcommand (not written yet)."""
