@@ -108,6 +108,9 @@ class EmbeddedBroker(BrokerBase):
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
             preexec_fn=_die_with_parent,
+            # Tansu 0.6 reads a file:// schema registry URL relative to its working directory
+            # (file:///tmp/x becomes ./tmp/x), so an absolute path only works from the root.
+            cwd="/",
         )
         self._port = port
         self._bootstrap = f"{_HOST}:{port}"
