@@ -140,12 +140,16 @@ class BrokerBase:
         finally:
             admin.close()
 
+    def _check_alive(self) -> None:
+        """Raise :class:`BrokerError` if the broker process is known to be gone."""
+
     def wait_ready(self, timeout_s: float = 30.0) -> None:
         """Return once a metadata round trip succeeds; raise :class:`BrokerError` otherwise."""
         from kafka import KafkaAdminClient
         from kafka.errors import KafkaError
 
         def round_trip() -> None:
+            self._check_alive()
             admin = KafkaAdminClient(
                 **self.admin_config(request_timeout_ms=3000)
             )

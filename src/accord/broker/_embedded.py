@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import IO
 
@@ -68,6 +69,7 @@ class EmbeddedBroker(BrokerBase):
         self._ready_timeout_s = ready_timeout_s
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._log_start = 0
 
     @property
     def pid(self) -> int | None:
@@ -101,6 +103,7 @@ class EmbeddedBroker(BrokerBase):
                 raise BrokerError(f"schema registry directory {self.schema_registry} does not exist")
             command += ["--schema-registry", f"file://{self.schema_registry.resolve()}"]
         self._log = self.log_path.open("ab")
+        self._log_start = self._log.tell()
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -115,27 +118,44 @@ class EmbeddedBroker(BrokerBase):
         self._port = port
         self._bootstrap = f"{_HOST}:{port}"
         try:
+            self._wait_listening(self._ready_timeout_s)
             self.wait_ready(self._ready_timeout_s)
-        except BrokerError as exc:
-            code = self._process.poll()
+        except BrokerError:
             self.stop()
-            if code is not None:
-                raise BrokerError(
-                    f"Tansu exited with code {code} on start; see its log {self.log_path}"
-                ) from exc
             raise
         return self
 
+    def _wait_listening(self, timeout_s: float) -> None:
+        # Tansu logs "listening on" once bound. Waiting for that first means a broker that
+        # dies on start (port taken) is reported at once, not after a client's bootstrap
+        # timeout against whatever else holds the port.
+        assert self.log_path is not None
+        deadline = time.monotonic() + timeout_s
+        while b"listening on" not in self.log_path.read_bytes()[self._log_start:]:
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise BrokerError(
+                    f"Tansu did not start listening within {timeout_s:.0f}s; see {self.log_path}"
+                )
+            time.sleep(0.02)
+
+    def _check_alive(self) -> None:
+        code = self._process.poll() if self._process is not None else None
+        if code is not None:
+            raise BrokerError(
+                f"Tansu exited with code {code} on start; see its log {self.log_path}"
+            )
+
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+            # Only a broker we were running held the port; wait until it lets go of it.
             if self._port is not None:
                 wait_for_port_closed(_HOST, self._port)
         if self._log is not None:

@@ -25,7 +25,11 @@ class TestcontainersBroker(BrokerBase):
     def start(self) -> TestcontainersBroker:
         try:
             import docker
-            from testcontainers.kafka import KafkaContainer
+
+            try:
+                from testcontainers.community.kafka import KafkaContainer
+            except ImportError:  # testcontainers < 4.9
+                from testcontainers.kafka import KafkaContainer
         except ImportError as exc:  # pragma: no cover - both are dependencies of accord
             raise BrokerError(f"testcontainers is not installed: {exc}") from exc
         try:

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from accord.cli import main
+from accord.errors import UsageError
+from accord.sources import JsonlSource, KafkaSource, open_source, parse_kafka_url
+
+pytestmark = pytest.mark.unit
+
+
+def test_jsonl_source_yields_events_with_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"id": "a"}\n\n{"id": "b"}\n')
+    got = [(event["id"], str(where)) for event, where in JsonlSource(path)]
+    assert got == [("a", f"{path}:1"), ("b", f"{path}:3")]
+
+
+def test_jsonl_source_names_the_line_that_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"id": "a"}\n{"id": \n')
+    with pytest.raises(UsageError, match=rf"^{path}:2: not JSON"):
+        list(JsonlSource(path))
+
+
+def test_jsonl_source_wants_objects() -> None:
+    with pytest.raises(UsageError, match=r"^stdin:1: expected a JSON object .* got list"):
+        list(JsonlSource("-", stream=io.BytesIO(b"[1, 2]\n")))
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such file"):
+        open_source(str(tmp_path / "nope.jsonl"))
+
+
+def test_kafka_urls() -> None:
+    assert parse_kafka_url("kafka://127.0.0.1:9092/order,invoice") == (
+        "127.0.0.1:9092", ["order", "invoice"],
+    )
+    source = open_source("kafka://h:1/t")
+    assert isinstance(source, KafkaSource) and source.topics == ["t"]
+    for bad in ("kafka://h:1", "kafka:///t", "kafka://h:1/"):
+        with pytest.raises(UsageError, match="kafka://HOST:PORT/TOPIC"):
+            parse_kafka_url(bad)
+
+
+def test_cli_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["no-such-command"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("accord: error: argument COMMAND: invalid choice: 'no-such-command'")
+
+
+def test_cli_without_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: accord" in capsys.readouterr().err
