@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from accord.errors import AccordError
+
+#: Where the order service lists its seeded catalogues.
+CUSTOMERS_PATH = "/customers"
+ITEMS_PATH = "/items"
+
+
+class OrderPlacementError(AccordError):
+    """The order service refused an order or could not be reached."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """An order the order service accepted.
+
+    Attributes:
+        order_id: the id the service gave it (the Kafka record key of its events).
+        placed_at: ``time.monotonic()`` when the service answered.
+        accepted_at: the service's ``acceptedAt`` (RFC 3339) when it returned one.
+    """
+
+    order_id: str
+    placed_at: float
+    accepted_at: str | None = None
+
+
+class Pacer:
+    """Spaces calls at a fixed rate on a monotonic schedule.
+
+    Call ``i`` is due at ``start + i / rate``; a late call goes at once and the schedule
+    does not drift, so N calls take N / rate seconds however long each one took.
+
+    Args:
+        rate: calls per second; None or 0 means as fast as possible.
+        clock: a monotonic clock in seconds.
+        sleep: how to wait.
+    """
+
+    def __init__(
+        self,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate is not None and rate < 0:
+            raise ValueError(f"rate must not be negative, got {rate}")
+        self.rate = rate or None
+        self._clock = clock
+        self._sleep = sleep
+        self._start: float | None = None
+        self._index = 0
+
+    def due(self, index: int) -> float:
+        """When call ``index`` is due (on the pacer's clock); needs a first :meth:`wait`."""
+        assert self._start is not None and self.rate is not None
+        return self._start + index / self.rate
+
+    def wait(self) -> None:
+        """Block until the next call is due."""
+        if self.rate is None:
+            return
+        now = self._clock()
+        if self._start is None:
+            self._start = now
+        delay = self.due(self._index) - now
+        self._index += 1
+        if delay > 0:
+            self._sleep(delay)
+
+
+def _listing(body: Any, what: str) -> list[dict[str, Any]]:
+    # Accept a plain list or a page ({"items": [...]}, {"customers": [...]}, ...).
+    if isinstance(body, dict):
+        for key in (what, "items", "results", "data"):
+            if isinstance(body.get(key), list):
+                body = body[key]
+                break
+    if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
+        raise OrderPlacementError(f"the order service's {what} catalogue is not a list of objects")
+    return body
+
+
+class OrderClient:
+    """Places orders on the order service from its seeded catalogues.
+
+    Args:
+        base_url: the order service, e.g. ``http://127.0.0.1:41234``.
+        seed: makes the generated orders reproducible.
+        timeout_s: per request.
+    """
+
+    def __init__(self, base_url: str, *, seed: int | None = None, timeout_s: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._rng = random.Random(seed)
+        self._timeout_s = timeout_s
+        self._session = requests.Session()
+        self.customers: list[dict[str, Any]] = []
+        self.items: list[dict[str, Any]] = []
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _get(self, path: str) -> Any:
+        url = self.base_url + path
+        try:
+            response = self._session.get(url, timeout=self._timeout_s)
+        except requests.RequestException as exc:
+            raise OrderPlacementError(f"GET {url} failed: {exc}") from None
+        if response.status_code != 200:
+            raise OrderPlacementError(
+                f"GET {url} answered {response.status_code}: {response.text[:300]}"
+            )
+        return response.json()
+
+    def load_catalogue(self) -> None:
+        """Fetch the seeded customers and items."""
+        self.customers = _listing(self._get(CUSTOMERS_PATH), "customers")
+        self.items = _listing(self._get(ITEMS_PATH), "items")
+        if not self.customers or not self.items:
+            raise OrderPlacementError(
+                f"the order service at {self.base_url} has an empty catalogue "
+                f"({len(self.customers)} customers, {len(self.items)} items)"
+            )
+
+    def make_order(self) -> dict[str, Any]:
+        """A random valid order body from the catalogues."""
+        if not self.customers:
+            self.load_catalogue()
+        customer = self._rng.choice(self.customers)
+        address = customer.get("address")
+        picked = self._rng.sample(self.items, k=min(len(self.items), self._rng.randint(1, 3)))
+        lines = [{"count": self._rng.randint(1, 3), "item": item} for item in picked]
+        body: dict[str, Any] = {"customer": customer, "lines": lines}
+        if address is not None:
+            body["shippingAddress"] = address
+            body["billingAddress"] = address
+        return body
+
+    def place(self, body: dict[str, Any] | None = None) -> PlacedOrder:
+        """POST one order; raise :class:`OrderPlacementError` unless it is accepted."""
+        url = self.base_url + "/orders"
+        try:
+            response = self._session.post(
+                url, json=body or self.make_order(), timeout=self._timeout_s
+            )
+        except requests.RequestException as exc:
+            raise OrderPlacementError(f"POST {url} failed: {exc}") from None
+        placed_at = time.monotonic()
+        if response.status_code not in (200, 201, 202):
+            raise OrderPlacementError(
+                f"POST {url} answered {response.status_code}: {response.text[:300]}"
+            )
+        answer = response.json()
+        order_id = answer.get("orderId") or answer.get("id")
+        if not order_id:
+            raise OrderPlacementError(f"POST {url} answered without an order id: {answer!r:.300}")
+        return PlacedOrder(str(order_id), placed_at, answer.get("acceptedAt"))
+
+
+def place_orders(
+    base_url: str,
+    count: int,
+    *,
+    rate: float | None = None,
+    seed: int | None = None,
+    on_placed: Callable[[PlacedOrder], None] | None = None,
+    stop: threading.Event | None = None,
+    pacer: Pacer | None = None,
+) -> list[PlacedOrder]:
+    """Place ``count`` orders on the order service, ``rate`` per second (None: at once).
+
+    Args:
+        base_url: the order service.
+        count: how many orders.
+        rate: orders per second, on a monotonic schedule.
+        seed: makes the orders reproducible.
+        on_placed: called after each accepted order (e.g. to show progress).
+        stop: set it to stop early (Ctrl-C in another thread).
+        pacer: a pacer to use instead of one built from ``rate`` (tests inject a clock).
+
+    Returns:
+        The accepted orders in the order they were placed.
+
+    Raises:
+        OrderPlacementError: an order was refused or the service could not be reached.
+    """
+    client = OrderClient(base_url, seed=seed)
+    pacer = pacer or Pacer(rate)
+    placed: list[PlacedOrder] = []
+    try:
+        client.load_catalogue()
+        for _ in range(count):
+            if stop is not None and stop.is_set():
+                break
+            pacer.wait()
+            order = client.place()
+            placed.append(order)
+            if on_placed is not None:
+                on_placed(order)
+    finally:
+        client.close()
+    return placed

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from accord.broker import Broker
+from accord.broker._base import free_port
+from accord.system._databases import ServiceDatabases
+from accord.system._process import ServiceError, ServiceProcess
+
+#: The services in start order: consumers first, so they hold their partitions before
+#: the first order is accepted.
+SERVICES: tuple[str, ...] = ("shipping", "invoicing", "order")
+#: The topics the reference system uses, with their partition count.
+TOPICS: tuple[str, ...] = ("order", "delivery", "invoice")
+PARTITIONS = 3
+#: How the services are started: ``<launcher> <service> --port ... --bootstrap-servers ...``.
+DEFAULT_LAUNCHER: tuple[str, ...] = (sys.executable, "-m", "reference_services")
+
+
+class ReferenceSystem:
+    """The order, shipping and invoicing services running as processes against a broker.
+
+    Use it as a context manager. On entry it creates the topics ``order``, ``delivery`` and
+    ``invoice`` (3 partitions), gives each service its own database, starts the three
+    services on free 127.0.0.1 ports and waits until each ``/health`` answers 200. On exit
+    it sends SIGTERM, waits, falls back to SIGKILL, checks that every port is closed and
+    drops the PostgreSQL databases it created. A service that dies while starting raises
+    :class:`ServiceError` naming it, with the tail of its log.
+
+    It prints nothing; pass ``on_progress`` to hear what it is doing.
+
+    Example:
+        >>> with EmbeddedBroker() as broker, ReferenceSystem(broker) as system:  # doctest: +SKIP
+        ...     requests.post(system.urls["order"] + "/orders", json=...)
+
+    Args:
+        broker: a started broker.
+        database_url: a PostgreSQL server's SQLAlchemy URL; each service then gets a
+            database ``accord_<run id>_<service>`` there. SQLite files in ``workdir`` when None.
+        invoicing_delay_ms: make the invoicing service this slow per event, on purpose.
+        shipping_delay_ms: the same for the shipping service.
+        workdir: where logs (``<service>.log``) and SQLite files go; a new temporary
+            directory when None (it is kept, so logs can be read after a failure).
+        startup_timeout_s: how long each service may take to become healthy.
+        stop_timeout_s: how long each service may take to stop before it is killed.
+        launcher: the command that runs a service, before the service name.
+        on_progress: called with a short message at each step.
+        run_id: names the PostgreSQL databases; random when None.
+    """
+
+    def __init__(
+        self,
+        broker: Broker,
+        *,
+        database_url: str | None = None,
+        invoicing_delay_ms: int = 0,
+        shipping_delay_ms: int = 0,
+        workdir: str | Path | None = None,
+        startup_timeout_s: float = 60.0,
+        stop_timeout_s: float = 10.0,
+        launcher: Sequence[str] = DEFAULT_LAUNCHER,
+        on_progress: Callable[[str], None] | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.broker = broker
+        self.database_url = database_url
+        self.delays_ms = {"invoicing": invoicing_delay_ms, "shipping": shipping_delay_ms}
+        self.workdir = Path(workdir) if workdir is not None else None
+        self.startup_timeout_s = startup_timeout_s
+        self.stop_timeout_s = stop_timeout_s
+        self.launcher = list(launcher)
+        self._on_progress = on_progress
+        self._run_id = run_id
+        self._services: dict[str, ServiceProcess] = {}
+        self._databases: ServiceDatabases | None = None
+        self._started = False
+        self.startup_s: float | None = None
+
+    # -- what callers read ------------------------------------------------------------------
+    @property
+    def urls(self) -> dict[str, str]:
+        """Base URL of each running service, e.g. ``{"order": "http://127.0.0.1:41234"}``."""
+        return {name: service.url for name, service in self._services.items()}
+
+    @property
+    def ports(self) -> dict[str, int]:
+        """The port of each service."""
+        return {name: service.port for name, service in self._services.items()}
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """The PID of each running service."""
+        return {
+            name: pid for name, service in self._services.items() if (pid := service.pid)
+        }
+
+    @property
+    def log_paths(self) -> dict[str, Path]:
+        """The log file of each service."""
+        return {name: service.log_path for name, service in self._services.items()}
+
+    @property
+    def database_urls(self) -> dict[str, str]:
+        """The database URL each service was given."""
+        return dict(self._databases.urls) if self._databases else {}
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The broker the services use."""
+        return self.broker.bootstrap_servers
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def _say(self, message: str) -> None:
+        if self._on_progress is not None:
+            self._on_progress(message)
+
+    def start(self) -> Self:
+        """Create topics and databases, start the services and wait until all are healthy."""
+        if self._started:
+            return self
+        self._started = True
+        self._services = {}
+        started = time.monotonic()
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="accord-system-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            self._say(f"creating topics {', '.join(TOPICS)} on {self.broker.bootstrap_servers}")
+            self.broker.create_topics(TOPICS, partitions=PARTITIONS)
+            self._databases = ServiceDatabases(
+                list(SERVICES), self.workdir, self.database_url, self._run_id
+            )
+            database_urls = self._databases.create()
+            for name in SERVICES:
+                service = ServiceProcess(
+                    name,
+                    self._command(name, database_urls[name], port := free_port()),
+                    port,
+                    self.workdir / f"{name}.log",
+                )
+                self._services[name] = service
+                self._say(f"starting {name} on port {port} (log {service.log_path})")
+                service.spawn()
+            for name, service in self._services.items():
+                service.wait_healthy(self.startup_timeout_s)
+                self._say(f"{name} is healthy at {service.url}")
+        except BaseException:
+            # Ctrl-C or a failed service: leave nothing running, then report the first cause.
+            self._stop_quietly()
+            raise
+        self.startup_s = time.monotonic() - started
+        return self
+
+    def _command(self, name: str, database_url: str, port: int) -> list[str]:
+        command = [
+            *self.launcher,
+            name,
+            "--port", str(port),
+            "--bootstrap-servers", self.broker.bootstrap_servers,
+            "--database-url", database_url,
+        ]
+        delay = self.delays_ms.get(name, 0)
+        if delay:
+            command += ["--processing-delay-ms", str(delay)]
+        return command
+
+    def check(self) -> None:
+        """Raise :class:`ServiceError` (with the log's tail) if any service has exited."""
+        for service in self._services.values():
+            service.check_alive()
+
+    def stop(self) -> None:
+        """Stop every service, check their ports are closed, drop the databases. Idempotent.
+
+        Raises:
+            ServiceError: a port still accepted connections after its service stopped.
+        """
+        services = list(self._services.values())
+        # All at once: they stop in parallel, then we wait for each.
+        for service in services:
+            service.terminate()
+        errors: list[ServiceError] = []
+        for service in services:
+            try:
+                service.stop(self.stop_timeout_s)
+            except ServiceError as exc:
+                errors.append(exc)
+        self._started = False
+        if self._databases is not None:
+            self._say("dropping the services' databases")
+            self._databases.drop()
+            self._databases = None
+        if services:
+            self._say("services stopped")
+        if errors:
+            raise errors[0]
+
+    def _stop_quietly(self) -> None:
+        try:
+            self.stop()
+        except Exception as exc:  # the exception on its way out matters more
+            self._say(f"while stopping after a failure: {exc}")
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.stop()
+        else:
+            self._stop_quietly()
+
+    def __repr__(self) -> str:
+        state = ", ".join(f"{n}={u}" for n, u in self.urls.items()) or "not started"
+        return f"ReferenceSystem({state})"
