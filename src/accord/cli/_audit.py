@@ -1,8 +1,375 @@
+"""``accord audit`` and ``accord report merge``: the consistency engine on the command line."""
+
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from accord.errors import UsageError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from accord.consistency import ConsistencyEngine
+    from accord.sources import Source
+
+FORMATS = ("json", "junit", "html", "md")
+_CONFIG_KEYS = {
+    "trigger", "expect", "key", "agree", "formats", "format", "report-dir", "report_dir",
+    "p99-tolerance", "p99_tolerance", "sources",
+}
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this group's subcommands (not written yet)."""
+    """Add ``audit`` and ``report merge``."""
+    audit = sub.add_parser(
+        "audit",
+        help="check that every trigger event led to each expected event in time",
+        description="Read CloudEvents from files, stdin or Kafka topics and check that every "
+        "trigger (e.g. order.accepted) led to exactly one of each expected event type within "
+        "its limit. Exit 0 when consistent, 1 when not (or regressed against --baseline), 2 "
+        "for unusable input. Settings may also come from [tool.accord.audit] in "
+        "./pyproject.toml; options given here override them.",
+    )
+    audit.add_argument(
+        "sources", nargs="*", metavar="SOURCE",
+        help="a .jsonl file, - for stdin, or kafka://HOST:PORT/TOPIC[,TOPIC]",
+    )
+    audit.add_argument(
+        "--trigger", help="the event type that starts a promise, e.g. order.accepted"
+    )
+    audit.add_argument(
+        "--expect", action="append", default=[], metavar="TYPE=DURATION",
+        help="an event type each trigger must produce within DURATION (repeatable), "
+        "e.g. invoice.created=60s",
+    )
+    audit.add_argument(
+        "--key", action="append", default=[], metavar="TYPE=POINTER",
+        help="JSON pointer to the correlation key of TYPE (default: its partitionkey), "
+        "e.g. invoice.created=/data/orderId",
+    )
+    audit.add_argument(
+        "--agree", action="append", default=[], metavar="TYPE:/PTR=/PTR",
+        help="the value at the first pointer in the first TYPE event must equal the value at "
+        "the second pointer in the trigger, e.g. delivery.created:/data/address=/data/"
+        "shippingAddress",
+    )
+    audit.add_argument(
+        "--until", metavar="RFC3339",
+        help="window end (default: the latest event time read)",
+    )
+    _output_options(audit)
+    audit.add_argument(
+        "--baseline", metavar="OLD.json", help="mark regressions against this report"
+    )
+    audit.add_argument(
+        "--p99-tolerance", metavar="PERCENT", default=None,
+        help="p99 may grow this much over the baseline before it is a regression (default 10%%)",
+    )
+    audit.add_argument(
+        "--follow", action="store_true",
+        help="keep reading a Kafka source until Ctrl-C or SIGTERM, then report",
+    )
+    audit.add_argument(
+        "--group-id", metavar="G",
+        help="read Kafka as a member of consumer group G, so several auditors split partitions",
+    )
+    audit.add_argument(
+        "--partial", action="store_true",
+        help="write a partial report (with every latency and pending key) for accord report merge",
+    )
+    audit.set_defaults(handler=_audit)
+
+    report = sub.add_parser("report", help="work with report.json files")
+    report_sub = report.add_subparsers(dest="report_command", metavar="COMMAND")
+    merge = report_sub.add_parser(
+        "merge",
+        help="combine partial reports of auditors that split a consumer group",
+        description="Combine partial reports (accord audit --partial) into one report: counts "
+        "exactly, quantiles exactly from carried latencies (else estimated from histograms, "
+        "with the error stated). Exit 0 when consistent, 1 when not, 2 for unusable input.",
+    )
+    merge.add_argument("partials", nargs="+", metavar="PARTIAL.json")
+    merge.add_argument("--until", metavar="RFC3339", help="window end of the merged report")
+    _output_options(merge)
+    merge.add_argument(
+        "--partial", action="store_true", help="keep latencies and pending keys in the result"
+    )
+    merge.set_defaults(handler=_merge)
+    report.set_defaults(handler=lambda args: (report.print_help(sys.stderr), 2)[1])
+
+
+def _output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--report-dir", metavar="DIR", default=None,
+        help="write reports here (default: none unless --format is given, then .)",
+    )
+    parser.add_argument(
+        "--format", metavar="FORMATS", default=None,
+        help=f"comma-separated report formats out of {','.join(FORMATS)} (default: all)",
+    )
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def _load_config(path: Path) -> dict[str, Any]:
+    """``[tool.accord.audit]`` of ``path`` (empty when the file or table is absent)."""
+    import tomllib
+
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML ({exc})") from None
+    table = data.get("tool", {}).get("accord", {}).get("audit", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.accord.audit] must be a table")
+    unknown = sorted(set(table) - _CONFIG_KEYS)
+    if unknown:
+        raise UsageError(
+            f"{path}: [tool.accord.audit] has unknown key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(_CONFIG_KEYS))}"
+        )
+    return table
+
+
+def _config_pairs(config: Mapping[str, Any], name: str, where: str) -> list[str]:
+    """A config table ``{TYPE = VALUE}`` as ``TYPE=VALUE`` strings (CLI syntax)."""
+    value = config.get(name, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: '{name}' must be a table like {{ \"invoice.created\" = ... }}")
+    return [f"{k}={v}" for k, v in value.items()]
+
+
+def _split(text: str, sep: str, option: str, example: str) -> tuple[str, str]:
+    left, found, right = text.partition(sep)
+    if not found or not left or not right:
+        raise UsageError(f"{option} {text!r}: expected {example}")
+    return left.strip(), right.strip()
+
+
+def _parse_agree(text: str) -> tuple[str, str, str]:
+    type_, found, rest = text.partition(":/")
+    match_pointer, eq, trigger_pointer = ("/" + rest).partition("=")
+    if not found or not type_ or not eq or not trigger_pointer.startswith("/"):
+        raise UsageError(
+            f"--agree {text!r}: expected TYPE:/POINTER=/TRIGGER_POINTER, e.g. "
+            "delivery.created:/data/shippingAddress=/data/shippingAddress"
+        )
+    return type_, trigger_pointer, match_pointer
+
+
+def _parse_formats(text: str | Sequence[str] | None) -> list[str]:
+    if text is None:
+        return list(FORMATS)
+    items = text.split(",") if isinstance(text, str) else list(text)
+    formats = [f.strip() for f in items if str(f).strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise UsageError(f"--format {','.join(formats)!r}: choose from {','.join(FORMATS)}")
+    return formats
+
+
+def _parse_tolerance(value: Any) -> float:
+    text = str(value).strip()
+    try:
+        number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise UsageError(f"--p99-tolerance {text!r}: give a percentage like 10% or 0.1") from None
+    if number < 0:
+        raise UsageError(f"--p99-tolerance {text!r}: must not be negative")
+    return number
+
+
+def _parse_until(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from accord.consistency import parse_time
+
+    try:
+        return parse_time(text)
+    except UsageError as exc:
+        raise UsageError(f"--until: {exc}") from None
+
+
+def build_engine(
+    trigger: str | None, expect: Sequence[str], keys: Sequence[str], agree: Sequence[str]
+) -> ConsistencyEngine:
+    """The engine for CLI-style settings (``TYPE=DURATION``, ``TYPE=POINTER``, agree specs)."""
+    from accord._durations import parse_duration
+    from accord.consistency import ConsistencyEngine, Expectation
+
+    if not trigger:
+        raise UsageError("name the trigger: --trigger order.accepted (or trigger = in pyproject)")
+    expectations = []
+    for item in expect:
+        type_, duration = _split(item, "=", "--expect", "TYPE=DURATION, e.g. invoice.created=60s")
+        expectations.append(Expectation(type_, parse_duration(duration)))
+    if not expectations:
+        raise UsageError("expect at least one event type: --expect invoice.created=60s")
+    pointers = dict(
+        _split(item, "=", "--key", "TYPE=POINTER, e.g. invoice.created=/data/orderId")
+        for item in keys
+    )
+    return ConsistencyEngine(
+        trigger, expectations, key_pointers=pointers, agree=[_parse_agree(a) for a in agree]
+    )
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def feed(engine: ConsistencyEngine, source: Source) -> None:
+    """Add every event of ``source``; a bad event becomes a UsageError naming where it is."""
+    from accord.consistency import EventError
+    from accord.sources import JsonlSource
+
+    add = engine.add
+    if isinstance(source, JsonlSource):
+        number = 0
+        try:
+            for event, number in source.iter_dicts():  # noqa: B007 - read in except
+                add(event)
+        except EventError as exc:
+            raise UsageError(f"{source.name}:{number}: {exc}") from None
+        return
+    where: object = source.name
+    try:
+        for event, where in source:  # noqa: B007 - read in except
+            add(event)
+    except EventError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def _read_all(engine: ConsistencyEngine, sources: Sequence[Source], follow: bool) -> bool:
+    """Feed every source; with ``follow``, until Ctrl-C/SIGTERM. True if interrupted."""
+    import signal
+
+    if not follow:
+        for source in sources:
+            feed(engine, source)
+        return False
+
+    def on_term(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        feed(engine, sources[0])
+    except KeyboardInterrupt:
+        return True
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return False
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def emit(
+    report: dict[str, Any], report_dir: str | None, formats: Sequence[str] | None
+) -> list[Path]:
+    """Print the terminal table (and regressions) and write the requested report files."""
+    from accord.report import terminal_table, write_reports
+
+    print(terminal_table(report))
+    regressions = report.get("regressions") or []
+    if regressions:
+        print(f"\nREGRESSED against {report.get('baseline', 'the baseline')}:")
+        for item in regressions:
+            print(f"  {item['detail']}")
+    if report_dir is None and formats is None:
+        return []
+    directory = Path(report_dir or ".")
+    directory.mkdir(parents=True, exist_ok=True)
+    written = list(write_reports(report, directory, formats=tuple(_parse_formats(formats))))
+    for path in written:
+        print(f"accord: wrote {path}", file=sys.stderr)
+    return written
+
+
+def _read_report(path: str) -> dict[str, Any]:
+    import orjson
+
+    try:
+        data = orjson.loads(Path(path).read_bytes())
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file (expected a report.json)") from None
+    except orjson.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not JSON ({exc}); expected a report.json") from None
+    if not isinstance(data, dict) or "expectations" not in data:
+        raise UsageError(f"{path}: not an accord report (no 'expectations')")
+    return data
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from accord.consistency import regressions
+    from accord.sources import open_source
+
+    config_path = Path("pyproject.toml")
+    config = _load_config(config_path)
+    where = f"{config_path} [tool.accord.audit]"
+    trigger = args.trigger or config.get("trigger")
+    expect = args.expect or _config_pairs(config, "expect", where)
+    keys = args.key or _config_pairs(config, "key", where)
+    agree = args.agree or list(config.get("agree", []))
+    report_dir = args.report_dir or config.get("report-dir") or config.get("report_dir")
+    formats = args.format or config.get("formats") or config.get("format")
+    if formats is None and report_dir is not None:
+        formats = list(FORMATS)
+    if formats is not None:
+        _parse_formats(formats)
+    tolerance = _parse_tolerance(
+        args.p99_tolerance
+        if args.p99_tolerance is not None
+        else config.get("p99-tolerance", config.get("p99_tolerance", "10%"))
+    )
+    specs = list(args.sources) or list(config.get("sources", []))
+    if not specs:
+        raise UsageError("give at least one SOURCE: a .jsonl file, - or kafka://HOST:PORT/TOPICS")
+    if args.follow and len(specs) > 1:
+        raise UsageError(
+            "--follow reads one source: name all topics in one URL, "
+            "e.g. kafka://HOST:PORT/order,invoice,delivery"
+        )
+    if (args.follow or args.group_id) and not all(s.startswith("kafka://") for s in specs):
+        raise UsageError("--follow and --group-id apply to kafka:// sources only")
+    until = _parse_until(args.until)
+    engine = build_engine(trigger, expect, keys, agree)
+    baseline = _read_report(args.baseline) if args.baseline else None
+    sources = [open_source(s, follow=args.follow, group_id=args.group_id) for s in specs]
+    interrupted = _read_all(engine, sources, args.follow)
+    for source in sources:
+        skipped = getattr(source, "undecodable", None)
+        if skipped:
+            first_where, reason = skipped[0]
+            print(
+                f"accord: warning: skipped {len(skipped)} record(s) that are not CloudEvents, "
+                f"first at {first_where}: {reason}",
+                file=sys.stderr,
+            )
+    report = engine.report(until, partial=args.partial)
+    if interrupted:
+        report["interrupted"] = True
+    if baseline is not None:
+        report["baseline"] = args.baseline
+        report["regressions"] = regressions(report, baseline, p99_tolerance=tolerance)
+    emit(report, report_dir, formats)
+    return 0 if report["consistent"] and not report.get("regressions") else 1
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from accord.consistency import merge_reports
+
+    reports = [_read_report(path) for path in args.partials]
+    merged = merge_reports(reports, until=_parse_until(args.until), partial=args.partial)
+    formats = args.format
+    if formats is None and args.report_dir is not None:
+        formats = ",".join(FORMATS)
+    emit(merged, args.report_dir, formats)
+    return 0 if merged["consistent"] else 1

@@ -1,0 +1,504 @@
+"""The eventual-consistency engine: every trigger yields each expected event in time.
+
+Semantics (issue 4, exact): for each trigger key K, T0 is the earliest ``time`` of its
+trigger events; for each expectation E with limit L the earliest E-typed event with key K is
+the match; ``latency = match time - T0`` (negative: counted in ``clock_skew``, used as 0);
+the outcome of (K, E) is ``ok`` (latency <= L), ``late`` (latency > L), ``missing`` (no match
+and window end >= T0 + L) or ``pending`` (no match, window end < T0 + L). Copies with the same
+event id are one event (extra copies count in ``redelivered``); more than one distinct id is
+``duplicated`` (per K) or, for triggers, ``duplicate_triggers`` (per K). E-typed events whose
+key has no trigger are ``orphaned`` (per distinct event). ``--agree`` pointer pairs must be
+JSON-equal between the T0 trigger and the first match, else ``mismatched`` (per K and E).
+
+Every piece of per-key state is a minimum, a set or a count, so the verdict does not depend
+on the order events arrive in; ties between events with the same time are broken by event id.
+
+Memory: one small list per distinct key (trigger or expected type), holding the earliest
+time and the hash of the first event id per type; a dict of id hashes only for the rare
+(key, type) that saw more than one distinct id; and, only when ``agree`` pointers are set,
+the compared values. Events themselves are never kept, so memory grows with the number of
+distinct keys, not with the number of events, their size or their copies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
+from accord.consistency._stats import histogram, quantiles, within_counts
+from accord.errors import UsageError
+from accord.events import rfc3339
+
+__all__ = ["ConsistencyEngine", "EventError", "Expectation", "parse_time"]
+
+_US = timedelta(microseconds=1)
+_EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
+_fromisoformat = datetime.fromisoformat
+#: Per type: 4 slots of per-key state (earliest time, first id hash, id dict, agree info).
+_WIDTH = 4
+
+
+class EventError(UsageError):
+    """An event the engine cannot use (no time, bad time, no id, no key).
+
+    The message does not name a location: the caller, which knows the file and line or
+    topic and offset, prefixes it.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    """An event type every trigger must produce within a limit.
+
+    Args:
+        type: the expected CloudEvent type, e.g. ``invoice.created``.
+        within_s: the limit in seconds (latency <= limit is ``ok``).
+        key_pointer: JSON pointer to the correlation key in events of this type; by default
+            their ``partitionkey`` attribute.
+    """
+
+    type: str
+    within_s: float
+    key_pointer: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.type:
+            raise UsageError("an expectation needs an event type, e.g. invoice.created=60s")
+        if not (math.isfinite(self.within_s) and self.within_s >= 0):
+            raise UsageError(
+                f"expectation {self.type}: limit {self.within_s!r} must be a finite number "
+                "of seconds >= 0"
+            )
+
+
+def parse_time(value: Any) -> datetime:
+    """Parse an RFC 3339 time with any offset (``Z``, ``+02:00``; ``T``/``t``/space).
+
+    Raises:
+        EventError: when ``value`` is not an RFC 3339 time with an offset.
+    """
+    try:
+        moment = _fromisoformat(value)
+    except (ValueError, TypeError):
+        moment = _parse_time_slow(value)
+    if moment.tzinfo is None:
+        raise EventError(f"time {value!r} has no UTC offset: add 'Z' or '+HH:MM' (RFC 3339)")
+    return moment
+
+
+def _parse_time_slow(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            # RFC 3339 allows lower-case 't' and 'z', which fromisoformat refuses.
+            return _fromisoformat(value.upper())
+        except ValueError:
+            pass
+    raise EventError(
+        f"time {value!r} is not an RFC 3339 time: use e.g. 2026-01-31T12:00:00Z or "
+        "2026-01-31T14:00:00+02:00"
+    )
+
+
+def _id_times(state: list[Any], slot: int) -> list[datetime]:
+    """Earliest time of each distinct event id of one (key, type), in order."""
+    ids = state[slot + 2]
+    if ids is None:
+        return [state[slot]]
+    return sorted(ids.values())
+
+
+class ConsistencyEngine:
+    """Audit a stream of CloudEvents against trigger -> expectation SLAs.
+
+    Feed events in any order with :meth:`add`; ask for the verdict with :meth:`report` at any
+    time (it does not consume state, so a live audit can report repeatedly).
+
+    Args:
+        trigger: the event type that starts a promise, e.g. ``order.accepted``.
+        expectations: what each trigger must lead to, and within how long.
+        key_pointers: JSON pointer to the correlation key per event type (default: the
+            ``partitionkey`` attribute). ``Expectation.key_pointer`` also sets one.
+        agree: ``(type, trigger_pointer, match_pointer)``: the value at ``match_pointer`` in
+            the first event of ``type`` must equal the value at ``trigger_pointer`` in the
+            trigger.
+
+    Raises:
+        UsageError: for an inconsistent configuration (duplicate expectation, the trigger
+            type expected, an ``agree`` type that is not expected, a bad pointer).
+    """
+
+    def __init__(
+        self,
+        trigger: str,
+        expectations: Sequence[Expectation],
+        key_pointers: Mapping[str, str] | None = None,
+        agree: Iterable[tuple[str, str, str]] | None = None,
+    ) -> None:
+        if not trigger:
+            raise UsageError("name the trigger event type, e.g. --trigger order.accepted")
+        if not expectations:
+            raise UsageError("expect at least one event type, e.g. --expect invoice.created=60s")
+        self.trigger = trigger
+        self.expectations = tuple(expectations)
+        pointers: dict[str, str] = dict(key_pointers or {})
+        self._slots: dict[str, int] = {trigger: 0}
+        for index, expectation in enumerate(self.expectations):
+            if expectation.type in self._slots:
+                what = "the trigger" if expectation.type == trigger else "expected twice"
+                raise UsageError(f"event type {expectation.type!r} is {what}: expect it once")
+            self._slots[expectation.type] = _WIDTH * (index + 1)
+            if expectation.key_pointer is not None:
+                if pointers.get(expectation.type, expectation.key_pointer) != (
+                    expectation.key_pointer
+                ):
+                    raise UsageError(f"two key pointers for {expectation.type!r}: give one")
+                pointers[expectation.type] = expectation.key_pointer
+        self.key_pointers = pointers
+        self._width = _WIDTH * (len(self.expectations) + 1)
+        # Indexed by slot, so the hot path does one dict lookup per event (type -> slot).
+        self._key_tokens: list[tuple[str, ...] | None] = [None] * self._width
+        for type_, pointer in pointers.items():
+            if type_ in self._slots:
+                self._key_tokens[self._slots[type_]] = compile_pointer(pointer)
+        # agree: trigger-side pointers (deduplicated) and per expectation slot the pairs.
+        self.agree = tuple(agree or ())
+        trigger_pointers: list[str] = []
+        self._agree_pairs: dict[int, list[tuple[int, str, str]]] = {}
+        self._agree_tokens: list[list[tuple[str, ...]] | None] = [None] * self._width
+        for type_, trigger_pointer, match_pointer in self.agree:
+            slot = self._slots.get(type_)
+            if not slot:
+                raise UsageError(
+                    f"--agree {type_}:{match_pointer}={trigger_pointer}: {type_!r} is not an "
+                    "expected type; add --expect for it"
+                )
+            compile_pointer(trigger_pointer)
+            if trigger_pointer not in trigger_pointers:
+                trigger_pointers.append(trigger_pointer)
+            pairs = self._agree_pairs.setdefault(slot, [])
+            pairs.append((trigger_pointers.index(trigger_pointer), trigger_pointer, match_pointer))
+        if self.agree:
+            self._agree_tokens[0] = [compile_pointer(p) for p in trigger_pointers]
+            for slot, pairs in self._agree_pairs.items():
+                self._agree_tokens[slot] = [compile_pointer(m) for _, _, m in pairs]
+        self._keys: dict[str, list[Any]] = {}
+        self._events = [0] * self._width  # events with a usable key, per type slot
+        self._latest = _EPOCH_MIN
+        self._read = 0
+
+    @property
+    def keys(self) -> int:
+        """How many distinct keys the engine holds state for (its memory driver)."""
+        return len(self._keys)
+
+    def add(self, event: Mapping[str, Any]) -> None:
+        """Take one structured CloudEvent into account.
+
+        Events of other types only move the window end (their ``time``, if any).
+
+        Raises:
+            EventError: when a trigger or expected event has no ``time``, ``id`` or key, or
+                any event has a time that is not RFC 3339 with an offset.
+        """
+        self._read += 1
+        slot = self._slots.get(event.get("type"))  # type: ignore[arg-type]
+        raw = event.get("time")
+        if raw is None:
+            if slot is None:
+                return
+            raise EventError(f"{_describe(event)} has no 'time' attribute (RFC 3339)")
+        try:
+            moment = _fromisoformat(raw)
+        except (ValueError, TypeError):
+            moment = _parse_time_slow(raw)
+        try:
+            if moment > self._latest:
+                self._latest = moment
+        except TypeError:  # naive datetime: no offset
+            raise EventError(
+                f"{_describe(event)}: time {raw!r} has no UTC offset: add 'Z' or '+HH:MM'"
+            ) from None
+        if slot is None:
+            return
+        tokens = self._key_tokens[slot]
+        key = event.get("partitionkey") if tokens is None else resolve(event, tokens)
+        if type(key) is not str:
+            key = self._odd_key(event, key, slot)
+        event_id = event.get("id")
+        if event_id is None:
+            raise EventError(f"{_describe(event)} has no 'id' attribute")
+        digest = hash(event_id)
+        self._events[slot] += 1
+        state = self._keys.get(key)
+        if state is None:
+            state = self._keys[key] = [None] * self._width
+        earliest = state[slot]
+        if earliest is None:
+            state[slot] = moment
+            state[slot + 1] = digest
+            if self._agree_tokens[slot] is not None:
+                self._keep_agree(state, slot, event, moment, event_id)
+            return
+        if digest != state[slot + 1]:
+            ids = state[slot + 2]
+            if ids is None:
+                state[slot + 2] = {state[slot + 1]: earliest, digest: moment}
+            else:
+                seen = ids.get(digest)
+                if seen is None or moment < seen:
+                    ids[digest] = moment
+        elif state[slot + 2] is not None and moment < state[slot + 2][digest]:
+            state[slot + 2][digest] = moment
+        if moment <= earliest:
+            if moment < earliest:
+                state[slot] = moment
+            if self._agree_tokens[slot] is not None:
+                self._keep_agree(state, slot, event, moment, event_id)
+
+    def _odd_key(self, event: Mapping[str, Any], key: Any, slot: int) -> str:
+        if key is None or key is ABSENT:
+            tokens = self._key_tokens[slot]
+            where = "'partitionkey' attribute" if tokens is None else "key at its key pointer"
+            raise EventError(
+                f"{_describe(event)} has no {where}: name the key with "
+                f"--key {event.get('type')}=/json/pointer"
+            )
+        if isinstance(key, bool) or not isinstance(key, (int, float)):
+            raise EventError(
+                f"{_describe(event)}: key {key!r} is not a string or number; point --key "
+                "at the order id"
+            )
+        return str(key)
+
+    def _keep_agree(
+        self, state: list[Any], slot: int, event: Mapping[str, Any], moment: datetime, eid: Any
+    ) -> None:
+        """Remember the compared values of the earliest event (ties: smallest id)."""
+        current = state[slot + 3]
+        eid = str(eid)
+        if current is not None and (current[0], current[1]) <= (moment, eid):
+            return
+        tokens = self._agree_tokens[slot] or []
+        state[slot + 3] = (moment, eid, tuple(resolve(event, t) for t in tokens))
+
+    def window_end(self, until: datetime | None = None) -> datetime | None:
+        """``until``, or the latest event time read (``None`` before any timed event)."""
+        if until is not None:
+            return until
+        return None if self._latest is _EPOCH_MIN else self._latest
+
+    def report(self, until: datetime | None = None, *, partial: bool = False) -> dict[str, Any]:
+        """The verdict so far, in the ``report.json`` shape of issue 4.
+
+        Args:
+            until: the window end; by default the latest ``time`` of all events read.
+            partial: also carry what :func:`accord.consistency.merge_reports` needs to merge
+                exactly: every latency (``latencies_s``) and the pending keys with their T0
+                (``pending_keys``) per expectation.
+
+        Returns:
+            ``trigger, window_end, triggers, duplicate_triggers, expectations, violations,
+            consistent`` plus ``events``, ``redelivered_triggers``; per expectation the counts,
+            ``latency_s``, ``consistent_within``, ``histogram``, ``decided`` and
+            ``within_counts``. Each violation has ``kind, type, key, detail, time``.
+        """
+        if until is not None and until.tzinfo is None:
+            raise UsageError("until must carry a UTC offset")
+        end = self.window_end(until)
+        violations: list[dict[str, Any]] = []
+        trigger = self.trigger
+        triggers = duplicate_triggers = 0
+        trigger_distinct = 0
+        n = len(self.expectations)
+        slots = [_WIDTH * (i + 1) for i in range(n)]
+        limits_us = [round(e.within_s * 1_000_000) for e in self.expectations]
+        limits = [timedelta(microseconds=us) for us in limits_us]
+        counts = [dict.fromkeys(_COUNTERS, 0) for _ in range(n)]
+        distinct = [0] * n
+        latencies: list[list[int]] = [[] for _ in range(n)]
+        pending_keys: list[list[tuple[datetime, str]]] = [[] for _ in range(n)]
+        agree_pairs = [self._agree_pairs.get(slot) for slot in slots]
+        for key, state in self._keys.items():
+            t0 = state[0]
+            if t0 is None:
+                for i, slot in enumerate(slots):
+                    if state[slot] is None:
+                        continue
+                    times = _id_times(state, slot)
+                    distinct[i] += len(times)
+                    counts[i]["orphaned"] += len(times)
+                    expected = self.expectations[i].type
+                    for moment in times:
+                        violations.append(
+                            _violation(
+                                "orphaned", expected, key, moment,
+                                f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
+                            )
+                        )
+                continue
+            triggers += 1
+            if state[2] is not None:
+                duplicate_triggers += 1
+                times = _id_times(state, 0)
+                trigger_distinct += len(times)
+                violations.append(
+                    _violation(
+                        "duplicate_trigger", trigger, key, times[1],
+                        f"{len(times)} distinct {trigger} events (ids) for this key",
+                    )
+                )
+            else:
+                trigger_distinct += 1
+            for i, slot in enumerate(slots):
+                expected = self.expectations[i].type
+                c = counts[i]
+                match = state[slot]
+                if match is None:
+                    if end is not None and end >= t0 + limits[i]:
+                        c["missing"] += 1
+                        violations.append(
+                            _violation(
+                                "missing", expected, key, t0,
+                                f"no {expected} within {_fmt_s(limits_us[i])} of {trigger} at "
+                                f"{rfc3339(t0)} (window end {rfc3339(end)})",
+                            )
+                        )
+                    else:
+                        c["pending"] += 1
+                        if partial:
+                            pending_keys[i].append((t0, key))
+                    continue
+                latency = (match - t0) // _US
+                if latency < 0:
+                    c["clock_skew"] += 1
+                    latency = 0
+                latencies[i].append(latency)
+                if latency <= limits_us[i]:
+                    c["ok"] += 1
+                else:
+                    c["late"] += 1
+                    violations.append(
+                        _violation(
+                            "late", expected, key, t0,
+                            f"{expected} after {_fmt_s(latency)} > {_fmt_s(limits_us[i])}",
+                            latency_s=latency / 1_000_000, limit_s=limits_us[i] / 1_000_000,
+                        )
+                    )
+                if state[slot + 2] is not None:
+                    times = _id_times(state, slot)
+                    distinct[i] += len(times)
+                    c["duplicated"] += 1
+                    violations.append(
+                        _violation(
+                            "duplicated", expected, key, times[1],
+                            f"{len(times)} distinct {expected} events (ids) for this key",
+                        )
+                    )
+                else:
+                    distinct[i] += 1
+                pairs = agree_pairs[i]
+                if pairs:
+                    differ = _differences(state[3], state[slot + 3], pairs)
+                    if differ:
+                        c["mismatched"] += 1
+                        violations.append(
+                            _violation(
+                                "mismatched", expected, key, state[slot],
+                                "; ".join(differ),
+                            )
+                        )
+        expectations: dict[str, Any] = {}
+        for i, expectation in enumerate(self.expectations):
+            c = counts[i]
+            c["redelivered"] = self._events[slots[i]] - distinct[i]
+            values = sorted(latencies[i])
+            decided = c["ok"] + c["late"] + c["missing"]
+            within = within_counts(values)
+            stats: dict[str, Any] = {"within_s": float(expectation.within_s)}
+            stats.update(c)
+            stats["latency_s"] = quantiles(values)
+            stats["consistent_within"] = {
+                label: (hit / decided if decided else 1.0) for label, hit in within.items()
+            }
+            stats["histogram"] = histogram(values)
+            stats["decided"] = decided
+            stats["within_counts"] = within
+            if partial:
+                stats["latencies_s"] = [us / 1_000_000 for us in values]
+                stats["pending_keys"] = [
+                    {"key": key, "trigger_time": rfc3339(t0)}
+                    for t0, key in sorted(pending_keys[i])
+                ]
+            expectations[expectation.type] = stats
+        violations.sort(key=_violation_order)
+        report: dict[str, Any] = {
+            "trigger": trigger,
+            "window_end": rfc3339(end) if end is not None else None,
+            "triggers": triggers,
+            "duplicate_triggers": duplicate_triggers,
+            "expectations": expectations,
+            "violations": violations,
+            "consistent": not violations,
+            "events": self._read,
+            "redelivered_triggers": self._events[0] - trigger_distinct,
+        }
+        if partial:
+            report["partial"] = True
+        return report
+
+
+_COUNTERS = (
+    "ok", "late", "missing", "pending", "duplicated", "orphaned", "redelivered", "clock_skew",
+    "mismatched",
+)
+
+
+def _violation_order(v: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    return (v["time"], v["kind"], v["type"], v["key"])
+
+
+def _violation(
+    kind: str, type_: str, key: str, moment: datetime, detail: str, **extra: Any
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": kind, "type": type_, "key": key, "detail": detail, "time": rfc3339(moment)
+    }
+    out.update(extra)
+    return out
+
+
+def _differences(
+    trigger_info: Any, match_info: Any, pairs: list[tuple[int, str, str]]
+) -> list[str]:
+    trigger_values = trigger_info[2] if trigger_info is not None else ()
+    match_values = match_info[2] if match_info is not None else ()
+    out = []
+    for j, (t_index, t_pointer, m_pointer) in enumerate(pairs):
+        a = trigger_values[t_index] if t_index < len(trigger_values) else ABSENT
+        b = match_values[j] if j < len(match_values) else ABSENT
+        if a is ABSENT and b is ABSENT:
+            continue
+        if a is ABSENT or b is ABSENT or not json_equal(a, b):
+            out.append(f"{m_pointer} = {_show(b)} but trigger {t_pointer} = {_show(a)}")
+    return out
+
+
+def _show(value: Any) -> str:
+    if value is ABSENT:
+        return "(absent)"
+    import orjson
+
+    text = orjson.dumps(value).decode()
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _fmt_s(us: int) -> str:
+    return f"{us / 1_000_000:g}s"
+
+
+def _describe(event: Mapping[str, Any]) -> str:
+    return f"{event.get('type') or 'event'} {event.get('id')!r}"

@@ -1,0 +1,167 @@
+"""Merging partial reports of auditors that split a consumer group's partitions.
+
+Partitions are split by key (co-partitioned topics: same key, same partition number), so no
+key appears in two partials and every count adds up exactly. A pending key may have become
+missing at the merged window end; partial reports list pending keys with their T0 so the
+merge decides them again exactly. Quantiles are exact when every partial carries its
+latencies (``accord audit --partial``); otherwise they are estimated from the histograms
+within the error the merged report states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from accord.consistency._engine import _violation, _violation_order, parse_time
+from accord.consistency._stats import (
+    HISTOGRAM_ERROR,
+    WITHIN,
+    histogram,
+    histogram_buckets,
+    histogram_quantiles,
+    merge_histograms,
+    quantiles,
+    within_counts,
+)
+from accord.errors import UsageError
+from accord.events import rfc3339
+
+__all__ = ["merge_reports"]
+
+_SUMMED = (
+    "ok", "late", "missing", "duplicated", "orphaned", "redelivered", "clock_skew", "mismatched",
+)
+
+
+def merge_reports(
+    reports: Sequence[Mapping[str, Any]],
+    *,
+    until: datetime | None = None,
+    partial: bool = False,
+) -> dict[str, Any]:
+    """Combine partial reports of one audit into the report of the whole.
+
+    Args:
+        reports: reports of the same trigger and expectations (from ``report(partial=True)``
+            for exact quantiles and pending decisions).
+        until: window end of the merged report; by default the latest partial window end.
+        partial: keep ``latencies_s`` and ``pending_keys`` so the result can be merged again.
+
+    Returns:
+        A report in the same shape, with ``merged_from`` (how many partials) and, per
+        expectation, ``latency_exact`` (and ``latency_error`` when estimated).
+
+    Raises:
+        UsageError: when there is nothing to merge or the partials audit different things.
+    """
+    if not reports:
+        raise UsageError("no reports to merge: give the partial report.json files")
+    first = reports[0]
+    trigger = first.get("trigger")
+    limits = {t: s.get("within_s") for t, s in (first.get("expectations") or {}).items()}
+    for number, report in enumerate(reports[1:], 2):
+        other = {t: s.get("within_s") for t, s in (report.get("expectations") or {}).items()}
+        if report.get("trigger") != trigger or other != limits:
+            raise UsageError(
+                f"report {number} audits {report.get('trigger')!r} with {other}, but report 1 "
+                f"audits {trigger!r} with {limits}: merge partials of the same audit only"
+            )
+    ends = [parse_time(r["window_end"]) for r in reports if r.get("window_end")]
+    end = until if until is not None else (max(ends) if ends else None)
+    violations: list[dict[str, Any]] = [dict(v) for r in reports for v in r.get("violations", [])]
+    expectations: dict[str, Any] = {}
+    for type_, within_s in limits.items():
+        parts = [r["expectations"][type_] for r in reports]
+        stats: dict[str, Any] = {"within_s": within_s}
+        for name in _SUMMED:
+            stats[name] = sum(int(p.get(name, 0)) for p in parts)
+        pending = 0
+        still_pending: list[dict[str, Any]] = []
+        limit = timedelta(microseconds=round(float(within_s) * 1_000_000))
+        for p in parts:
+            if "pending_keys" not in p:
+                pending += int(p.get("pending", 0))
+                continue
+            for item in p["pending_keys"]:
+                t0 = parse_time(item["trigger_time"])
+                if end is not None and end >= t0 + limit:
+                    stats["missing"] += 1
+                    violations.append(
+                        _violation(
+                            "missing", type_, item["key"], t0,
+                            f"no {type_} within {float(within_s):g}s of {trigger} at "
+                            f"{rfc3339(t0)} (window end {rfc3339(end)})",
+                        )
+                    )
+                else:
+                    pending += 1
+                    still_pending.append(item)
+        stats["pending"] = pending
+        # Keep the engine's key order, so a merged report reads like a single one.
+        ordered: dict[str, Any] = {"within_s": within_s}
+        for name in ("ok", "late", "missing", "pending", *_SUMMED[3:]):
+            ordered[name] = stats[name]
+        stats = ordered
+        decided = stats["ok"] + stats["late"] + stats["missing"]
+        exact = all("latencies_s" in p for p in parts)
+        if exact:
+            values = sorted(round(s * 1_000_000) for p in parts for s in p["latencies_s"])
+            stats["latency_s"] = quantiles(values)
+            within = within_counts(values)
+        else:
+            buckets = [histogram_buckets(p.get("histogram") or {}) for p in parts]
+            total: dict[int, int] = {}
+            for b in buckets:
+                for k, v in b.items():
+                    total[k] = total.get(k, 0) + v
+            max_s = max((float(p.get("latency_s", {}).get("max", 0)) for p in parts), default=0)
+            stats["latency_s"] = histogram_quantiles(total, max_s)
+            within = _summed_within(parts)
+        stats["consistent_within"] = {
+            label: (within[label] / decided if decided else 1.0) for label, _ in WITHIN
+        }
+        stats["histogram"] = histogram(values) if exact else merge_histograms(buckets)
+        stats["decided"] = decided
+        stats["within_counts"] = within
+        stats["latency_exact"] = exact
+        if not exact:
+            stats["latency_error"] = HISTOGRAM_ERROR
+        if partial:
+            if exact:
+                stats["latencies_s"] = [us / 1_000_000 for us in values]
+            stats["pending_keys"] = sorted(
+                still_pending, key=lambda i: (i["trigger_time"], i["key"])
+            )
+        expectations[type_] = stats
+    violations.sort(key=_violation_order)
+    merged: dict[str, Any] = {
+        "trigger": trigger,
+        "window_end": rfc3339(end) if end is not None else None,
+        "triggers": sum(int(r.get("triggers", 0)) for r in reports),
+        "duplicate_triggers": sum(int(r.get("duplicate_triggers", 0)) for r in reports),
+        "expectations": expectations,
+        "violations": violations,
+        "consistent": not violations,
+        "events": sum(int(r.get("events", 0)) for r in reports),
+        "redelivered_triggers": sum(int(r.get("redelivered_triggers", 0)) for r in reports),
+        "merged_from": len(reports),
+    }
+    if partial:
+        merged["partial"] = True
+    return merged
+
+
+def _summed_within(parts: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Within-threshold counts from partials; from fractions when counts are absent."""
+    out = dict.fromkeys((label for label, _ in WITHIN), 0)
+    for p in parts:
+        counts = p.get("within_counts")
+        for label, _ in WITHIN:
+            if counts is not None:
+                out[label] += int(counts.get(label, 0))
+            else:
+                decided = int(p.get("ok", 0)) + int(p.get("late", 0)) + int(p.get("missing", 0))
+                out[label] += round(float(p.get("consistent_within", {}).get(label, 1.0)) * decided)
+    return out

@@ -1,0 +1,78 @@
+"""JSON pointers (RFC 6901), compiled once and resolved on every event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accord.errors import UsageError
+
+__all__ = ["ABSENT", "compile_pointer", "json_equal", "resolve"]
+
+
+class _Absent:
+    """What a pointer resolves to when the event has nothing there."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+#: The value of a pointer that leads nowhere (distinct from JSON ``null``).
+ABSENT: Any = _Absent()
+
+
+def compile_pointer(pointer: str) -> tuple[str, ...]:
+    """Split a JSON pointer such as ``/data/orderId`` into its unescaped reference tokens.
+
+    Raises:
+        UsageError: when ``pointer`` is neither empty nor starts with ``/``.
+    """
+    if pointer == "":
+        return ()
+    if not pointer.startswith("/"):
+        raise UsageError(
+            f"{pointer!r} is not a JSON pointer: start it with '/', e.g. /data/orderId"
+        )
+    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+
+
+def resolve(document: Any, tokens: tuple[str, ...]) -> Any:
+    """The value at ``tokens`` in ``document``, or :data:`ABSENT`."""
+    value = document
+    for token in tokens:
+        if type(value) is dict:
+            value = value.get(token, ABSENT)
+            if value is ABSENT:
+                return ABSENT
+        elif type(value) is list:
+            if not token.isdigit() or (len(token) > 1 and token[0] == "0"):
+                return ABSENT
+            index = int(token)
+            if index >= len(value):
+                return ABSENT
+            value = value[index]
+        else:
+            return ABSENT
+    return value
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """Equality of JSON values: like ``==``, but ``true`` is not ``1`` and ``1`` is ``1.0``."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, dict):
+        return (
+            isinstance(b, dict)
+            and a.keys() == b.keys()
+            and all(json_equal(a[k], b[k]) for k in a)
+        )
+    if isinstance(a, list):
+        return (
+            isinstance(b, list)
+            and len(a) == len(b)
+            and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+        )
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a == b
+    return type(a) is type(b) and bool(a == b)

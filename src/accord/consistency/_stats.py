@@ -1,0 +1,155 @@
+"""Latency statistics: nearest-rank quantiles, log-spaced histograms, consistent-within.
+
+Latencies are integers of microseconds inside the engine, so that comparisons with a limit
+and quantiles are exact; reports show seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "BUCKETS_PER_DECADE",
+    "HISTOGRAM_ERROR",
+    "QUANTILES",
+    "WITHIN",
+    "bucket_of",
+    "histogram",
+    "histogram_buckets",
+    "histogram_quantiles",
+    "quantiles",
+    "within_counts",
+]
+
+#: ``consistent_within`` thresholds: report label and limit in microseconds.
+WITHIN: tuple[tuple[str, int], ...] = (
+    ("0.1s", 100_000),
+    ("1s", 1_000_000),
+    ("1min", 60_000_000),
+    ("1h", 3_600_000_000),
+    ("1d", 86_400_000_000),
+)
+#: Reported quantiles as (name, percent).
+QUANTILES: tuple[tuple[str, int], ...] = (("p50", 50), ("p90", 90), ("p95", 95), ("p99", 99))
+#: Histogram resolution: bucket edges at 10**(k/10) seconds.
+BUCKETS_PER_DECADE = 10
+#: Bucket index of latencies below 1 ms (edges [0, 0.001)).
+_BELOW_MS = -3 * BUCKETS_PER_DECADE - 1
+#: What a quantile read from merged histograms may be off by.
+HISTOGRAM_ERROR = (
+    f"quantiles estimated from histograms ({BUCKETS_PER_DECADE} log-spaced buckets per decade):"
+    f" within {100 * (10 ** (1 / (2 * BUCKETS_PER_DECADE)) - 1):.1f}% of the true value,"
+    " or within 0.5 ms below 1 ms; max is exact"
+)
+
+
+def _seconds(us: int) -> float:
+    return us / 1_000_000
+
+
+def quantiles(sorted_us: Sequence[int]) -> dict[str, Any]:
+    """``count``, nearest-rank ``p50/p90/p95/p99`` and ``max`` in seconds (zeros when empty).
+
+    The nearest-rank p-quantile of n sorted values is the value at rank ceil(p * n / 100).
+    """
+    n = len(sorted_us)
+    out: dict[str, Any] = {"count": n}
+    for name, percent in QUANTILES:
+        out[name] = _seconds(sorted_us[-(-percent * n // 100) - 1]) if n else 0
+    out["max"] = _seconds(sorted_us[-1]) if n else 0
+    return out
+
+
+def bucket_of(us: int) -> int:
+    """The histogram bucket index of a latency in microseconds."""
+    if us < 1000:
+        return _BELOW_MS
+    k = math.floor(BUCKETS_PER_DECADE * math.log10(us / 1_000_000))
+    # Guard float rounding right at an edge.
+    if _edge(k + 1) <= us / 1_000_000:
+        k += 1
+    elif _edge(k) > us / 1_000_000:
+        k -= 1
+    return k
+
+
+def _edge(k: int) -> float:
+    if k <= _BELOW_MS:
+        return 0.0
+    return float(f"{10 ** (k / BUCKETS_PER_DECADE):.6g}")
+
+
+def histogram(latencies_us: Iterable[int]) -> dict[str, Any]:
+    """A log-spaced histogram trimmed to the populated range.
+
+    Returns:
+        ``{"edges_s": [...], "counts": [...]}`` with ``len(edges_s) == len(counts) + 1``;
+        bucket i counts latencies in ``[edges_s[i], edges_s[i+1])``. The first edge is 0 when
+        latencies below 1 ms occur. Empty lists when there are no latencies.
+    """
+    return _histogram_from(Counter(bucket_of(us) for us in latencies_us))
+
+
+def _histogram_from(counts: Mapping[int, int]) -> dict[str, Any]:
+    if not counts:
+        return {"edges_s": [], "counts": [], "buckets_per_decade": BUCKETS_PER_DECADE}
+    low, high = min(counts), max(counts)
+    return {
+        "edges_s": [_edge(k) for k in range(low, high + 2)],
+        "counts": [counts.get(k, 0) for k in range(low, high + 1)],
+        "buckets_per_decade": BUCKETS_PER_DECADE,
+    }
+
+
+def histogram_buckets(hist: Mapping[str, Any]) -> dict[int, int]:
+    """Bucket index to count of a histogram from :func:`histogram` (for merging)."""
+    edges = hist.get("edges_s") or []
+    counts = hist.get("counts") or []
+    out: dict[int, int] = {}
+    for edge, count in zip(edges, counts, strict=False):
+        k = _BELOW_MS if edge <= 0 else round(BUCKETS_PER_DECADE * math.log10(edge))
+        if count:
+            out[k] = out.get(k, 0) + int(count)
+    return out
+
+
+def merge_histograms(buckets: Iterable[Mapping[int, int]]) -> dict[str, Any]:
+    """One histogram from several bucket maps."""
+    total: Counter[int] = Counter()
+    for b in buckets:
+        total.update(b)
+    return _histogram_from(total)
+
+
+def histogram_quantiles(buckets: Mapping[int, int], max_s: float) -> dict[str, Any]:
+    """Quantiles estimated from bucket counts: the geometric middle of the rank's bucket.
+
+    ``max_s`` is exact (partial reports carry their maximum); estimates never exceed it.
+    """
+    n = sum(buckets.values())
+    out: dict[str, Any] = {"count": n}
+    order = sorted(buckets)
+    for name, percent in QUANTILES:
+        if not n:
+            out[name] = 0
+            continue
+        rank = -(-percent * n // 100)
+        seen = 0
+        for k in order:
+            seen += buckets[k]
+            if seen >= rank:
+                middle = 0.0005 if k == _BELOW_MS else math.sqrt(_edge(k) * _edge(k + 1))
+                out[name] = min(round(middle, 6), max_s)
+                break
+    out["max"] = max_s if n else 0
+    return out
+
+
+def within_counts(latencies_us: Sequence[int]) -> dict[str, int]:
+    """How many of the (sorted) latencies are at most each ``consistent_within`` threshold."""
+    import bisect
+
+    return {label: bisect.bisect_right(latencies_us, limit) for label, limit in WITHIN}
