@@ -1,0 +1,284 @@
+"""The report as one self-contained HTML page: inline CSS and SVG, no script, no network.
+
+A Content-Security-Policy in the page forbids scripts and any fetch, so even a report that
+carried something nasty in a key could not run it; every text from the report is escaped
+anyway (keys come from events, i.e. from anyone who can publish one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from accord.report._model import (
+    OUTCOMES,
+    VIOLATION_OUTCOMES,
+    format_duration,
+    format_number,
+    kind_totals,
+    parse_time,
+    sla_rows,
+    verdict,
+    violation_total,
+    violations,
+)
+from accord.report._svg import (
+    STAIRCASE_STEPS,
+    esc,
+    histogram_svg,
+    kind_color,
+    staircase_svg,
+    timeline_svg,
+)
+from accord.report._terminal import verdict_line
+
+__all__ = ["render_html"]
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSS = """
+:root { color-scheme: light; --ok: #2f855a; --bad: #c53030; --ink: #1a202c; --muted: #4a5568;
+  --line: #e2e8f0; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: var(--ink); background: #f4f6f9; }
+header { padding: 20px 32px; color: #fff; }
+header.ok { background: var(--ok); } header.bad { background: var(--bad); }
+header h1 { margin: 0; font-size: 28px; letter-spacing: .02em; }
+header p { margin: 4px 0 0; font-size: 15px; }
+header dl { display: flex; flex-wrap: wrap; gap: 4px 28px; margin: 12px 0 0; }
+header dt { font-size: 11px; text-transform: uppercase; opacity: .85; }
+header dd { margin: 0; font-weight: 600; word-break: break-all; }
+main { max-width: 1180px; margin: 0 auto; padding: 8px 24px 32px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 6px;
+  padding: 12px 20px 16px; margin: 16px 0; }
+h2 { font-size: 17px; margin: 4px 0 10px; }
+h3 { font-size: 14px; margin: 0 0 4px; word-break: break-all; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 6px; border-bottom: 1px solid var(--line); text-align: right;
+  vertical-align: top; }
+th { font-size: 12px; color: var(--muted); font-weight: 600; }
+th:first-child, td:first-child, td.text, th.text { text-align: left; }
+td.text { word-break: break-word; overflow-wrap: anywhere; }
+td.name code, td.nowrap { white-space: nowrap; }
+td.time { white-space: nowrap; font-size: 12px; }
+.scroll { overflow-x: auto; }
+td.bad { color: var(--bad); font-weight: 700; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 16px; }
+.card { border: 1px solid var(--line); border-radius: 4px; padding: 8px; }
+.note { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
+.swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+  margin-right: 5px; }
+svg.plot { display: block; max-width: 100%; height: auto; }
+footer { text-align: center; color: var(--muted); font-size: 12px; padding: 0 0 24px; }
+"""
+
+
+def _summary_table(report: Mapping[str, Any]) -> str:
+    rows = sla_rows(report)
+    if not rows:
+        return '<p class="note">This report has no expectations.</p>'
+    head = (
+        '<tr><th class="text">expectation</th><th>within</th>'
+        + "".join(f"<th>{name}</th>" for name in OUTCOMES)
+        + "".join(f"<th>{q}</th>" for q in ("p50", "p90", "p99", "max"))
+        + "</tr>"
+    )
+    body = []
+    for row in rows:
+        cells = [f'<td class="text name"><code>{esc(row.type)}</code></td>']
+        cells.append(f"<td>{esc(format_duration(row.within_s))}</td>")
+        for name in OUTCOMES:
+            value = getattr(row, name)
+            css = ' class="bad"' if value and name in VIOLATION_OUTCOMES else ""
+            cells.append(f"<td{css}>{value}</td>")
+        for value in (row.p50, row.p90, row.p99, row.max):
+            late = value is not None and row.within_s is not None and value > row.within_s
+            css = ' class="bad"' if late else ""
+            cells.append(f"<td{css}>{esc(format_duration(value))}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<div class="scroll"><table><thead>{head}</thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def _regressions(report: Mapping[str, Any]) -> str:
+    regressions = report.get("regressions")
+    if not isinstance(regressions, list):
+        return ""
+    if not regressions:
+        return (
+            '<section id="regressions"><h2>Regressions against the baseline</h2>'
+            '<p class="note">None.</p></section>'
+        )
+    rows = "".join(
+        "<tr>"
+        f'<td class="text"><code>{esc(item.get("type", ""))}</code></td>'
+        f'<td class="text">{esc(item.get("field", ""))}</td>'
+        f"<td>{esc(format_number(item.get('old')))}</td>"
+        f'<td class="bad">{esc(format_number(item.get("new")))}</td>'
+        f'<td class="text">{esc(item.get("message", ""))}</td>'
+        "</tr>"
+        for item in regressions
+        if isinstance(item, Mapping)
+    )
+    return (
+        '<section id="regressions"><h2>Regressions against the baseline '
+        f"({len(regressions)})</h2><table><thead><tr><th>type</th>"
+        '<th class="text">field</th><th>old</th><th>new</th><th class="text">message</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></section>"
+    )
+
+
+def _latency_plots(report: Mapping[str, Any]) -> str:
+    expectations = report.get("expectations") or {}
+    cards = []
+    for row in sla_rows(report):
+        stats = expectations.get(row.type)
+        histogram = stats.get("histogram") if isinstance(stats, Mapping) else None
+        caption = (
+            f"{row.count} matched; p50 {format_duration(row.p50)}, "
+            f"p95 {format_duration(row.p95)}, p99 {format_duration(row.p99)}, "
+            f"max {format_duration(row.max)}; limit {format_duration(row.within_s)}; "
+            f"{row.redelivered} redelivered, {row.clock_skew} with clock skew"
+        )
+        cards.append(
+            f'<div class="card"><h3><code>{esc(row.type)}</code></h3>'
+            f"{histogram_svg(row.type, histogram, row.within_s, row.p99)}"
+            f'<p class="note">{esc(caption)}</p></div>'
+        )
+    if not cards:
+        return '<p class="note">No expectations.</p>'
+    return f'<div class="grid">{"".join(cards)}</div>'
+
+
+def _staircase(report: Mapping[str, Any]) -> str:
+    expectations = report.get("expectations") or {}
+    series = []
+    for name, stats in expectations.items():
+        fractions = stats.get("consistent_within") if isinstance(stats, Mapping) else None
+        series.append((str(name), fractions if isinstance(fractions, Mapping) else {}))
+    head = "".join(f"<th>within {esc(step)}</th>" for step, _ in STAIRCASE_STEPS)
+    rows = []
+    for name, fractions in series:
+        cells = []
+        for step, _ in STAIRCASE_STEPS:
+            value = fractions.get(step)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cells.append(f"<td>{float(value) * 100:.1f}%</td>")
+            else:
+                cells.append("<td>-</td>")
+        rows.append(f'<tr><td class="text"><code>{esc(name)}</code></td>{"".join(cells)}</tr>')
+    table = (
+        f'<table><thead><tr><th class="text">expectation</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return staircase_svg(series) + table
+
+
+def _violations(report: Mapping[str, Any], max_listed: int) -> str:
+    listed = violations(report)
+    total = violation_total(report)
+    if not total:
+        return '<p class="note">No violations.</p>'
+    others: dict[str, str] = {}
+    totals = "".join(
+        f'<span style="margin-right:18px"><span class="swatch" '
+        f'style="background:{kind_color(kind, others)}"></span>{esc(kind)}: {count}</span>'
+        for kind, count in kind_totals(report).items()
+    )
+    shown = listed[:max_listed]
+    rows = "".join(
+        "<tr>"
+        f'<td class="text nowrap"><span class="swatch" style="background:'
+        f'{kind_color(str(item.get("kind", "?")), others)}"></span>{esc(item.get("kind", "?"))}'
+        "</td>"
+        f'<td class="text name"><code>{esc(item.get("type", ""))}</code></td>'
+        f'<td class="text"><code>{esc(item.get("key", ""))}</code></td>'
+        f'<td class="text time">{esc(item.get("time", ""))}</td>'
+        f'<td class="text">{esc(item.get("detail", ""))}</td>'
+        "</tr>"
+        for item in shown
+    )
+    more = ""
+    if total > len(shown):
+        more = (
+            f'<p class="note">... and {total - len(shown)} more violations not listed here '
+            "(report.json has every violation the audit listed).</p>"
+        )
+    return (
+        f"<p>{totals}</p>"
+        '<table><thead><tr><th class="text">kind</th><th class="text">type</th>'
+        '<th class="text">key</th><th class="text">time</th><th class="text">detail</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>{more}"
+    )
+
+
+def _timeline(report: Mapping[str, Any]) -> str:
+    listed = violations(report)
+    total = violation_total(report)
+    untimed = sum(1 for item in listed if parse_time(item.get("time")) is None)
+    notes = []
+    if total > len(listed):
+        notes.append(f"Plotted: the {len(listed)} listed of {total} violations.")
+    if untimed and listed:
+        notes.append(f"{untimed} violation(s) without a readable time are not plotted.")
+    note = f'<p class="note">{esc(" ".join(notes))}</p>' if notes else ""
+    return timeline_svg(listed) + note
+
+
+def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
+    """Render the report as one self-contained HTML page (``report.html``).
+
+    The page has a header with the verdict, a summary table per expectation, and three plots
+    drawn as inline SVG: the latency distribution of each expectation on a log axis with its
+    limit marked, violations over time stacked by kind, and the ``consistent_within``
+    staircase. It lists the first ``max_violations`` violations and says how many more there
+    are. It loads nothing and runs no script.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+        max_violations: how many violations the page lists at most.
+
+    Returns:
+        The HTML document as text.
+    """
+    consistent = verdict(report)
+    status = "CONSISTENT" if consistent else "NOT CONSISTENT"
+    trigger = report.get("trigger", "")
+    facts = [
+        ("trigger", trigger),
+        ("triggers", report.get("triggers", 0)),
+        ("duplicate triggers", report.get("duplicate_triggers", 0)),
+        ("violations", violation_total(report)),
+        ("window end", report.get("window_end") or "-"),
+    ]
+    facts_html = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
+    summary = verdict_line(report).split(": ", 1)[-1]
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>accord: {status} ({esc(trigger)})</title>"
+        f"<style>{_CSS}</style></head><body>"
+        f'<header class="{"ok" if consistent else "bad"}"><h1 id="verdict">{status}</h1>'
+        f"<p>{esc(summary)}</p><dl>{facts_html}</dl></header><main>"
+        f'<section id="summary"><h2>Expectations</h2>{_summary_table(report)}</section>'
+        f"{_regressions(report)}"
+        '<section id="latency"><h2>Latency distribution</h2>'
+        '<p class="note">Keys per latency bucket (time from the trigger to the first match); '
+        "the dashed red line is the limit.</p>"
+        f"{_latency_plots(report)}</section>"
+        '<section id="timeline"><h2>Violations over time</h2>'
+        f"{_timeline(report)}</section>"
+        '<section id="staircase"><h2>Consistent within</h2>'
+        '<p class="note">Fraction of decided keys (not pending) whose match came within each '
+        "time.</p>"
+        f"{_staircase(report)}</section>"
+        f'<section id="violations"><h2>Violations</h2>{_violations(report, max_violations)}'
+        "</section></main>"
+        "<footer>Generated by accord. Self-contained: no script, nothing loaded.</footer>"
+        "</body></html>\n"
+    )

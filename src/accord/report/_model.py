@@ -1,0 +1,282 @@
+"""Reading a report dict the way every renderer needs it.
+
+The engine produces the report (see :mod:`accord.consistency`); renderers only read it. A
+report may come from an older accord, a merge of partial reports or a hand-written test, so
+everything optional is read defensively here once, and every renderer uses these helpers
+instead of indexing the dict itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = [
+    "OUTCOMES",
+    "SLA_COLUMNS",
+    "VIOLATION_OUTCOMES",
+    "SlaRow",
+    "clean_text",
+    "counts_by_kind",
+    "format_count",
+    "format_duration",
+    "format_number",
+    "kind_totals",
+    "parse_time",
+    "shorten",
+    "sla_rows",
+    "verdict",
+    "violation_total",
+    "violations",
+]
+
+#: Per expectation outcome counters, in the order every renderer shows them.
+OUTCOMES: tuple[str, ...] = (
+    "ok",
+    "late",
+    "missing",
+    "pending",
+    "duplicated",
+    "orphaned",
+    "mismatched",
+)
+#: The counters that are violations (``ok`` and ``pending`` are not).
+VIOLATION_OUTCOMES: tuple[str, ...] = ("late", "missing", "duplicated", "orphaned", "mismatched")
+#: Column headings of the SLA table, matching :meth:`SlaRow.cells`.
+SLA_COLUMNS: tuple[str, ...] = ("type", "within", *OUTCOMES, "p50", "p99", "max")
+
+# Characters that are not allowed in XML 1.0 (and that a terminal would interpret): C0/C1
+# controls except tab and newline, lone surrogates, and the two non-characters.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRow:
+    """One expectation's line of the SLA table: its limit, outcome counts and latencies.
+
+    Latencies are ``None`` when no key has a match yet.
+    """
+
+    type: str
+    within_s: float | None
+    ok: int
+    late: int
+    missing: int
+    pending: int
+    duplicated: int
+    orphaned: int
+    mismatched: int
+    redelivered: int
+    clock_skew: int
+    count: int
+    p50: float | None
+    p90: float | None
+    p95: float | None
+    p99: float | None
+    max: float | None
+
+    @property
+    def violations(self) -> int:
+        """How many violations this expectation counts (late, missing, duplicated, ...)."""
+        return sum(int(getattr(self, name)) for name in VIOLATION_OUTCOMES)
+
+    def cells(self) -> list[str]:
+        """The row as display strings, one per entry of :data:`SLA_COLUMNS`."""
+        counts = [format_count(getattr(self, name)) for name in OUTCOMES]
+        latencies = [format_duration(value) for value in (self.p50, self.p99, self.max)]
+        return [clean_text(self.type), format_duration(self.within_s), *counts, *latencies]
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def sla_rows(report: Mapping[str, Any]) -> list[SlaRow]:
+    """The SLA table's rows, one per expectation, in the report's order.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+
+    Returns:
+        One :class:`SlaRow` per expectation. Latencies are ``None`` while no key has a match.
+    """
+    rows: list[SlaRow] = []
+    expectations = report.get("expectations") or {}
+    for name, stats in expectations.items():
+        stats = stats if isinstance(stats, Mapping) else {}
+        latency = stats.get("latency_s") or {}
+        count = _int(latency.get("count"))
+
+        def quantile(key: str, latency: Mapping[str, Any] = latency, count: int = count) -> Any:
+            return _float(latency.get(key)) if count > 0 else None
+
+        rows.append(
+            SlaRow(
+                type=str(name),
+                within_s=_float(stats.get("within_s")),
+                **{outcome: _int(stats.get(outcome)) for outcome in OUTCOMES},
+                redelivered=_int(stats.get("redelivered")),
+                clock_skew=_int(stats.get("clock_skew")),
+                count=count,
+                p50=quantile("p50"),
+                p90=quantile("p90"),
+                p95=quantile("p95"),
+                p99=quantile("p99"),
+                max=quantile("max"),
+            )
+        )
+    return rows
+
+
+def violations(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The violations the report lists (possibly fewer than it counts)."""
+    listed = report.get("violations") or []
+    return [item for item in listed if isinstance(item, Mapping)]
+
+
+def violation_total(report: Mapping[str, Any]) -> int:
+    """How many violations the report counts, even when it lists only some of them."""
+    counted = _int(report.get("duplicate_triggers")) + sum(
+        row.violations for row in sla_rows(report)
+    )
+    return max(counted, len(violations(report)))
+
+
+def verdict(report: Mapping[str, Any]) -> bool:
+    """Whether the report says the system was consistent.
+
+    ``consistent`` is authoritative; a report without it is consistent when it counts no
+    violation.
+    """
+    consistent = report.get("consistent")
+    if isinstance(consistent, bool):
+        return consistent
+    return violation_total(report) == 0
+
+
+def counts_by_kind(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Count listed violations per ``kind``, in order of first appearance."""
+    counts: dict[str, int] = {}
+    for item in items:
+        kind = str(item.get("kind", "?"))
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def kind_totals(report: Mapping[str, Any]) -> dict[str, int]:
+    """Violations per kind as the report *counts* them (not only those it lists).
+
+    Kinds with a zero count are left out.
+    """
+    totals: dict[str, int] = {}
+    for kind in VIOLATION_OUTCOMES:
+        value = sum(int(getattr(row, kind)) for row in sla_rows(report))
+        if value:
+            totals[kind] = value
+    duplicate_triggers = _int(report.get("duplicate_triggers"))
+    if duplicate_triggers:
+        totals["duplicate_trigger"] = duplicate_triggers
+    if not totals:
+        # A report without counters (hand-written, or a kind the counters do not know).
+        totals = counts_by_kind(violations(report))
+    return totals
+
+
+def clean_text(value: Any) -> str:
+    """``str(value)`` with control characters and lone surrogates shown as ``\\xNN``.
+
+    Keys and details come from events, i.e. from anyone who can publish one: they must not
+    move a terminal's cursor or make an XML file unreadable.
+    """
+    text = value if isinstance(value, str) else str(value)
+    return _UNSAFE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def shorten(value: Any, limit: int = 120) -> str:
+    """:func:`clean_text` on one line, cut to ``limit`` characters with an ellipsis."""
+    text = clean_text(value).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
+def format_count(value: Any) -> str:
+    """An integer count as text (``0`` when absent)."""
+    return str(_int(value))
+
+
+def format_number(value: Any) -> str:
+    """A number the short way (at most 4 significant digits for floats); text stays text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return clean_text(value)
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def _trim(number: float, digits: int) -> str:
+    text = f"{number:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_duration(seconds: Any) -> str:
+    """Seconds the way people read them: ``850us``, ``12ms``, ``1.25s``, ``60s``, ``5m30s``.
+
+    ``None`` (no value yet) is shown as ``-``.
+    """
+    value = _float(seconds)
+    if value is None:
+        return "-"
+    if value < 0:
+        return "-" + format_duration(-value)
+    if value == 0:
+        return "0s"
+    if value < 0.001:
+        return f"{_trim(value * 1e6, 0)}us"
+    if value < 1.0:
+        return f"{_trim(value * 1000, 1 if value < 0.01 else 0)}ms"
+    if value < 100.0:
+        return f"{_trim(value, 2 if value < 10 else 1)}s"
+    total = round(value)
+    if total < 100 * 60:
+        minutes, rest = divmod(total, 60)
+        return f"{minutes}m" + (f"{rest:02d}s" if rest else "")
+    minutes = round(value / 60)
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours}h" + (f"{rest:02d}m" if rest else "")
+    hours = round(value / 3600)
+    days, rest = divmod(hours, 24)
+    return f"{days}d" + (f"{rest}h" if rest else "")
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time (any offset, ``Z`` allowed) as an aware UTC datetime, else ``None``."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

@@ -1,0 +1,88 @@
+"""The SLA table printed on a terminal (``accord audit``, ``accord demo``, the pytest summary)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from accord.report._model import (
+    SLA_COLUMNS,
+    kind_totals,
+    shorten,
+    sla_rows,
+    verdict,
+    violation_total,
+    violations,
+)
+
+__all__ = ["terminal_table", "verdict_line"]
+
+#: Columns that hold text and are left-aligned; the others are numbers, right-aligned.
+_LEFT = frozenset({"type"})
+
+
+def verdict_line(report: Mapping[str, Any]) -> str:
+    """One line: ``CONSISTENT: ...`` or ``NOT CONSISTENT: ...`` with the counts behind it.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+    """
+    triggers = int(report.get("triggers") or 0)
+    trigger = shorten(report.get("trigger", "trigger"), 60)
+    total = violation_total(report)
+    basis = f"{triggers} {trigger} trigger{'s' if triggers != 1 else ''}"
+    if verdict(report):
+        return f"CONSISTENT: {basis}, {total} violations"
+    kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())
+    detail = f" ({kinds})" if kinds else ""
+    return f"NOT CONSISTENT: {total} violation{'s' if total != 1 else ''}{detail} over {basis}"
+
+
+def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> str:
+    """Render the report as an aligned plain-text table for a terminal.
+
+    One row per expectation (limit, outcome counts, p50/p99/max latency), then up to
+    ``max_violations`` violation lines with ``... and K more`` for the rest, then the verdict
+    line. Text from events (keys, details) has its control characters escaped, so a hostile
+    key cannot move the cursor.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+        max_violations: how many violations to list at most.
+
+    Returns:
+        The table, lines joined by ``\\n``, without a trailing newline.
+    """
+    rows = [list(SLA_COLUMNS)] + [row.cells() for row in sla_rows(report)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(SLA_COLUMNS))]
+    lines: list[str] = []
+    for index, row in enumerate(rows):
+        cells = [
+            cell.ljust(width) if column in _LEFT else cell.rjust(width)
+            for cell, width, column in zip(row, widths, SLA_COLUMNS, strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    if len(rows) == 1:
+        lines.append("(no expectations)")
+
+    listed = violations(report)
+    total = violation_total(report)
+    if total:
+        lines.append("")
+        lines.append("violations:")
+        shown = listed[: max(max_violations, 0)]
+        kind_width = max((len(shorten(item.get("kind", "?"), 20)) for item in shown), default=0)
+        type_width = max((len(shorten(item.get("type", "?"), 40)) for item in shown), default=0)
+        for item in shown:
+            kind = shorten(item.get("kind", "?"), 20).ljust(kind_width)
+            event_type = shorten(item.get("type", "?"), 40).ljust(type_width)
+            key = shorten(item.get("key", "?"), 60)
+            detail = shorten(item.get("detail", ""), 120)
+            lines.append(f"  {kind}  {event_type}  key={key}  {detail}".rstrip())
+        if total > len(shown):
+            lines.append(f"  ... and {total - len(shown)} more")
+    lines.append("")
+    lines.append(verdict_line(report))
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""Writing the report files: every format rendered first, then each file replaced atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from accord.errors import UsageError
+from accord.report._html import render_html
+from accord.report._junit import render_junit
+from accord.report._markdown import render_markdown
+
+__all__ = ["FILENAMES", "FORMATS", "parse_formats", "render_json", "write_reports"]
+
+#: Every format :func:`write_reports` knows, in the order it writes them.
+FORMATS: tuple[str, ...] = ("json", "junit", "html", "md")
+#: The file each format is written to.
+FILENAMES: dict[str, str] = {
+    "json": "report.json",
+    "junit": "junit.xml",
+    "html": "report.html",
+    "md": "report.md",
+}
+
+
+def render_json(report: Mapping[str, Any]) -> str:
+    """The report as indented JSON (``report.json``), keys in the engine's order."""
+    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+_RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "json": render_json,
+    "junit": render_junit,
+    "html": render_html,
+    "md": render_markdown,
+}
+
+
+def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
+    """Normalise formats given as ``"json,html"`` or ``["json", "html"]``.
+
+    Names are case-insensitive; duplicates are dropped, the order is kept.
+
+    Raises:
+        UsageError: a format is unknown (the message names it and the valid ones), or none
+            is given.
+    """
+    names = formats.split(",") if isinstance(formats, str) else list(formats)
+    chosen: list[str] = []
+    for raw in names:
+        name = str(raw).strip().lower()
+        if not name:
+            continue
+        if name not in _RENDERERS:
+            raise UsageError(
+                f"unknown report format {str(raw).strip()!r}: "
+                f"use one or more of {', '.join(FORMATS)} (comma-separated)"
+            )
+        if name not in chosen:
+            chosen.append(name)
+    if not chosen:
+        raise UsageError(f"no report format given: use one or more of {', '.join(FORMATS)}")
+    return tuple(chosen)
+
+
+def _replace_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``.
+
+    A reader sees the old file or the new one, never a part; a failure leaves no temp file.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8", errors="surrogateescape"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(
+    report: Mapping[str, Any],
+    directory: str | os.PathLike[str],
+    formats: str | Iterable[str] = FORMATS,
+) -> list[Path]:
+    """Write the report in the chosen formats into ``directory``.
+
+    ``json`` -> ``report.json``, ``junit`` -> ``junit.xml``, ``html`` -> ``report.html``,
+    ``md`` -> ``report.md``. The directory is created when missing. Every format is rendered
+    before anything is written, and each file is replaced atomically (temporary file in the
+    same directory, then :func:`os.replace`), so no file is ever half-written and existing
+    reports are replaced whole.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+        directory: where to write the files.
+        formats: format names, as a sequence or a comma-separated string.
+
+    Returns:
+        The paths written, in the order of ``formats``.
+
+    Raises:
+        UsageError: an unknown format, or a directory that cannot be created or written.
+    """
+    chosen = parse_formats(formats)
+    target = Path(directory)
+    rendered = [(FILENAMES[name], _RENDERERS[name](report)) for name in chosen]
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create report directory {str(target)!r}: {exc.strerror or exc}; "
+            "choose another --report-dir"
+        ) from None
+    written: list[Path] = []
+    for filename, text in rendered:
+        path = target / filename
+        try:
+            _replace_atomically(path, text)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write {str(path)!r}: {exc.strerror or exc}; "
+                "check the report directory's permissions"
+            ) from None
+        written.append(path)
+    return written
