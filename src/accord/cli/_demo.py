@@ -1,8 +1,367 @@
+"""``accord demo`` and ``accord up``: the reference system in one command."""
+
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from accord._durations import duration_type, format_duration
+from accord.errors import UsageError
+
+if TYPE_CHECKING:
+    from accord.broker import Broker
+    from accord.system import DemoProgress, DemoResult, ReferenceSystem
+
+#: How many order ids the summary lists per problem before "... and N more".
+_MAX_LISTED = 20
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this group's subcommands (not written yet)."""
+    demo = sub.add_parser(
+        "demo",
+        help="run the reference system, place orders, check every invoice and delivery arrives",
+        description="Start a broker and the order, shipping and invoicing services, place "
+        "orders, wait until every order has its invoice and its delivery (or --within "
+        "passes), print a summary and write the consistency report. Exit 0 only if all "
+        "arrived in time.",
+    )
+    demo.add_argument("--orders", type=int, default=100, help="orders to place (default: 100)")
+    demo.add_argument(
+        "--rate", type=float, default=None,
+        help="orders per second (default: as fast as the order service takes them)",
+    )
+    demo.add_argument(
+        "--within", type=duration_type, default=60.0, metavar="DURATION",
+        help="limit per order from acceptance to invoice and delivery, e.g. 500ms, 60s, 2m "
+        "(default: 60s)",
+    )
+    demo.add_argument(
+        "--report-dir", type=Path, default=Path("accord-demo-report"), metavar="DIR",
+        help="where report.json, junit.xml, report.html and report.md go "
+        "(default: ./accord-demo-report)",
+    )
+    demo.add_argument("--seed", type=int, default=None, help="make the orders reproducible")
+    _system_options(demo)
+    demo.set_defaults(handler=_demo)
+
+    up = sub.add_parser(
+        "up",
+        help="run the reference system until Ctrl-C, printing its URLs",
+        description="Start a broker and the three reference services, print the bootstrap "
+        "address and the services' URLs, and keep them running until Ctrl-C or SIGTERM.",
+    )
+    _system_options(up)
+    up.set_defaults(handler=_up)
+
+
+def _system_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kafka", metavar="HOST:PORT", default=None,
+        help="use this broker instead of starting the embedded one",
+    )
+    parser.add_argument(
+        "--database-url", metavar="URL", default=None,
+        help="a PostgreSQL server (SQLAlchemy URL); each service gets its own database there "
+        "(default: SQLite files in the work directory)",
+    )
+    parser.add_argument(
+        "--invoicing-delay-ms", type=int, default=0, metavar="N",
+        help="make invoicing take N ms per order, on purpose (to see late invoices)",
+    )
+    parser.add_argument(
+        "--shipping-delay-ms", type=int, default=0, metavar="N",
+        help="make shipping take N ms per order, on purpose",
+    )
+    parser.add_argument(
+        "--enforce-schemas", action="store_true",
+        help="start the embedded broker with the event schemas of --contracts as its schema "
+        "registry, so it rejects records that do not match",
+    )
+    parser.add_argument(
+        "--contracts", default="contracts", metavar="DIR",
+        help="contracts directory for --enforce-schemas (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workdir", type=Path, default=None, metavar="DIR",
+        help="where service logs and SQLite files go (default: a temporary directory, removed "
+        "after a successful demo)",
+    )
+    parser.add_argument(
+        "--startup-timeout", type=duration_type, default=60.0, metavar="DURATION",
+        help="how long each service may take to become healthy (default: 60s)",
+    )
+
+
+def _check_options(args: argparse.Namespace) -> None:
+    if getattr(args, "orders", 1) < 1:
+        raise UsageError(f"--orders {args.orders}: place at least 1 order")
+    rate = getattr(args, "rate", None)
+    if rate is not None and rate <= 0:
+        raise UsageError(f"--rate {rate}: give a positive number of orders per second")
+    for name in ("invoicing_delay_ms", "shipping_delay_ms"):
+        if getattr(args, name) < 0:
+            option = "--" + name.replace("_", "-")
+            raise UsageError(f"{option} {getattr(args, name)}: must not be negative")
+    if args.enforce_schemas and args.kafka:
+        raise UsageError(
+            "--enforce-schemas configures the embedded broker: leave out --kafka, or run "
+            "'accord broker start --enforce-schemas' and pass its address to --kafka"
+        )
+
+
+def _say(message: str) -> None:
+    print(f"accord: {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C, so everything started is stopped in order."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _start_system(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> ReferenceSystem:
+    from accord.broker import EmbeddedBroker, ExternalBroker
+    from accord.system import ReferenceSystem
+
+    broker: Broker
+    if args.kafka:
+        broker = ExternalBroker(args.kafka)
+        _say(f"using the broker at {args.kafka}")
+    else:
+        registry = None
+        if args.enforce_schemas:
+            from accord.schemas import export_tansu_registry
+
+            registry = workdir / "schema-registry"
+            export_tansu_registry(args.contracts, registry)
+        broker = EmbeddedBroker(schema_registry=registry, log_path=workdir / "broker.log")
+        _say("starting the embedded broker" + (" with schema enforcement" if registry else ""))
+    stack.enter_context(broker)
+    system = ReferenceSystem(
+        broker,
+        database_url=args.database_url,
+        invoicing_delay_ms=args.invoicing_delay_ms,
+        shipping_delay_ms=args.shipping_delay_ms,
+        workdir=workdir,
+        startup_timeout_s=args.startup_timeout,
+        on_progress=_say,
+    )
+    stack.enter_context(system)
+    return system
+
+
+class ProgressPrinter:
+    """Shows demo progress: one updating line on a terminal, a line every few seconds otherwise.
+
+    Args:
+        stream: where to write (stderr).
+        tty: rewrite one line in place; default: whether ``stream`` is a terminal.
+        every_s: without a terminal, the least time between two lines.
+        clock: a monotonic clock.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        tty: bool | None = None,
+        every_s: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.stream = stream
+        self.tty = stream.isatty() if tty is None else tty
+        self.every_s = every_s
+        self._clock = clock
+        self._last_line = ""
+        self._last_time: float | None = None
+        self._open = False
+
+    def __call__(self, progress: DemoProgress) -> None:
+        from accord.system import format_progress
+
+        line = format_progress(progress)
+        if self.tty:
+            self.stream.write("\r\x1b[K" + line)
+            self._open = True
+        else:
+            now = self._clock()
+            due = self._last_time is None or now - self._last_time >= self.every_s
+            if not due or line == self._last_line:
+                return
+            self.stream.write(line + "\n")
+            self._last_time = now
+        self._last_line = line
+        self.stream.flush()
+
+    def finish(self, progress: DemoProgress | None = None) -> None:
+        """Print the final state and end the line."""
+        from accord.system import format_progress
+
+        if progress is not None:
+            line = format_progress(progress)
+            if self.tty:
+                self.stream.write("\r\x1b[K" + line)
+                self._open = True
+            elif line != self._last_line:
+                self.stream.write(line + "\n")
+        if self._open:
+            self.stream.write("\n")
+            self._open = False
+        self.stream.flush()
+
+
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:_MAX_LISTED])
+    if len(items) > _MAX_LISTED:
+        shown += f", ... and {len(items) - _MAX_LISTED} more"
+    return shown
+
+
+def summary_lines(result: DemoResult, within_s: float) -> list[str]:
+    """The short summary a demo prints: counts, latencies, slowest order, problems by id."""
+    summary = result.summary
+    invoices = summary.arrived.get("invoice.created", 0)
+    deliveries = summary.arrived.get("delivery.created", 0)
+    lines = [
+        f"orders {summary.orders} (placed in {format_duration(result.place_s)}), "
+        f"invoices {invoices}, deliveries {deliveries}, limit {format_duration(within_s)}",
+    ]
+    for kind, stats in summary.latency_s.items():
+        if summary.arrived.get(kind):
+            lines.append(
+                f"  {kind:<17} p50 {format_duration(stats['p50'])}  "
+                f"p95 {format_duration(stats['p95'])}  max {format_duration(stats['max'])}"
+            )
+    if summary.slowest is not None:
+        slowest = summary.slowest
+        lines.append(
+            f"slowest order {slowest.order_id}: {slowest.event_type} after "
+            f"{format_duration(slowest.latency_s)}"
+        )
+    if summary.missing:
+        missing = [f"{key} ({', '.join(kinds)})" for key, kinds in summary.missing.items()]
+        lines.append(f"missing for {len(missing)} orders: {_listed(missing)}")
+    if summary.late:
+        late = [
+            f"{key} ({', '.join(f'{k} after {format_duration(s)}' for k, s in kinds)})"
+            for key, kinds in summary.late.items()
+        ]
+        lines.append(f"late for {len(late)} orders: {_listed(late)}")
+    if result.undecodable:
+        lines.append(f"{result.undecodable} records on the topics were not CloudEvents")
+    if result.ok:
+        lines.append(
+            f"OK: every order got its invoice and delivery within {format_duration(within_s)}"
+        )
+    else:
+        lines.append(
+            f"FAILED: {len(summary.missing)} orders missing something, "
+            f"{len(summary.late)} late (limit {format_duration(within_s)})"
+        )
+    return lines
+
+
+def _demo(args: argparse.Namespace) -> int:
+    _check_options(args)
+    from accord.system import default_checker, run_demo
+
+    started = time.monotonic()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="accord-demo-"))
+    printer = ProgressPrinter(sys.stderr)
+    last: list[DemoProgress] = []
+
+    def on_progress(progress: DemoProgress) -> None:
+        last[:] = [progress]
+        printer(progress)
+
+    ok = False
+    try:
+        with _terminate_as_interrupt(), ExitStack() as stack:
+            system = _start_system(args, stack, workdir)
+            _say(
+                f"services up in {format_duration(system.startup_s or 0.0)}; placing "
+                f"{args.orders} orders" + (f" at {args.rate:g}/s" if args.rate else "")
+            )
+            try:
+                result = run_demo(
+                    system, args.orders, within_s=args.within, rate=args.rate, seed=args.seed,
+                    checker=default_checker(args.within), on_progress=on_progress,
+                )
+            finally:
+                printer.finish(last[0] if last else None)
+        ok = result.ok
+        out = sys.stdout
+        if result.report is not None:
+            try:
+                from accord.report import terminal_table, write_reports
+            except ImportError:  # pragma: no cover - reports not installed
+                _say("accord.report is not available: no report written")
+            else:
+                paths = write_reports(result.report, args.report_dir)
+                print(terminal_table(result.report), file=out)
+                print(f"report: {', '.join(str(p) for p in paths)}", file=out)
+        for line in summary_lines(result, args.within):
+            print(line, file=out)
+        print(
+            f"demo took {format_duration(time.monotonic() - started)} "
+            f"(waited {format_duration(result.wait_s)} from the first order)",
+            file=out,
+            flush=True,
+        )
+        return 0 if ok else 1
+    finally:
+        if args.workdir is None and ok:
+            shutil.rmtree(workdir, ignore_errors=True)
+        elif workdir.exists():
+            _say(f"logs of this run are in {workdir}")
+
+
+def _up(args: argparse.Namespace) -> int:
+    _check_options(args)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="accord-up-"))
+    stop = threading.Event()
+    running = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        if not running.is_set():
+            raise KeyboardInterrupt  # still starting: unwind, stopping what was started
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with ExitStack() as stack:
+            system = _start_system(args, stack, workdir)
+            out = sys.stdout
+            print(f"bootstrap  {system.bootstrap_servers}", file=out)
+            for name, url in system.urls.items():
+                print(f"{name:<10} {url}  (log {system.log_paths[name]})", file=out)
+            out.flush()
+            _say("reference system is up; Ctrl-C stops it")
+            running.set()
+            while not stop.wait(1.0):
+                system.check()  # a service that died ends `up` with its log's tail
+            _say("stopping")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    _say(f"stopped; logs are in {workdir}")
+    return 0

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from accord.events import rfc3339
 from accord.system._follow import EventFollower
 from accord.system._orders import PlacedOrder, place_orders
 from accord.system._reference import TOPICS, ReferenceSystem
@@ -60,7 +59,7 @@ class Checker(Protocol):
 
     def add(self, event: dict[str, Any]) -> None: ...
 
-    def report(self, until: str | None = None) -> dict[str, Any]: ...
+    def report(self, until: datetime | None = None) -> dict[str, Any]: ...
 
 
 def default_checker(within_s: float) -> Checker | None:
@@ -224,7 +223,7 @@ def run_demo(
     if checker is not None:
         # When everything arrived, the latest event time ends the window; when time ran
         # out, now does, so orders without an invoice count as missing, not pending.
-        until = None if not timed_out else rfc3339(datetime.now(UTC))
+        until = datetime.now(UTC) if timed_out else None
         report = checker.report(until=until)
     return DemoResult(
         placed=placed,

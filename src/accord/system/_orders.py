@@ -11,9 +11,19 @@ import requests
 
 from accord.errors import AccordError
 
-#: Where the order service lists its seeded catalogues.
+#: Where the order service may list its seeded catalogues (each a list of objects, or a page).
 CUSTOMERS_PATH = "/customers"
 ITEMS_PATH = "/items"
+#: The ids the order service seeds, used when it does not list its catalogues over HTTP.
+SEEDED_CUSTOMER_IDS: tuple[str, ...] = ("c-1", "c-2", "c-3", "c-4")
+SEEDED_ITEM_IDS: tuple[str, ...] = ("i-1", "i-2", "i-3", "i-4", "i-5")
+#: Addresses the generated orders ship and bill to.
+ADDRESSES: tuple[dict[str, str], ...] = (
+    {"street": "Unter den Linden 1", "zip": "10117", "city": "Berlin"},
+    {"street": "Jungfernstieg 7", "zip": "20354", "city": "Hamburg"},
+    {"street": "Marienplatz 8", "zip": "80331", "city": "Munich"},
+    {"street": "Domkloster 4", "zip": "50667", "city": "Cologne"},
+)
 
 
 class OrderPlacementError(AccordError):
@@ -79,16 +89,16 @@ class Pacer:
             self._sleep(delay)
 
 
-def _listing(body: Any, what: str) -> list[dict[str, Any]]:
-    # Accept a plain list or a page ({"items": [...]}, {"customers": [...]}, ...).
+def _ids(body: Any, what: str, field: str) -> list[str]:
+    # A plain list or a page ({"items": [...]}) of objects that carry ``field``.
     if isinstance(body, dict):
-        for key in (what, "items", "results", "data"):
-            if isinstance(body.get(key), list):
-                body = body[key]
-                break
-    if not isinstance(body, list) or not all(isinstance(x, dict) for x in body):
-        raise OrderPlacementError(f"the order service's {what} catalogue is not a list of objects")
-    return body
+        lists = [body[k] for k in (what, "items", "data") if isinstance(body.get(k), list)]
+        body = lists[0] if lists else body
+    if not isinstance(body, list) or not all(isinstance(x, dict) and field in x for x in body):
+        raise OrderPlacementError(
+            f"the order service's {what} catalogue is not a list of objects with {field!r}"
+        )
+    return [str(x[field]) for x in body]
 
 
 class OrderClient:
@@ -105,47 +115,51 @@ class OrderClient:
         self._rng = random.Random(seed)
         self._timeout_s = timeout_s
         self._session = requests.Session()
-        self.customers: list[dict[str, Any]] = []
-        self.items: list[dict[str, Any]] = []
+        self.customer_ids: list[str] = []
+        self.item_ids: list[str] = []
 
     def close(self) -> None:
         self._session.close()
 
-    def _get(self, path: str) -> Any:
+    def _catalogue(self, path: str, what: str, field: str, seeded: tuple[str, ...]) -> list[str]:
         url = self.base_url + path
         try:
             response = self._session.get(url, timeout=self._timeout_s)
         except requests.RequestException as exc:
             raise OrderPlacementError(f"GET {url} failed: {exc}") from None
+        if response.status_code in (404, 405):
+            return list(seeded)
         if response.status_code != 200:
             raise OrderPlacementError(
                 f"GET {url} answered {response.status_code}: {response.text[:300]}"
             )
-        return response.json()
+        return _ids(response.json(), what, field)
 
     def load_catalogue(self) -> None:
-        """Fetch the seeded customers and items."""
-        self.customers = _listing(self._get(CUSTOMERS_PATH), "customers")
-        self.items = _listing(self._get(ITEMS_PATH), "items")
-        if not self.customers or not self.items:
+        """Fetch the seeded customer and item ids (the known seeds if not listed over HTTP)."""
+        self.customer_ids = self._catalogue(
+            CUSTOMERS_PATH, "customers", "customerId", SEEDED_CUSTOMER_IDS
+        )
+        self.item_ids = self._catalogue(ITEMS_PATH, "items", "itemId", SEEDED_ITEM_IDS)
+        if not self.customer_ids or not self.item_ids:
             raise OrderPlacementError(
                 f"the order service at {self.base_url} has an empty catalogue "
-                f"({len(self.customers)} customers, {len(self.items)} items)"
+                f"({len(self.customer_ids)} customers, {len(self.item_ids)} items)"
             )
 
     def make_order(self) -> dict[str, Any]:
-        """A random valid order body from the catalogues."""
-        if not self.customers:
+        """A random valid ``POST /orders`` body: a seeded customer, 1-3 distinct items."""
+        if not self.customer_ids:
             self.load_catalogue()
-        customer = self._rng.choice(self.customers)
-        address = customer.get("address")
-        picked = self._rng.sample(self.items, k=min(len(self.items), self._rng.randint(1, 3)))
-        lines = [{"count": self._rng.randint(1, 3), "item": item} for item in picked]
-        body: dict[str, Any] = {"customer": customer, "lines": lines}
-        if address is not None:
-            body["shippingAddress"] = address
-            body["billingAddress"] = address
-        return body
+        rng = self._rng
+        picked = rng.sample(self.item_ids, k=min(len(self.item_ids), rng.randint(1, 3)))
+        shipping = rng.choice(ADDRESSES)
+        return {
+            "customerId": rng.choice(self.customer_ids),
+            "shippingAddress": dict(shipping),
+            "billingAddress": dict(rng.choice((shipping, *ADDRESSES))),
+            "lines": [{"count": rng.randint(1, 3), "itemId": item} for item in picked],
+        }
 
     def place(self, body: dict[str, Any] | None = None) -> PlacedOrder:
         """POST one order; raise :class:`OrderPlacementError` unless it is accepted."""
