@@ -1,0 +1,309 @@
+"""The ``accord_consistency`` fixture: SLA expectations checked with the engine's semantics.
+
+During a test the check collects trigger events (``order.accepted``) and the events expected
+to follow them, from the event recorder and from :meth:`ConsistencyCheck.add`. At the end
+(or at :meth:`ConsistencyCheck.assert_consistent`) it waits until every trigger either has
+all its expected events or is past its limit, then runs :class:`accord.consistency.
+ConsistencyEngine` over what it saw and fails the test on any violation, naming the key,
+the event type, how late it was and what the limit was.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from accord.errors import UsageError, ViolationError
+
+if TYPE_CHECKING:
+    from accord.pytest_plugin._recorder import EventRecorder
+
+__all__ = ["ConsistencyCheck", "SLAViolationError"]
+
+DEFAULT_TRIGGER = "order.accepted"
+#: After the last limit has passed, how long to keep reading for events still in flight.
+_GRACE_S = 0.5
+#: At most this many violations are listed in a failure message.
+_MAX_LISTED = 20
+
+
+def _seconds(value: float | str) -> float:
+    if isinstance(value, str):
+        from accord._durations import parse_duration
+
+        return parse_duration(value)
+    return float(value)
+
+
+def _fmt(seconds: float) -> str:
+    from accord._durations import format_duration
+
+    return format_duration(seconds)
+
+
+def _parse_time(text: Any) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+class SLAViolationError(ViolationError):
+    """The events of a test broke an SLA expectation.
+
+    Attributes:
+        report: the engine's report dict (``report.json`` shape).
+        violations: the report's violations, each with ``kind``, ``type``, ``key``, ``detail``.
+    """
+
+    def __init__(self, message: str, report: Mapping[str, Any]) -> None:
+        self.report = dict(report)
+        self.violations = list(report.get("violations", []))
+        super().__init__(message)
+
+    __module__ = "accord.pytest_plugin"
+
+
+class ConsistencyCheck:
+    """Collects triggers and expected events during a test and checks the SLA.
+
+    Args:
+        recorder: the test's event recorder; its events are checked.
+        limits: configured SLA limits by event type (ini, ``--accord-sla``, marker), seconds.
+        trigger: the event type that starts the clock for each key.
+        wall_clock: current wall-clock time (aware datetime), injected for tests.
+        monotonic: a monotonic clock in seconds.
+    """
+
+    def __init__(
+        self,
+        recorder: EventRecorder | None,
+        limits: Mapping[str, float],
+        *,
+        trigger: str = DEFAULT_TRIGGER,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._recorder = recorder
+        self.limits: dict[str, float] = dict(limits)
+        self.trigger = trigger
+        self._explicit: dict[str, float] = {}
+        self._added: list[dict[str, Any]] = []
+        self._wall_clock = wall_clock
+        self._monotonic = monotonic
+        self.report: dict[str, Any] | None = None
+        self.asserted = False
+        self.events_checked: list[dict[str, Any]] = []
+        self.until: datetime | None = None
+
+    # -- what the test says ----------------------------------------------------------------
+    def expect(
+        self,
+        event_type: str,
+        within: float | str | None = None,
+        *,
+        default: float | str | None = None,
+    ) -> ConsistencyCheck:
+        """Expect exactly one ``event_type`` per trigger key within a limit.
+
+        Args:
+            event_type: e.g. ``invoice.created``.
+            within: the limit (seconds or ``"5s"``); takes precedence over configuration.
+            default: the limit when neither ``within`` nor the configuration
+                (``--accord-sla``, ini ``accord_sla``, the ``accord_sla`` marker) gives one.
+        """
+        if within is not None:
+            self._explicit[event_type] = _seconds(within)
+        elif event_type in self.limits:
+            self._explicit[event_type] = self.limits[event_type]
+        elif default is not None:
+            self._explicit[event_type] = _seconds(default)
+        else:
+            raise UsageError(
+                f"no SLA limit for {event_type}: pass within=..., --accord-sla "
+                f"{event_type}=DURATION, or @pytest.mark.accord_sla(**{{{event_type!r}: '60s'}})"
+            )
+        return self
+
+    def record(self, *topics: str) -> ConsistencyCheck:
+        """Record these topics (through ``accord_events``) for the check."""
+        if self._recorder is None:
+            raise UsageError("accord_consistency has no event recorder to record topics with")
+        self._recorder.record(*topics)
+        return self
+
+    def add(self, *events: Mapping[str, Any]) -> None:
+        """Add events the recorder does not see (e.g. read over HTTP)."""
+        self._added += [dict(e) for e in events]
+
+    @property
+    def expectations(self) -> dict[str, float]:
+        """Every expected event type with its limit in seconds."""
+        merged = dict(self.limits)
+        merged.update(self._explicit)
+        return merged
+
+    # -- checking --------------------------------------------------------------------------
+    def _events(self) -> list[dict[str, Any]]:
+        recorded = self._recorder.events if self._recorder is not None else []
+        return [*recorded, *self._added]
+
+    def _settled(self, events: list[dict[str, Any]], expectations: Mapping[str, float]) -> bool:
+        """True once every trigger key has every expected type, or every limit has passed."""
+        starts: dict[str, datetime] = {}
+        seen: dict[str, set[str]] = {}
+        for event in events:
+            key = event.get("partitionkey")
+            if not isinstance(key, str):
+                continue
+            if event.get("type") == self.trigger:
+                moment = _parse_time(event.get("time"))
+                if moment is not None and (key not in starts or moment < starts[key]):
+                    starts[key] = moment
+            elif event.get("type") in expectations:
+                seen.setdefault(key, set()).add(str(event["type"]))
+        now = self._wall_clock()
+        for key, start in starts.items():
+            for event_type, limit in expectations.items():
+                if event_type in seen.get(key, ()):
+                    continue
+                if (now - start).total_seconds() < limit + _GRACE_S:
+                    return False
+        return True
+
+    def assert_consistent(
+        self, *, settle: bool = True, timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """Check the SLA over the events so far; raise :class:`SLAViolationError` if broken.
+
+        Args:
+            settle: first wait until every trigger has all its expected events or is past
+                its limit (plus a short grace for events in flight).
+            timeout_s: wait at most this long while settling (default: the largest limit
+                plus 30 s).
+
+        Returns:
+            The engine's report (``report.json`` shape).
+        """
+        __tracebackhide__ = True
+        from accord.consistency import ConsistencyEngine, Expectation
+
+        expectations = self.expectations
+        if not expectations:
+            raise UsageError(
+                "accord_consistency has no expectations: call accord_consistency.expect(TYPE, "
+                "within=...), pass --accord-sla TYPE=DURATION or set accord_sla in the ini file"
+            )
+        if settle:
+            self._settle(expectations, timeout_s)
+        events = self._events()
+        if not any(e.get("type") == self.trigger for e in events):
+            raise UsageError(
+                f"accord_consistency saw no {self.trigger} event: nothing to check; record the "
+                "topics with accord_events.record(...) (or the accord_topics ini key) and "
+                "trigger something"
+            )
+        engine = ConsistencyEngine(
+            trigger=self.trigger,
+            expectations=[Expectation(t, within_s=s) for t, s in expectations.items()],
+        )
+        for event in events:
+            engine.add(event)
+        self.until = self._wall_clock()
+        report: dict[str, Any] = engine.report(until=self.until)
+        self.report = report
+        self.asserted = True
+        self.events_checked = events
+        if not report.get("consistent", True):
+            raise SLAViolationError(self._explain(report, events, expectations), report)
+        return report
+
+    def _settle(self, expectations: Mapping[str, float], timeout_s: float | None) -> None:
+        limit = timeout_s if timeout_s is not None else max(expectations.values()) + 30.0
+        deadline = self._monotonic() + limit
+        while True:
+            if self._recorder is not None:
+                self._recorder.drain()
+            if self._settled(self._events(), expectations):
+                return
+            if self._monotonic() >= deadline:
+                return
+            if self._recorder is not None:
+                self._recorder.wait_changed(0.2)
+            else:
+                time.sleep(0.05)
+
+    def _explain(
+        self,
+        report: Mapping[str, Any],
+        events: list[dict[str, Any]],
+        expectations: Mapping[str, float],
+    ) -> str:
+        starts: dict[str, datetime] = {}
+        firsts: dict[tuple[str, str], datetime] = {}
+        for event in events:
+            key = event.get("partitionkey")
+            moment = _parse_time(event.get("time"))
+            if not isinstance(key, str) or moment is None:
+                continue
+            kind = str(event.get("type"))
+            if kind == self.trigger:
+                if key not in starts or moment < starts[key]:
+                    starts[key] = moment
+            elif (key, kind) not in firsts or moment < firsts[(key, kind)]:
+                firsts[(key, kind)] = moment
+
+        violations = list(report.get("violations", []))
+        triggers = int(report.get("triggers") or 0)
+        bad_keys = {str(v.get("key")) for v in violations}
+        lines = [
+            f"SLA broken: {len(bad_keys)} of {triggers} {self.trigger} keys have violations "
+            f"({_counts(violations)})"
+        ]
+        width_kind = max((len(str(v.get("kind"))) for v in violations), default=4)
+        width_type = max((len(str(v.get("type"))) for v in violations), default=4)
+        for violation in violations[:_MAX_LISTED]:
+            kind = str(violation.get("kind"))
+            event_type = str(violation.get("type"))
+            key = str(violation.get("key"))
+            limit = expectations.get(event_type)
+            detail = _detail(kind, key, event_type, limit, starts, firsts)
+            if not detail:
+                detail = str(violation.get("detail", ""))
+            lines.append(
+                f"  {kind:<{width_kind}}  {event_type:<{width_type}}  key {key}: {detail}"
+            )
+        if len(violations) > _MAX_LISTED:
+            lines.append(f"  ... and {len(violations) - _MAX_LISTED} more")
+        return "\n".join(lines)
+
+
+def _counts(violations: list[Mapping[str, Any]]) -> str:
+    counts: dict[str, int] = {}
+    for violation in violations:
+        kind = str(violation.get("kind"))
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+def _detail(
+    kind: str,
+    key: str,
+    event_type: str,
+    limit: float | None,
+    starts: Mapping[str, datetime],
+    firsts: Mapping[tuple[str, str], datetime],
+) -> str:
+    start = starts.get(key)
+    first = firsts.get((key, event_type))
+    if kind == "late" and start is not None and first is not None and limit is not None:
+        took = (first - start).total_seconds()
+        return f"took {_fmt(took)}, limit {_fmt(limit)} ({_fmt(took - limit)} late)"
+    if kind == "missing" and limit is not None:
+        return f"no {event_type} within the limit of {_fmt(limit)}"
+    return ""

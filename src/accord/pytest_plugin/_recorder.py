@@ -1,0 +1,422 @@
+"""The event recorder behind the ``accord_events`` fixture.
+
+A background thread reads the chosen topics from the moment recording starts, turns each
+record into a CloudEvent, validates it against the contracts and keeps it. Tests ask it for
+events (:meth:`EventRecorder.wait_for`); the plugin fails the test that produced a record
+that breaks its schema.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from accord.errors import ViolationError
+
+if TYPE_CHECKING:
+    from accord.broker import Broker
+    from accord.events import Location
+
+__all__ = ["EventProblem", "EventRecorder", "EventSchemaError", "EventWaitTimeout", "Recorded"]
+
+_POLL_MS = 100
+#: Poll cycles that must pass after a drain request before the recorder counts as caught up;
+#: with a 100 ms fetch wait, three cycles span at least one whole fetch round trip.
+_DRAIN_CYCLES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One event the recorder kept, with where it was read."""
+
+    event: dict[str, Any]
+    location: Location
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class EventProblem:
+    """A record that broke its contract: where it is, what it is, and what is wrong."""
+
+    location: str
+    event_type: str
+    event_id: str
+    key: str | None
+    pointer: str
+    reason: str
+
+    def __str__(self) -> str:
+        key = f" key={self.key}" if self.key is not None else ""
+        pointer = self.pointer or "(event)"
+        return (
+            f"{self.location} {self.event_type} id={self.event_id}{key}: "
+            f"{pointer}: {self.reason}"
+        )
+
+
+class EventSchemaError(ViolationError):
+    """Events recorded during a test broke their schemas; fails the test that produced them.
+
+    Attributes:
+        problems: one entry per violation, with topic/partition@offset and JSON pointer.
+    """
+
+    def __init__(self, problems: list[EventProblem], contracts: str | None = None) -> None:
+        self.problems = problems
+        count = len({p.location for p in problems})
+        noun = "event" if count == 1 else "events"
+        lines = [f"{count} {noun} broke the schema contract during this test:"]
+        lines += [f"  {p}" for p in problems]
+        where = f" in {contracts}" if contracts else ""
+        lines.append(f"fix the producer, or change the schema{where} with a new version")
+        super().__init__("\n".join(lines))
+
+    __module__ = "accord.pytest_plugin"
+
+
+class EventWaitTimeout(ViolationError):
+    """:meth:`EventRecorder.wait_for` saw no matching event in time."""
+
+    def __init__(self, event_type: str, key: str | None, within_s: float, seen: str) -> None:
+        self.event_type = event_type
+        self.key = key
+        self.within_s = within_s
+        what = f"{event_type} with key {key}" if key is not None else event_type
+        super().__init__(f"no {what} arrived within {within_s:g}s; {seen}")
+
+    __module__ = "accord.pytest_plugin"
+
+
+def _seconds(value: float | str) -> float:
+    if isinstance(value, str):
+        from accord._durations import parse_duration
+
+        return parse_duration(value)
+    return float(value)
+
+
+class EventRecorder:
+    """Records CloudEvents from Kafka topics while a test runs.
+
+    Args:
+        broker: a started broker.
+        registry: a :class:`accord.schemas.SchemaRegistry`; every recorded event is validated
+            against it. ``None`` records without validating.
+        contracts: the contracts directory, named in error messages.
+        create_topics: create topics that do not exist yet (3 partitions) before reading.
+        clock: seconds on a monotonic clock, for deadlines.
+    """
+
+    def __init__(
+        self,
+        broker: Broker,
+        registry: Any = None,
+        *,
+        contracts: str | None = None,
+        create_topics: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._broker = broker
+        self._registry = registry
+        self._contracts = contracts
+        self._create_topics = create_topics
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._recorded: list[Recorded] = []
+        self._problems: list[EventProblem] = []
+        self._readers: list[_TopicReader] = []
+        self._topics: list[str] = []
+        self._reported = 0
+
+    # -- recording ----------------------------------------------------------------------
+    @property
+    def topics(self) -> list[str]:
+        """Topics being recorded."""
+        return list(self._topics)
+
+    def record(self, *topics: str) -> EventRecorder:
+        """Start recording these topics; returns once reading starts at their current end.
+
+        Records already on the topics are not recorded: only what is produced from now on.
+        """
+        new = [t for t in dict.fromkeys(topics) if t not in self._topics]
+        if not new:
+            return self
+        if self._create_topics:
+            self._broker.create_topics(new)
+        reader = _TopicReader(self, new)
+        reader.start()
+        self._readers.append(reader)
+        self._topics += new
+        return self
+
+    def close(self) -> None:
+        """Stop reading; idempotent."""
+        for reader in self._readers:
+            reader.stop()
+        for reader in self._readers:
+            reader.join()
+        self._readers = []
+
+    def __enter__(self) -> EventRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what was recorded ----------------------------------------------------------------
+    @property
+    def records(self) -> list[Recorded]:
+        """Everything recorded so far, in arrival order."""
+        with self._cond:
+            self._raise_reader_error()
+            return list(self._recorded)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """The recorded CloudEvents (structured dicts), in arrival order."""
+        return [r.event for r in self.records]
+
+    def of_type(self, event_type: str, key: str | None = None) -> list[dict[str, Any]]:
+        """Recorded events of one type, optionally of one key (``partitionkey``)."""
+        return [
+            e
+            for e in self.events
+            if e.get("type") == event_type and (key is None or e.get("partitionkey") == key)
+        ]
+
+    @property
+    def problems(self) -> list[EventProblem]:
+        """Contract violations found so far."""
+        with self._cond:
+            return list(self._problems)
+
+    def wait_for(
+        self, event_type: str, key: str | None = None, within: float | str = "5s"
+    ) -> dict[str, Any]:
+        """Wait until an event of ``event_type`` (and ``key``, if given) has been recorded.
+
+        Args:
+            event_type: the CloudEvent ``type``.
+            key: the ``partitionkey`` (record key), e.g. an order id.
+            within: how long to wait: seconds or a duration such as ``"5s"``.
+
+        Returns:
+            The first matching event.
+
+        Raises:
+            EventWaitTimeout: (an ``AssertionError``) naming what was seen instead.
+        """
+        __tracebackhide__ = True
+        limit = _seconds(within)
+        deadline = self._clock() + limit
+
+        def match() -> dict[str, Any] | None:
+            for rec in self._recorded:
+                event = rec.event
+                if event.get("type") == event_type and (
+                    key is None or event.get("partitionkey") == key
+                ):
+                    return event
+            return None
+
+        with self._cond:
+            while True:
+                self._raise_reader_error()
+                found = match()
+                if found is not None:
+                    return found
+                left = deadline - self._clock()
+                if left <= 0:
+                    break
+                self._cond.wait(min(left, 0.2))
+            seen = self._describe_seen(key)
+        raise EventWaitTimeout(event_type, key, limit, seen)
+
+    def _describe_seen(self, key: str | None) -> str:
+        topics = ", ".join(self._topics) or "no topics (call accord_events.record(TOPIC, ...))"
+        if key is not None:
+            same = [r for r in self._recorded if r.event.get("partitionkey") == key]
+            if same:
+                kinds = ", ".join(f"{r.event.get('type')} at {r.location}" for r in same)
+                return f"for that key it saw {kinds} (recording {topics})"
+        counts: dict[str, int] = {}
+        for rec in self._recorded:
+            name = str(rec.event.get("type"))
+            counts[name] = counts.get(name, 0) + 1
+        if not counts:
+            return f"nothing was recorded from {topics}"
+        summary = ", ".join(f"{n} {t}" for t, n in sorted(counts.items()))
+        return f"recorded {summary} from {topics}"
+
+    def wait_changed(self, timeout_s: float) -> None:
+        """Block until a record arrives or ``timeout_s`` passes."""
+        with self._cond:
+            count = len(self._recorded)
+            self._cond.wait_for(lambda: len(self._recorded) != count, timeout_s)
+
+    def drain(self, timeout_s: float = 10.0) -> None:
+        """Return once everything produced before this call has been recorded.
+
+        Raises:
+            TimeoutError: when the readers do not catch up in time.
+        """
+        readers = list(self._readers)
+        targets = [(reader, reader.cycles + _DRAIN_CYCLES) for reader in readers]
+        deadline = self._clock() + timeout_s
+        with self._cond:
+            while True:
+                self._raise_reader_error()
+                if all(r.cycles >= n and r.caught_up for r, n in targets):
+                    return
+                left = deadline - self._clock()
+                if left <= 0:
+                    raise TimeoutError(
+                        f"accord_events did not catch up with {', '.join(self._topics)} "
+                        f"within {timeout_s:g}s"
+                    )
+                self._cond.wait(min(left, 0.2))
+
+    def check(self) -> None:
+        """Raise :class:`EventSchemaError` for violations not reported yet."""
+        __tracebackhide__ = True
+        with self._cond:
+            fresh = self._problems[self._reported :]
+            self._reported = len(self._problems)
+        if fresh:
+            raise EventSchemaError(fresh, self._contracts)
+
+    # -- called from reader threads --------------------------------------------------------
+    def _raise_reader_error(self) -> None:
+        for reader in self._readers:
+            if reader.error is not None:
+                raise RuntimeError(
+                    f"accord_events stopped reading {', '.join(reader.topics)}: {reader.error}"
+                ) from reader.error
+
+    def _keep(self, items: Iterable[tuple[Recorded, list[EventProblem]]]) -> None:
+        with self._cond:
+            for rec, problems in items:
+                self._recorded.append(rec)
+                self._problems += problems
+            self._cond.notify_all()
+
+    def _notify(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def _validate(
+        self, event: dict[str, Any], key: str | None, where: str
+    ) -> list[EventProblem]:
+        if self._registry is None:
+            return []
+        found = self._registry.validate(event, key=key)
+        return [
+            EventProblem(
+                location=where,
+                event_type=str(getattr(v, "event_type", None) or event.get("type")),
+                event_id=str(getattr(v, "event_id", None) or event.get("id")),
+                key=key,
+                pointer=str(getattr(v, "pointer", "") or ""),
+                reason=_reason(v),
+            )
+            for v in found
+        ]
+
+
+def _reason(violation: Any) -> str:
+    message = str(getattr(violation, "message", violation))
+    keyword = getattr(violation, "keyword", None)
+    return f"{message} ({keyword})" if keyword else message
+
+
+class _TopicReader(threading.Thread):
+    """One consumer (no group: assigned partitions) and the thread that polls it."""
+
+    def __init__(self, owner: EventRecorder, topics: list[str]) -> None:
+        super().__init__(name=f"accord-events-{','.join(topics)}", daemon=True)
+        self.owner = owner
+        self.topics = topics
+        self.cycles = 0
+        self.caught_up = False
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+        self._ready = threading.Event()
+        # Records stamped before this instant were produced before recording started.
+        self._start_ms = int(time.time() * 1000)
+        self._consumer: Any = None
+
+    def start(self) -> None:
+        from kafka import KafkaConsumer, TopicPartition
+
+        config = self.owner._broker.consumer_config(
+            group_id=None, enable_auto_commit=False, fetch_max_wait_ms=_POLL_MS
+        )
+        consumer = KafkaConsumer(**config)
+        partitions = []
+        for topic in self.topics:
+            ids = consumer.partitions_for_topic(topic)
+            if not ids:
+                consumer.close()
+                raise RuntimeError(
+                    f"accord_events: topic {topic!r} does not exist on "
+                    f"{self.owner._broker.bootstrap_servers}"
+                )
+            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+        consumer.assign(partitions)
+        # ListOffsets may answer below the true end on some brokers (Tansu, multi-record
+        # batches), so this is a lower bound; records older than the start are dropped by
+        # their timestamp below.
+        consumer.seek_to_end(*partitions)
+        for tp in partitions:
+            consumer.position(tp)
+        self._consumer = consumer
+        super().start()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        from accord.events import EventDecodeError, Location, from_kafka
+
+        consumer = self._consumer
+        try:
+            while not self._stop_event.is_set():
+                batch = consumer.poll(timeout_ms=_POLL_MS)
+                kept: list[tuple[Recorded, list[EventProblem]]] = []
+                for tp, records in batch.items():
+                    for record in records:
+                        if record.timestamp is not None and 0 <= record.timestamp < self._start_ms:
+                            continue
+                        key = record.key.decode(errors="replace") if record.key is not None else None
+                        where = Location(tp.topic, partition=tp.partition, offset=record.offset)
+                        try:
+                            event = from_kafka(record.key, record.value, record.headers or [])
+                        except EventDecodeError as exc:
+                            problem = EventProblem(
+                                str(where), "(not a CloudEvent)", "-", key, "", str(exc)
+                            )
+                            event = {"type": None, "partitionkey": key}
+                            kept.append((Recorded(event, where, time.monotonic()), [problem]))
+                            continue
+                        problems = self.owner._validate(event, key, str(where))
+                        kept.append((Recorded(event, where, time.monotonic()), problems))
+                behind = False
+                for tp in consumer.assignment():
+                    high = consumer.highwater(tp)
+                    if high is not None and consumer.position(tp) < high:
+                        behind = True
+                self.caught_up = not batch and not behind
+                self.cycles += 1
+                if kept:
+                    self.owner._keep(kept)
+                else:
+                    self.owner._notify()
+        except BaseException as exc:  # surfaced to the test by the owner
+            self.error = exc
+            self.owner._notify()
+        finally:
+            consumer.close()

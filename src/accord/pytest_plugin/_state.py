@@ -1,0 +1,81 @@
+"""Plugin state kept in ``pytest.StashKey``s: the settings, per-test checks, the session SLA."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from accord.pytest_plugin._options import Settings
+
+if TYPE_CHECKING:
+    from accord.pytest_plugin._consistency import ConsistencyCheck
+    from accord.pytest_plugin._recorder import EventRecorder
+
+
+@dataclass
+class TestChecks:
+    """The accord fixtures a test uses; the plugin checks them after the test's call."""
+
+    __test__ = False
+
+    recorder: EventRecorder | None = None
+    consistency: ConsistencyCheck | None = None
+
+
+@dataclass
+class _Group:
+    trigger: str
+    expectations: tuple[tuple[str, float], ...]
+    events: list[dict[str, Any]] = field(default_factory=list)
+    until: datetime | None = None
+    tests: int = 0
+
+
+@dataclass
+class SessionSLA:
+    """What the tests that used ``accord_consistency`` saw, aggregated for the summary.
+
+    Tests with the same trigger and expectations (types and limits) form one group; each
+    group yields one report over all of their events.
+    """
+
+    groups: dict[tuple[str, tuple[tuple[str, float], ...]], _Group] = field(default_factory=dict)
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+
+    def add(self, check: ConsistencyCheck) -> None:
+        expectations = tuple(sorted(check.expectations.items()))
+        group = self.groups.setdefault(
+            (check.trigger, expectations), _Group(check.trigger, expectations)
+        )
+        group.events += check.events_checked
+        group.tests += 1
+        if check.until is not None and (group.until is None or check.until > group.until):
+            group.until = check.until
+
+    def build(self) -> list[dict[str, Any]]:
+        """One engine report per group (the engine's semantics over all the group's events)."""
+        from accord.consistency import ConsistencyEngine, Expectation
+
+        reports = []
+        for group in self.groups.values():
+            engine = ConsistencyEngine(
+                trigger=group.trigger,
+                expectations=[Expectation(t, within_s=s) for t, s in group.expectations],
+            )
+            for event in group.events:
+                engine.add(event)
+            report: dict[str, Any] = engine.report(until=group.until)
+            report["tests"] = group.tests
+            reports.append(report)
+        self.reports = reports
+        return reports
+
+
+settings_key = pytest.StashKey[Settings]()
+checks_key = pytest.StashKey[TestChecks]()
+session_sla_key = pytest.StashKey[SessionSLA]()
