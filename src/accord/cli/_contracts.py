@@ -1,8 +1,369 @@
+"""``accord contracts usage|impact``, ``accord publish``, ``verify``, ``can-i-deploy`` and
+``record-deployment``: consumer contracts (Pact) and the contract registry."""
+
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
+
+from accord.errors import UsageError
+
+#: Provider adapters accord knows without ``--provider-adapter``.
+_ADAPTERS = {"order": "accord.pacts._reference:order_provider"}
+_REGISTRY_HELP = "registry: a directory or git+file://PATH (default: $ACCORD_REGISTRY)"
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this group's subcommands (not written yet)."""
+    """Add ``contracts``, ``publish``, ``verify``, ``can-i-deploy`` and ``record-deployment``."""
+    contracts = sub.add_parser("contracts", help="who uses which event field (from the pacts)")
+    csub = contracts.add_subparsers(dest="contracts_command", metavar="COMMAND")
+    contracts.set_defaults(handler=lambda args: (contracts.print_help(sys.stderr), 2)[1])
+
+    usage = csub.add_parser("usage", help="matrix of event fields by consumer")
+    usage.add_argument(
+        "--contracts",
+        default="contracts",
+        metavar="DIR",
+        help="pact directory, or a contracts dir holding pacts/ (default: contracts)",
+    )
+    usage.add_argument("--format", choices=("md", "json"), default="md")
+    usage.set_defaults(handler=_usage)
+
+    impact = csub.add_parser("impact", help="which consumers a schema change breaks")
+    impact.add_argument("old", metavar="OLD.json", help="the schema consumers use today")
+    impact.add_argument("new", metavar="NEW.json", help="the proposed schema")
+    impact.add_argument(
+        "--contracts",
+        default="contracts",
+        metavar="DIR",
+        help="pact directory, or a contracts dir holding pacts/ and "
+        "compatibility.toml (default: contracts)",
+    )
+    impact.add_argument(
+        "--mode",
+        default=None,
+        help="compatibility mode (default: from compatibility.toml, else FULL_TRANSITIVE)",
+    )
+    impact.add_argument("--format", choices=("text", "json"), default="text")
+    impact.set_defaults(handler=_impact)
+
+    publish = sub.add_parser("publish", help="publish pacts and event schemas to a registry")
+    publish.add_argument("pact_files", nargs="*", metavar="PACT_FILE")
+    publish.add_argument("--registry", default=None, help=_REGISTRY_HELP)
+    publish.add_argument(
+        "--broker-url",
+        default=None,
+        help="publish to a Pact Broker with `pact broker publish` instead",
+    )
+    publish.add_argument("--pacticipant", required=True, help="the publishing application")
+    publish.add_argument("--version", required=True, help="its version (e.g. the git sha)")
+    publish.add_argument("--branch", default="", help="its branch")
+    publish.add_argument(
+        "--contracts",
+        default=None,
+        metavar="DIR",
+        help="publish the pacts in DIR whose consumer is --pacticipant",
+    )
+    publish.add_argument(
+        "--schemas",
+        default=None,
+        metavar="DIR",
+        help="also publish the event schemas DIR/<type>/vN.json",
+    )
+    publish.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --broker-url: print the pact command instead of running it",
+    )
+    publish.set_defaults(handler=_publish)
+
+    verify = sub.add_parser("verify", help="verify a provider against its consumers' pacts")
+    verify.add_argument("--registry", default=None, help=_REGISTRY_HELP)
+    verify.add_argument(
+        "--pact-url",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="verify the pact at URL (e.g. a Pact Broker pact URL); repeatable",
+    )
+    verify.add_argument(
+        "--contracts",
+        default=None,
+        metavar="DIR",
+        help="verify the pact files in DIR (no registry)",
+    )
+    verify.add_argument("--provider", required=True)
+    verify.add_argument("--provider-version", default="", help="recorded with the results")
+    verify.add_argument("--provider-branch", "--branch", default="", dest="provider_branch")
+    verify.add_argument(
+        "--provider-adapter",
+        default=None,
+        metavar="MODULE:CALLABLE",
+        help="callable(database_url) -> provider context manager "
+        "(default for 'order': the reference order service)",
+    )
+    verify.add_argument(
+        "--database-url",
+        default=None,
+        help="empty database for provider states (default: SQLite temp file)",
+    )
+    verify.set_defaults(handler=_verify)
+
+    deploy = sub.add_parser("can-i-deploy", help="may this version go to that environment?")
+    deploy.add_argument("--pacticipant", required=True)
+    deploy.add_argument("--version", required=True)
+    deploy.add_argument("--to-environment", required=True, metavar="ENV")
+    deploy.add_argument("--registry", default=None, help=_REGISTRY_HELP)
+    deploy.add_argument(
+        "--broker-url",
+        default=None,
+        help="ask a Pact Broker with `pact broker can-i-deploy` instead",
+    )
+    deploy.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="with --broker-url: print the pact command instead of running it",
+    )
+    deploy.set_defaults(handler=_can_i_deploy)
+
+    record = sub.add_parser("record-deployment", help="record that a version now runs in ENV")
+    record.add_argument("--pacticipant", required=True)
+    record.add_argument("--version", required=True)
+    record.add_argument("--environment", required=True, metavar="ENV")
+    record.add_argument("--registry", default=None, help=_REGISTRY_HELP)
+    record.set_defaults(handler=_record_deployment)
+
+
+def _pact_dir(contracts: str) -> Path:
+    root = Path(contracts)
+    if (root / "pacts").is_dir():
+        return root / "pacts"
+    if not root.exists():
+        raise UsageError(f"{root}: no such directory; pass --contracts DIR with the pact files")
+    return root
+
+
+def _usage(args: argparse.Namespace) -> int:
+    from accord.pacts import format_usage_markdown, load_pacts, usage_matrix
+
+    pacts = load_pacts([_pact_dir(args.contracts)])
+    if not pacts:
+        raise UsageError(f"{_pact_dir(args.contracts)}: no pact files (*.json) found")
+    matrix = usage_matrix(pacts)
+    if args.format == "json":
+        print(json.dumps(matrix, indent=2))
+    else:
+        print(format_usage_markdown(matrix))
+    return 0
+
+
+def _read_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: not a JSON schema: {exc}") from None
+
+
+def _mode_for(contracts: str, event_type: str) -> str:
+    import tomllib
+
+    root = Path(contracts)
+    config = root / "compatibility.toml"
+    if not config.is_file():
+        return "FULL_TRANSITIVE"
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{config}: not valid TOML: {exc}") from None
+    types = data.get("types", {})
+    return str(types.get(event_type, data.get("default", "FULL_TRANSITIVE"))).upper()
+
+
+def _impact(args: argparse.Namespace) -> int:
+    from accord.pacts import analyse_impact, load_pacts
+    from accord.pacts._impact import _event_type
+
+    old, new = _read_json(args.old), _read_json(args.new)
+    for name, doc in ((args.old, old), (args.new, new)):
+        if not isinstance(doc, dict):
+            raise UsageError(f"{name}: not a JSON schema (top level is not an object)")
+    pacts = load_pacts([_pact_dir(args.contracts)])
+    event_type = _event_type(new, _event_type(old, "event"))
+    mode = (args.mode or _mode_for(args.contracts, event_type)).upper()
+    report = analyse_impact(old, new, pacts, mode=mode, where=(args.old, args.new))
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report.format_text())
+    return 1 if report.broken_consumers else 0
+
+
+def _registry_spec(value: str | None) -> str:
+    spec = value or os.environ.get("ACCORD_REGISTRY", "")
+    if not spec:
+        raise UsageError("no registry: pass --registry DIR|git+file://PATH or set ACCORD_REGISTRY")
+    return spec
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from accord.pacts import broker_publish_command, load_pacts, pact_paths
+
+    files = pact_paths(args.pact_files) if args.pact_files else []
+    if args.contracts:
+        chosen = [
+            p.path
+            for p in load_pacts([_pact_dir(args.contracts)])
+            if p.consumer == args.pacticipant and p.path is not None
+        ]
+        files += chosen
+    schemas: list[dict[str, Any]] = []
+    if args.schemas:
+        root = Path(args.schemas)
+        if not root.is_dir():
+            raise UsageError(f"{root}: no such schema directory")
+        for path in sorted(root.glob("*/v*.json")):
+            doc = _read_json(str(path))
+            if isinstance(doc, dict):
+                schemas.append(doc)
+    if not files and not schemas:
+        raise UsageError(
+            f"nothing to publish for {args.pacticipant}: pass pact files, --contracts DIR "
+            "(pacts whose consumer is the pacticipant) or --schemas DIR"
+        )
+    if args.broker_url:
+        command = broker_publish_command(
+            files, broker_url=args.broker_url, version=args.version, branch=args.branch
+        )
+        if args.dry_run:
+            print(" ".join(command))
+            return 0
+        return subprocess.run(command, check=False).returncode
+    from accord.registry import open_registry
+
+    docs = [p.raw for p in load_pacts(files)]
+    with open_registry(_registry_spec(args.registry)) as registry:
+        stored = registry.publish(
+            args.pacticipant,
+            args.version,
+            branch=args.branch,
+            pacts=docs,
+            schemas=schemas,
+        )
+    for line in stored:
+        print(f"published {line} as {args.pacticipant} {args.version}")
+    return 0
+
+
+def _adapter(args: argparse.Namespace) -> Any:
+    import importlib
+
+    spec = args.provider_adapter or _ADAPTERS.get(args.provider)
+    if spec is None:
+        raise UsageError(
+            f"no provider adapter for {args.provider!r}: pass --provider-adapter "
+            "MODULE:CALLABLE returning a provider context manager"
+        )
+    module_name, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr or "provider")
+    except (ImportError, AttributeError) as exc:
+        raise UsageError(f"--provider-adapter {spec}: cannot import it: {exc}") from None
+    return factory(args.database_url)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from accord.pacts import verify_provider
+
+    sources = list(args.pact_url)
+    if args.contracts:
+        sources.append(str(_pact_dir(args.contracts)))
+    if not sources and not (args.registry or os.environ.get("ACCORD_REGISTRY")):
+        raise UsageError("nothing to verify: pass --registry R, --pact-url URL or --contracts DIR")
+    failed = False
+    with _adapter(args) as provider:
+        if provider.name != args.provider:
+            raise UsageError(
+                f"the adapter is for provider {provider.name!r}, not {args.provider!r}"
+            )
+        if sources:
+            result = verify_provider(provider, sources)
+            print(f"verified {args.provider} against {', '.join(sources)}:")
+            print(result.summary() or "  (no interactions)")
+            failed = not result.ok or not result.outcomes
+        if args.registry or (not sources and os.environ.get("ACCORD_REGISTRY")):
+            from accord.registry import open_registry, verify_from_registry
+
+            if not args.provider_version:
+                raise UsageError("--provider-version is required to record results in a registry")
+            with open_registry(_registry_spec(args.registry)) as registry:
+                runs = verify_from_registry(
+                    registry,
+                    provider,
+                    provider_version=args.provider_version,
+                    provider_branch=args.provider_branch,
+                )
+            if not runs:
+                print(f"no pacts for provider {args.provider} in the registry")
+            for run in runs:
+                p = run.pact
+                verdict = (
+                    "OK"
+                    if run.success
+                    else ("FAILED (pending, not failing the build)" if p.pending else "FAILED")
+                )
+                print(f"{p.consumer} {p.consumer_version} [{'; '.join(p.reasons)}]: {verdict}")
+                if not run.success:
+                    print(run.result.summary())
+                failed = failed or run.fails_build
+    if failed:
+        print(
+            f"verification of {args.provider} {args.provider_version} failed: a consumer's "
+            "contract is broken (see above)",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+def _can_i_deploy(args: argparse.Namespace) -> int:
+    if args.broker_url:
+        from accord.pacts import pact_cli
+
+        command = [
+            pact_cli(),
+            "broker",
+            "can-i-deploy",
+            "--pacticipant",
+            args.pacticipant,
+            "--version",
+            args.version,
+            "--to-environment",
+            args.to_environment,
+            "--broker-base-url",
+            args.broker_url,
+        ]
+        if args.dry_run:
+            print(" ".join(command))
+            return 0
+        return subprocess.run(command, check=False).returncode
+    from accord.registry import open_registry
+
+    with open_registry(_registry_spec(args.registry)) as registry:
+        decision = registry.can_i_deploy(args.pacticipant, args.version, args.to_environment)
+    print(decision.format())
+    return 0 if decision.ok else 1
+
+
+def _record_deployment(args: argparse.Namespace) -> int:
+    from accord.registry import open_registry
+
+    with open_registry(_registry_spec(args.registry)) as registry:
+        registry.record_deployment(args.pacticipant, args.version, args.environment)
+    print(f"recorded: {args.pacticipant} {args.version} is deployed in {args.environment}")
+    return 0

@@ -16,6 +16,7 @@ from accord.registry._store import (
     RegistryError,
     open_registry,
 )
+from accord.registry._workflow import RegistryVerification, verify_from_registry
 
 __all__ = [
     "Decision",
@@ -24,5 +25,7 @@ __all__ = [
     "PactForVerification",
     "Registry",
     "RegistryError",
+    "RegistryVerification",
     "open_registry",
+    "verify_from_registry",
 ]
