@@ -1,0 +1,208 @@
+"""Wires each reference service: database, unit of work, app, outbox relay, consumer.
+
+``bootstrap("order")`` with no other argument gives an app on an in-memory SQLite database
+without Kafka (what unit tests and schemathesis use). With ``bootstrap_servers`` the service
+gets its outbox relay and, for shipping and invoicing, its consumer; call
+``runtime.start()``/``runtime.stop()`` (or use it as a context manager) to run them.
+:func:`running` also serves the app over HTTP on a free 127.0.0.1 port, in-process.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from reference_services.common.consumer import EventConsumer
+from reference_services.common.db import MEMORY_URL, create_db_engine, wait_for_database
+from reference_services.common.outbox import KafkaPublisher, OutboxRelay
+from reference_services.common.runtime import HttpServer, ServiceRuntime
+
+__all__ = ["SERVICES", "RunningService", "Topics", "bootstrap", "running"]
+
+SERVICES = ("order", "shipping", "invoicing")
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """Topic names; tests sharing one broker use unique ones."""
+
+    order: str = "order"
+    delivery: str = "delivery"
+    invoice: str = "invoice"
+
+    def renames(self) -> dict[str, str]:
+        return {"order": self.order, "delivery": self.delivery, "invoice": self.invoice}
+
+
+@dataclass
+class _Kafka:
+    runtime: ServiceRuntime
+    bootstrap_servers: str | None
+    topics: Topics
+    group_id: str | None
+    processing_delay_ms: int
+    broker: Any = field(default=None)
+
+    def connect(self, *needed: str) -> None:
+        if self.bootstrap_servers is None:
+            return
+        from reference_services.common.kafka import connect, ensure_topics, make_producer
+
+        self.broker = connect(self.bootstrap_servers)
+        ensure_topics(self.broker, needed)
+        self.runtime.publisher = KafkaPublisher(
+            make_producer(self.broker, client_id=f"reference-{self.runtime.name}")
+        )
+
+    def relay(self, table: Any) -> Callable[[], None] | None:
+        """Attach the outbox relay; return its ``wake`` for the unit of work."""
+        if self.runtime.publisher is None:
+            return None
+        self.runtime.relay = OutboxRelay(
+            self.runtime.engine, table, self.runtime.publisher, topic_names=self.topics.renames()
+        )
+        return self.runtime.relay.wake
+
+    def consume(self, handler: Callable[[dict[str, Any]], object]) -> None:
+        if self.runtime.publisher is None:
+            return
+        from reference_services.common.kafka import make_consumer
+
+        broker, name = self.broker, self.runtime.name
+        group = self.group_id or name
+        self.runtime.consumer = EventConsumer(
+            lambda: make_consumer(broker, group, client_id=f"reference-{name}"),
+            [self.topics.order],
+            {"order.accepted": handler},
+            self.runtime.publisher,
+            processing_delay_s=self.processing_delay_ms / 1000,
+        )
+
+
+def bootstrap(
+    service: str,
+    *,
+    database_url: str | None = None,
+    bootstrap_servers: str | None = None,
+    processing_delay_ms: int = 0,
+    group_id: str | None = None,
+    topics: Topics | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> ServiceRuntime:
+    """Build one service, not yet started.
+
+    Args:
+        service: ``order``, ``shipping`` or ``invoicing``.
+        database_url: SQLAlchemy URL (``sqlite:///file``, ``postgresql://...``); in-memory
+            SQLite when omitted. Tables are created and the order catalogue seeded.
+        bootstrap_servers: Kafka ``host:port``; without it there is no relay and no consumer
+            (outbox rows stay unsent).
+        processing_delay_ms: consumers wait this long before each event (slow on purpose).
+        group_id: consumer group; the service name by default.
+        topics: topic names; the standard ``order``/``delivery``/``invoice`` by default.
+        now: the clock for acceptance and creation times.
+
+    Raises:
+        ValueError: unknown service.
+        accord.errors.BrokerError: the broker did not answer.
+    """
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+    engine = create_db_engine(database_url or MEMORY_URL)
+    runtime = ServiceRuntime(service, engine)
+    kafka = _Kafka(runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms)
+    clock = now or (lambda: datetime.now(UTC))
+    try:
+        if service == "order":
+            _order(runtime, kafka, clock)
+        elif service == "shipping":
+            _shipping(runtime, kafka, clock)
+        else:
+            _invoicing(runtime, kafka, clock)
+    except BaseException:
+        runtime.stop()
+        raise
+    return runtime
+
+
+def _order(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
+    from reference_services.order.adapters import catalogue, orm
+    from reference_services.order.entrypoints import create_app
+    from reference_services.order.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+
+    engine = runtime.engine
+    wait_for_database(engine, orm.metadata)
+    catalogue.seed(engine)
+    kafka.connect(kafka.topics.order)
+    wake = kafka.relay(orm.outbox)
+    runtime.uow_factory = lambda: SqlAlchemyUnitOfWork(engine, wake)
+    runtime.app = create_app(runtime.uow_factory, ready=runtime.ready, now=clock)
+
+
+def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
+    from reference_services.shipping.adapters import orm
+    from reference_services.shipping.entrypoints import create_app
+    from reference_services.shipping.service_layer import handlers
+    from reference_services.shipping.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+
+    engine = runtime.engine
+    wait_for_database(engine, orm.metadata)
+    kafka.connect(kafka.topics.order, kafka.topics.order + ".dlq", kafka.topics.delivery)
+    wake = kafka.relay(orm.outbox)
+    uow_factory = runtime.uow_factory = lambda: SqlAlchemyUnitOfWork(engine, wake)
+    kafka.consume(lambda event: handlers.handle_order_accepted(event, uow_factory(), now=clock))
+    runtime.app = create_app(uow_factory, ready=runtime.ready)
+
+
+def _invoicing(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
+    from reference_services.invoicing.adapters import orm
+    from reference_services.invoicing.entrypoints import create_app
+    from reference_services.invoicing.service_layer import handlers
+    from reference_services.invoicing.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+
+    engine = runtime.engine
+    wait_for_database(engine, orm.metadata)
+    kafka.connect(kafka.topics.order, kafka.topics.order + ".dlq", kafka.topics.invoice)
+    wake = kafka.relay(orm.outbox)
+    uow_factory = runtime.uow_factory = lambda: SqlAlchemyUnitOfWork(engine, wake)
+    kafka.consume(lambda event: handlers.handle_order_accepted(event, uow_factory(), now=clock))
+    runtime.app = create_app(uow_factory, ready=runtime.ready)
+
+
+@dataclass
+class RunningService:
+    """A service started in-process by :func:`running`."""
+
+    runtime: ServiceRuntime
+    server: HttpServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@contextmanager
+def running(service: str, *, ready_timeout_s: float = 30.0, **settings: Any) -> Iterator[RunningService]:
+    """Bootstrap ``service``, start its workers and serve it on a free 127.0.0.1 port.
+
+    Yields once ``runtime.ready()`` holds (for consumers: partitions assigned); stops
+    everything on exit. ``settings`` are :func:`bootstrap`'s keyword arguments.
+    """
+    runtime = bootstrap(service, **settings)
+    try:
+        runtime.start()
+        with HttpServer(runtime.app) as server:
+            deadline = time.monotonic() + ready_timeout_s
+            while not runtime.ready()[0]:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"{service} not ready after {ready_timeout_s:.0f}s: {runtime.ready()[1]}"
+                    )
+                time.sleep(0.05)
+            yield RunningService(runtime, server)
+    finally:
+        runtime.stop()

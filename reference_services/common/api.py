@@ -1,0 +1,143 @@
+"""HTTP pieces every service's FastAPI app shares: health, paging, errors, clean strings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Generic, Literal, TypeVar
+from uuid import UUID
+
+from fastapi import FastAPI, Path, Query
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from reference_services.common.text import clean_text
+
+__all__ = [
+    "MAX_PAGE",
+    "MAX_SIZE",
+    "NOT_FOUND",
+    "ErrorOut",
+    "HealthOut",
+    "Page",
+    "PageQuery",
+    "SizeQuery",
+    "Text",
+    "add_health",
+    "add_read_routes",
+    "not_found",
+    "unprocessable",
+]
+
+T = TypeVar("T")
+MAX_PAGE = 100_000
+MAX_SIZE = 500
+
+
+def _clean(value: str) -> str:
+    return clean_text(value, field="value")
+
+
+#: A non-empty, printable string of at most 200 characters (control characters are refused
+#: so nothing a client sends can break a PostgreSQL text column).
+Text = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=False),
+    AfterValidator(_clean),
+]
+
+PageQuery = Annotated[int, Query(ge=0, le=MAX_PAGE, description="Zero-based page number.")]
+SizeQuery = Annotated[int, Query(ge=1, le=MAX_SIZE, description="Items per page.")]
+
+
+class ErrorOut(BaseModel):
+    """An error that is not a validation error (e.g. 404)."""
+
+    detail: str
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "starting"]
+    reason: str | None = None
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, newest first."""
+
+    items: list[T]
+    page: int = Field(ge=0)
+    size: int = Field(ge=1)
+    total: int = Field(ge=0, description="Items in all pages.")
+
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "Unknown id"}}
+
+
+def not_found(what: str, ident: object) -> JSONResponse:
+    return JSONResponse(status_code=404, content={"detail": f"{what} {ident} not found"})
+
+
+def unprocessable(location: tuple[str | int, ...], message: str, value: object) -> Exception:
+    """A 422 in FastAPI's own validation-error shape, naming the field at ``location``."""
+    return RequestValidationError(
+        [{"loc": location, "msg": message, "type": "value_error", "input": value}]
+    )
+
+
+def add_health(app: FastAPI, ready: Callable[[], tuple[bool, str | None]]) -> None:
+    """``GET /health``: 200 ``{"status": "ok"}`` when ready, else 503 with the reason."""
+
+    @app.get(
+        "/health",
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut, "description": "Not ready yet"}},
+        tags=["health"],
+    )
+    def health() -> Any:
+        ok, reason = ready()
+        if ok:
+            return HealthOut(status="ok")
+        return JSONResponse(status_code=503, content={"status": "starting", "reason": reason})
+
+
+def add_read_routes(
+    app: FastAPI,
+    *,
+    path: str,
+    noun: str,
+    model: type[BaseModel],
+    get_one: Callable[[UUID], Any | None],
+    get_page: Callable[[int, int, UUID | None], tuple[list[Any], int]],
+    to_json: Callable[[Any], dict[str, Any]],
+) -> None:
+    """``GET {path}/{id}`` (404 when unknown) and ``GET {path}?orderId=&page=&size=``."""
+    tag = path.strip("/")
+
+    @app.get(
+        f"{path}/{{{noun}_id}}",
+        response_model=model,
+        responses=NOT_FOUND,
+        tags=[tag],
+        name=f"get_{noun}",
+        summary=f"One {noun} by its id",
+    )
+    def get_one_route(ident: Annotated[UUID, Path(alias=f"{noun}_id")]) -> Any:
+        found = get_one(ident)
+        if found is None:
+            return not_found(noun, ident)
+        return to_json(found)
+
+    @app.get(
+        path,
+        response_model=Page[model],  # type: ignore[valid-type]
+        tags=[tag],
+        name=f"list_{tag}",
+        summary=f"{tag.capitalize()}, newest first; orderId narrows to one order's",
+    )
+    def list_route(
+        orderId: Annotated[UUID | None, Query(description="Only this order's.")] = None,
+        page: PageQuery = 0,
+        size: SizeQuery = 20,
+    ) -> Any:
+        found, total = get_page(page, size, orderId)
+        return {"items": [to_json(x) for x in found], "page": page, "size": size, "total": total}

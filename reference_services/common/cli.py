@@ -1,0 +1,121 @@
+"""``python -m reference_services {order|shipping|invoicing} --port P ...``: one service as a
+process. uvicorn runs on the main thread and turns SIGTERM/SIGINT into a graceful shutdown;
+then the consumer and the relay stop and the database pool closes."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["main"]
+
+log = logging.getLogger("reference_services")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from reference_services.bootstrap import SERVICES
+
+    parser = argparse.ArgumentParser(
+        prog="python -m reference_services", description="Run one accord reference service."
+    )
+    parser.add_argument("service", choices=SERVICES)
+    parser.add_argument("--port", type=int, default=0, help="HTTP port on 127.0.0.1 (0: free)")
+    parser.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--bootstrap-servers",
+        metavar="HOST:PORT",
+        help="Kafka bootstrap servers; without them no events are published or consumed",
+    )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL (postgresql://..., sqlite:///file); "
+        "default: sqlite file reference-<service>.db in the current directory",
+    )
+    parser.add_argument(
+        "--processing-delay-ms",
+        type=int,
+        default=0,
+        metavar="N",
+        help="consumers wait N ms before each event (simulates a slow service)",
+    )
+    parser.add_argument("--group-id", help="consumer group (default: the service name)")
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
+    return parser
+
+
+def _server(config: Any) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        # uvicorn re-raises a caught SIGTERM after its own shutdown, which would kill the
+        # process before the consumer and relay stop; keep the signal, skip the re-raise.
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            signals = (signal.SIGINT, signal.SIGTERM)
+            originals = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in originals.items():
+                    signal.signal(sig, handler)
+
+    return Server(config)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a service until SIGTERM/SIGINT; return the exit code."""
+    import uvicorn
+
+    from accord.errors import AccordError
+    from reference_services.bootstrap import bootstrap
+    from reference_services.common.db import default_database_url
+
+    args = _parser().parse_args(argv)
+    if args.processing_delay_ms < 0:
+        print("error: --processing-delay-ms must be >= 0", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s",
+    )
+    url = args.database_url or default_database_url(args.service)
+    try:
+        runtime = bootstrap(
+            args.service,
+            database_url=url,
+            bootstrap_servers=args.bootstrap_servers,
+            processing_delay_ms=args.processing_delay_ms,
+            group_id=args.group_id,
+        )
+    except (AccordError, OSError) as exc:
+        print(f"reference {args.service}: cannot start: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # database unreachable, bad URL
+        print(
+            f"reference {args.service}: cannot start: {type(exc).__name__}: {exc}".splitlines()[0],
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        runtime.start()
+        config = uvicorn.Config(
+            runtime.app,
+            host=args.host,
+            port=args.port,
+            log_level=args.log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+        )
+        log.info("%s: serving on http://%s:%d", args.service, args.host, args.port)
+        _server(config).run()
+    finally:
+        runtime.stop()
+        log.info("%s: stopped", args.service)
+    return 0

@@ -1,0 +1,195 @@
+"""The Kafka consumer loop of the consuming services, with a dead-letter topic.
+
+For every record: wait the configured processing delay, decode the CloudEvent (binary mode),
+dispatch on ``type`` to the handler, which commits its own database transaction. Offsets are
+committed only after the handlers of a poll batch returned, i.e. after their database commits;
+a crash in between redelivers the records and the handlers' idempotency absorbs them.
+
+A record that can never be processed (not a CloudEvent, not JSON, unknown ``type``, a payload
+of the wrong shape) is copied to ``<topic>.dlq`` -- same key, value and headers, plus
+:data:`ERROR_HEADER` with the reason and :data:`ORIGIN_HEADER` with ``topic/partition@offset``
+-- and the loop goes on. Any other error (database down) is retried from the same offset.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from accord.events import EventDecodeError, KafkaMessage, Location, from_kafka
+from reference_services.common.errors import UnprocessableEvent
+from reference_services.common.outbox import Publisher
+
+__all__ = ["DLQ_SUFFIX", "ERROR_HEADER", "ORIGIN_HEADER", "EventConsumer", "Handler"]
+
+log = logging.getLogger(__name__)
+
+DLQ_SUFFIX = ".dlq"
+#: Header of a dead-lettered record: why it could not be processed (UTF-8 text).
+ERROR_HEADER = "accord-error"
+#: Header of a dead-lettered record: where it came from, ``topic/partition@offset``.
+ORIGIN_HEADER = "accord-origin"
+
+#: A handler takes a structured CloudEvent and commits its own unit of work.
+Handler = Callable[[dict[str, Any]], object]
+
+
+class EventConsumer:
+    """Consumes ``topics`` in a consumer group on a daemon thread.
+
+    Args:
+        consumer_factory: builds the (subscribed-later) ``kafka.KafkaConsumer``; called on the
+            consumer's own thread, because kafka-python consumers are not thread-safe.
+        topics: what to subscribe to.
+        handlers: event type -> handler.
+        dlq: where dead-lettered records are sent (acknowledged before the offset commits).
+        processing_delay_s: sleep this long before each event (simulates a slow service).
+        poll_timeout_ms: how long one poll waits.
+    """
+
+    def __init__(
+        self,
+        consumer_factory: Callable[[], Any],
+        topics: Sequence[str],
+        handlers: Mapping[str, Handler],
+        dlq: Publisher,
+        *,
+        processing_delay_s: float = 0.0,
+        poll_timeout_ms: int = 200,
+    ) -> None:
+        self._consumer_factory = consumer_factory
+        self.topics = list(topics)
+        self._handlers = dict(handlers)
+        self._dlq = dlq
+        self._processing_delay_s = processing_delay_s
+        self._poll_timeout_ms = poll_timeout_ms
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._assigned = threading.Event()
+        #: Counters for tests and logs.
+        self.handled = 0
+        self.dead_lettered = 0
+
+    @property
+    def assigned(self) -> bool:
+        """True once the group gave this consumer its partitions."""
+        return self._assigned.is_set()
+
+    def wait_assigned(self, timeout_s: float) -> bool:
+        return self._assigned.wait(timeout_s)
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="event-consumer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    # -- processing one record (no Kafka consumer needed) ----------------------------------
+    def process(
+        self,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes | None]],
+    ) -> bool:
+        """Handle one record; return False if it went to the dead-letter topic.
+
+        Raises:
+            Exception: an error that is not the record's fault (retry the record later).
+        """
+        where = Location(topic, partition=partition, offset=offset)
+        try:
+            event = from_kafka(key, value, headers)
+            event_type = event.get("type")
+            handler = self._handlers.get(event_type) if isinstance(event_type, str) else None
+            if handler is None:
+                raise UnprocessableEvent(
+                    f"unknown event type {event_type!r}; expected one of {sorted(self._handlers)}"
+                )
+            handler(event)
+        except (EventDecodeError, UnprocessableEvent) as exc:
+            self._dead_letter(where, key, value, headers, f"{type(exc).__name__}: {exc}")
+            return False
+        self.handled += 1
+        return True
+
+    def _dead_letter(
+        self,
+        where: Location,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Sequence[tuple[str, bytes | None]],
+        reason: str,
+    ) -> None:
+        log.warning("%s: dead-lettered to %s%s: %s", where, where.source, DLQ_SUFFIX, reason)
+        kept = [(name, raw or b"") for name, raw in headers]
+        message = KafkaMessage(
+            key=key or b"",
+            value=value or b"",
+            headers=[*kept, (ERROR_HEADER, reason.encode()), (ORIGIN_HEADER, str(where).encode())],
+        )
+        future = self._dlq.send(where.source + DLQ_SUFFIX, message)
+        if hasattr(future, "get"):
+            future.get(timeout=30)
+        self.dead_lettered += 1
+
+    # -- the loop ----------------------------------------------------------------------------
+    def _run(self) -> None:
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        consumer = self._consumer_factory()
+        consumer.subscribe(self.topics)
+        try:
+            while not self._stop.is_set():
+                batches = consumer.poll(timeout_ms=self._poll_timeout_ms)
+                if consumer.assignment():
+                    self._assigned.set()
+                else:
+                    self._assigned.clear()
+                done: dict[Any, Any] = {}
+                retry_from: dict[Any, int] = {}
+                for tp, records in batches.items():
+                    for record in records:
+                        if retry_from or self._stop.is_set():
+                            # Not processed: rewind so the next poll returns it again.
+                            retry_from.setdefault(tp, record.offset)
+                            break
+                        if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
+                            break
+                        try:
+                            self.process(
+                                record.topic,
+                                record.partition,
+                                record.offset,
+                                record.key,
+                                record.value,
+                                record.headers or [],
+                            )
+                        except Exception:
+                            log.exception(
+                                "%s/%d@%d: handler failed; retrying from this record",
+                                record.topic, record.partition, record.offset,
+                            )
+                            retry_from[tp] = record.offset
+                            continue
+                        done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+                if done:
+                    consumer.commit(offsets=done)
+                if retry_from and not self._stop.is_set():
+                    for tp, offset in retry_from.items():
+                        consumer.seek(TopicPartition(tp.topic, tp.partition), offset)
+                    self._stop.wait(1.0)
+        finally:
+            consumer.close(autocommit=False)

@@ -1,0 +1,242 @@
+"""The transactional outbox and its relay.
+
+A service writes its business row and an outbox row (the structured CloudEvent) in one
+transaction. The relay reads unsent outbox rows in id order, publishes them and marks them
+sent only after the broker acknowledged each one. A crash after the commit and before the
+acknowledgement leaves the row unsent, so the next relay publishes it again: delivery is
+at least once, and consumers deduplicate on the order id (and may on the CloudEvent id,
+which is stable across re-publication because it is stored in the row).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import orjson
+from sqlalchemy import (
+    Column,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    Text,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from accord.events import KafkaMessage, to_kafka
+from reference_services.common.db import ID_TYPE, UTCDateTime
+
+__all__ = [
+    "KafkaPublisher",
+    "Outbox",
+    "OutboxRelay",
+    "PendingRecord",
+    "Publisher",
+    "outbox_table",
+]
+
+log = logging.getLogger(__name__)
+
+
+def outbox_table(metadata: MetaData, name: str) -> Table:
+    """The outbox table of one service (named per service so services may share a database)."""
+    return Table(
+        name,
+        metadata,
+        Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("topic", String(249), nullable=False),
+        Column("event", Text, nullable=False),
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("sent_at", UTCDateTime(), nullable=True, index=True),
+    )
+
+
+class Outbox:
+    """Adds events to the outbox inside the caller's session (and so its transaction)."""
+
+    def __init__(self, session: Session, table: Table) -> None:
+        self._session = session
+        self._table = table
+
+    def add(self, topic: str, event: Mapping[str, Any]) -> None:
+        """Store a structured CloudEvent to be published to ``topic``."""
+        self._session.execute(
+            self._table.insert().values(
+                event_id=str(event["id"]),
+                topic=topic,
+                event=orjson.dumps(event).decode(),
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
+class Publisher(Protocol):
+    """Sends Kafka records; ``send`` returns a future that resolves once the broker acked."""
+
+    def send(self, topic: str, message: KafkaMessage) -> Future[Any] | Any: ...
+
+
+class KafkaPublisher:
+    """A :class:`Publisher` on a ``kafka.KafkaProducer`` (thread-safe, shared by relay and DLQ)."""
+
+    def __init__(self, producer: Any) -> None:
+        self.producer = producer
+
+    def send(self, topic: str, message: KafkaMessage) -> Any:
+        return self.producer.send(
+            topic, key=message.key, value=message.value, headers=list(message.headers)
+        )
+
+    def close(self) -> None:
+        self.producer.close(timeout=5)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """One unsent outbox row."""
+
+    id: int
+    topic: str
+    event: dict[str, Any]
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows; runs as a daemon thread between :meth:`start` and :meth:`stop`.
+
+    Args:
+        engine: the service's database.
+        table: its outbox table.
+        publisher: where records go.
+        poll_interval_s: how long to wait for :meth:`wake` before looking again.
+        batch_size: rows per round.
+        ack_timeout_s: how long to wait for the broker to acknowledge one record.
+        topic_names: renames topics at publish time (tests run on unique topic names).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        publisher: Publisher,
+        *,
+        poll_interval_s: float = 0.2,
+        batch_size: int = 200,
+        ack_timeout_s: float = 30.0,
+        topic_names: Mapping[str, str] | None = None,
+    ) -> None:
+        self._topic_names = dict(topic_names or {})
+        self._engine = engine
+        self._table = table
+        self._publisher = publisher
+        self._poll_interval_s = poll_interval_s
+        self._batch_size = batch_size
+        self._ack_timeout_s = ack_timeout_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        #: Records published (acknowledged) by this relay so far.
+        self.published = 0
+
+    # -- one round, usable without the thread (tests drive it directly) -----------------
+    def pending(self) -> list[PendingRecord]:
+        """Unsent rows, oldest first (at most one batch)."""
+        t = self._table
+        query = (
+            select(t.c.id, t.c.topic, t.c.event)
+            .where(t.c.sent_at.is_(None))
+            .order_by(t.c.id)
+            .limit(self._batch_size)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [PendingRecord(int(r.id), r.topic, orjson.loads(r.event)) for r in rows]
+
+    def publish_pending(
+        self, *, before_ack: Callable[[Sequence[PendingRecord]], None] | None = None
+    ) -> int:
+        """Publish one batch of unsent rows and mark the acknowledged ones sent.
+
+        Args:
+            before_ack: called after the records were handed to the producer and before the
+                acknowledgements are awaited (tests use it to simulate a crash there).
+
+        Returns:
+            How many rows were marked sent.
+
+        Raises:
+            Exception: the first publish error, after marking the rows acknowledged before it.
+        """
+        records = self.pending()
+        if not records:
+            return 0
+        futures = [
+            (r, self._publisher.send(self._topic_names.get(r.topic, r.topic), to_kafka(r.event)))
+            for r in records
+        ]
+        if before_ack is not None:
+            before_ack(records)
+        acked: list[int] = []
+        error: BaseException | None = None
+        for record, future in futures:
+            try:
+                if hasattr(future, "get"):
+                    future.get(timeout=self._ack_timeout_s)
+                elif isinstance(future, Future):
+                    future.result(timeout=self._ack_timeout_s)
+            except Exception as exc:  # broker refused or timed out: leave it for the next round
+                error = exc
+                break
+            acked.append(record.id)
+        if acked:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    update(self._table)
+                    .where(self._table.c.id.in_(acked))
+                    .values(sent_at=datetime.now(UTC))
+                )
+            self.published += len(acked)
+        if error is not None:
+            raise error
+        return len(acked)
+
+    # -- the thread ------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Look for new rows now (called after a commit that added outbox rows)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._run, name=f"outbox-relay-{self._table.name}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sent = self.publish_pending()
+            except Exception:
+                log.exception("outbox relay %s: publishing failed; retrying", self._table.name)
+                self._stop.wait(1.0)
+                continue
+            if sent == 0:
+                self._wake.wait(self._poll_interval_s)
+                self._wake.clear()

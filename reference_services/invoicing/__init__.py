@@ -1,0 +1,2 @@
+"""The invoicing service: consumes ``order.accepted``, creates invoices, publishes
+``invoice.created`` to ``invoice``."""

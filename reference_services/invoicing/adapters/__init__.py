@@ -1,0 +1,1 @@
+"""Invoicing adapters: tables, repository, CloudEvents in and out."""

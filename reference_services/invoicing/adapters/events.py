@@ -1,0 +1,126 @@
+"""CloudEvents of the invoicing service: ``order.accepted`` in, ``invoice.created`` out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
+from reference_services.common.errors import UnprocessableEvent
+from reference_services.common.money import format_money
+from reference_services.common.wire import (
+    event_data,
+    get_address,
+    get_count,
+    get_list,
+    get_money,
+    get_object,
+    get_text,
+    get_uuid,
+)
+from reference_services.invoicing.domain import (
+    Address,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    OrderToInvoice,
+)
+
+__all__ = [
+    "DATASCHEMA",
+    "EVENT_TYPE",
+    "SOURCE",
+    "TOPIC",
+    "invoice_created_event",
+    "invoice_created_message",
+    "invoice_data",
+    "parse_order_accepted",
+]
+
+EVENT_TYPE = "invoice.created"
+SOURCE = "/reference/invoicing"
+TOPIC = "invoice"
+DATASCHEMA = "urn:accord:schemas:invoice.created:v1"
+_NAMESPACE = uuid.UUID("3c9d1e52-7a84-4b6f-b0d3-5e8a2f1c7b40")
+
+
+def parse_order_accepted(event: dict[str, Any]) -> OrderToInvoice:
+    """Read what invoicing needs from an ``order.accepted`` CloudEvent (tolerant reader:
+    the shipping address is ignored).
+
+    Raises:
+        UnprocessableEvent: naming the JSON pointer of the first missing or bad field.
+    """
+    data = event_data(event, "order.accepted")
+    lines = []
+    for index, raw in enumerate(get_list(data, "lines", "")):
+        where = f"/lines/{index}"
+        if not isinstance(raw, dict):
+            raise UnprocessableEvent(f"{where}: must be an object")
+        item = get_object(raw, "item", where)
+        lines.append(
+            InvoiceLine(
+                get_count(raw, "count", where),
+                get_text(item, "itemId", f"{where}/item"),
+                get_text(item, "name", f"{where}/item"),
+                get_money(item, "price", f"{where}/item"),
+            )
+        )
+    customer = get_object(data, "customer", "")
+    return OrderToInvoice(
+        order_id=get_uuid(data, "orderId", ""),
+        customer=Customer(
+            get_text(customer, "customerId", "/customer"),
+            get_text(customer, "name", "/customer"),
+            get_text(customer, "email", "/customer"),
+        ),
+        billing_address=Address(*get_address(data, "billingAddress", "")),
+        lines=tuple(lines),
+        stated_total=get_money(data, "total", ""),
+    )
+
+
+def invoice_data(invoice: Invoice) -> dict[str, Any]:
+    """The JSON of an invoice, as ``invoice.created`` v1 and ``GET /invoices`` show it."""
+    address, customer = invoice.billing_address, invoice.customer
+    return {
+        "invoiceId": str(invoice.invoice_id),
+        "orderId": str(invoice.order_id),
+        "customer": {
+            "customerId": customer.customer_id,
+            "name": customer.name,
+            "email": customer.email,
+        },
+        "billingAddress": {"street": address.street, "zip": address.zip, "city": address.city},
+        "lines": [
+            {
+                "count": line.count,
+                "itemId": line.item_id,
+                "name": line.name,
+                "unitPrice": format_money(line.unit_price),
+                "amount": format_money(line.amount),
+            }
+            for line in invoice.lines
+        ],
+        "total": format_money(invoice.total),
+        "currency": invoice.currency,
+        "createdAt": rfc3339(invoice.created_at),
+    }
+
+
+def invoice_created_event(invoice: Invoice) -> dict[str, Any]:
+    """The structured CloudEvent ``invoice.created`` (key = order id, id stable per order)."""
+    return make_event(
+        EVENT_TYPE,
+        SOURCE,
+        invoice_data(invoice),
+        key=str(invoice.order_id),
+        id=str(uuid.uuid5(_NAMESPACE, f"{EVENT_TYPE}:{invoice.order_id}")),
+        time=invoice.created_at,
+        dataschema=DATASCHEMA,
+    )
+
+
+def invoice_created_message(invoice: Invoice) -> KafkaMessage:
+    """The Kafka record the relay publishes to topic ``invoice``."""
+    return to_kafka(invoice_created_event(invoice))

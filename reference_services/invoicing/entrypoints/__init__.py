@@ -1,0 +1,7 @@
+"""The invoicing service's HTTP API."""
+
+from __future__ import annotations
+
+from reference_services.invoicing.entrypoints.app import create_app
+
+__all__ = ["create_app"]

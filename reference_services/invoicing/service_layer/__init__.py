@@ -1,0 +1,1 @@
+"""Invoicing use cases: the unit of work and the ``order.accepted`` handler."""

@@ -1,0 +1,1 @@
+"""Order adapters: database tables and repositories, the seeded catalogue, CloudEvents."""

@@ -1,0 +1,86 @@
+"""``order.accepted`` as a CloudEvent: the ONE place the order service builds its event.
+
+The outbox stores :func:`order_accepted_event`; the relay sends ``accord.events.to_kafka`` of
+it, which is :func:`order_accepted_message`. Pact provider verification calls these functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
+from reference_services.common.money import format_money
+from reference_services.order.domain import Address, Order
+
+__all__ = [
+    "DATASCHEMA",
+    "EVENT_TYPE",
+    "SOURCE",
+    "TOPIC",
+    "address_data",
+    "event_id",
+    "order_accepted_event",
+    "order_accepted_message",
+    "order_data",
+]
+
+EVENT_TYPE = "order.accepted"
+SOURCE = "/reference/order"
+TOPIC = "order"
+DATASCHEMA = "urn:accord:schemas:order.accepted:v1"
+_NAMESPACE = uuid.UUID("6f1c8a3e-4c4b-4f4e-9a57-2d1b7f0c0a11")
+
+
+def event_id(order_id: uuid.UUID) -> str:
+    """The CloudEvent id: stable per order, so a re-published event keeps its id."""
+    return str(uuid.uuid5(_NAMESPACE, f"{EVENT_TYPE}:{order_id}"))
+
+
+def address_data(address: Address) -> dict[str, str]:
+    return {"street": address.street, "zip": address.zip, "city": address.city}
+
+
+def order_data(order: Order) -> dict[str, Any]:
+    """The JSON of an order, exactly as ``order.accepted`` v1 and ``GET /orders/{id}`` show it."""
+    return {
+        "orderId": str(order.order_id),
+        "customer": {
+            "customerId": order.customer.customer_id,
+            "name": order.customer.name,
+            "email": order.customer.email,
+        },
+        "shippingAddress": address_data(order.shipping_address),
+        "billingAddress": address_data(order.billing_address),
+        "lines": [
+            {
+                "count": line.count,
+                "item": {
+                    "itemId": line.item.item_id,
+                    "name": line.item.name,
+                    "price": format_money(line.item.price),
+                },
+            }
+            for line in order.lines
+        ],
+        "total": format_money(order.total),
+        "acceptedAt": rfc3339(order.accepted_at),
+    }
+
+
+def order_accepted_event(order: Order) -> dict[str, Any]:
+    """The structured CloudEvent ``order.accepted`` for ``order`` (key = order id)."""
+    return make_event(
+        EVENT_TYPE,
+        SOURCE,
+        order_data(order),
+        key=str(order.order_id),
+        id=event_id(order.order_id),
+        time=order.accepted_at,
+        dataschema=DATASCHEMA,
+    )
+
+
+def order_accepted_message(order: Order) -> KafkaMessage:
+    """The Kafka record (binary content mode) the relay publishes to topic ``order``."""
+    return to_kafka(order_accepted_event(order))

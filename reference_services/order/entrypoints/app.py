@@ -1,0 +1,155 @@
+"""FastAPI app of the order service: ``POST /orders``, ``GET /orders/{id}``, ``GET /orders``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Body, FastAPI
+from pydantic import BaseModel, ConfigDict, Field
+
+from reference_services.common.api import (
+    NOT_FOUND,
+    Page,
+    PageQuery,
+    SizeQuery,
+    Text,
+    add_health,
+    not_found,
+    unprocessable,
+)
+from reference_services.order.adapters.events import order_data
+from reference_services.order.domain import MAX_COUNT, MAX_LINES, Address, InvalidOrder
+from reference_services.order.service_layer import handlers
+from reference_services.order.service_layer.unit_of_work import UnitOfWork
+
+__all__ = ["create_app"]
+
+Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=["c-1"])]
+Zip = Annotated[str, Field(pattern=r"^[0-9A-Za-z -]{3,10}$", examples=["10115"])]
+Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["19.99"])]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AddressIn(_Strict):
+    street: Text
+    zip: Zip
+    city: Text
+
+
+class LineIn(_Strict):
+    count: int = Field(ge=1, le=MAX_COUNT)
+    itemId: Id
+
+
+class OrderIn(_Strict):
+    customerId: Id
+    shippingAddress: AddressIn
+    billingAddress: AddressIn
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class AddressOut(BaseModel):
+    street: str
+    zip: str
+    city: str
+
+
+class CustomerOut(BaseModel):
+    customerId: str
+    name: str
+    email: str
+
+
+class ItemOut(BaseModel):
+    itemId: str
+    name: str
+    price: Money
+
+
+class LineOut(BaseModel):
+    count: int
+    item: ItemOut
+
+
+class OrderOut(BaseModel):
+    orderId: UUID
+    customer: CustomerOut
+    shippingAddress: AddressOut
+    billingAddress: AddressOut
+    lines: list[LineOut]
+    total: Money
+    acceptedAt: datetime
+
+
+def _location(field: str) -> tuple[str | int, ...]:
+    return ("body", *(int(p) if p.isdigit() else p for p in field.split(".")))
+
+
+def create_app(
+    uow_factory: Callable[[], UnitOfWork] | None = None,
+    *,
+    ready: Callable[[], tuple[bool, str | None]] | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> FastAPI:
+    """The order service's app.
+
+    Args:
+        uow_factory: makes units of work; when omitted, the app runs on an in-memory SQLite
+            database with the seeded catalogue and no Kafka (what schemathesis needs).
+        ready: the health check; always ready when omitted.
+        now: the clock for acceptance times.
+    """
+    if uow_factory is None:
+        from reference_services.bootstrap import bootstrap
+
+        app: FastAPI = bootstrap("order").app
+        return app
+    make_uow = uow_factory
+    clock = now or (lambda: datetime.now(UTC))
+
+    app = FastAPI(
+        title="accord reference: order service",
+        version="1.0.0",
+        description="Accepts orders and publishes order.accepted to Kafka topic 'order'.",
+    )
+    add_health(app, ready or (lambda: (True, None)))
+
+    @app.post(
+        "/orders",
+        status_code=201,
+        response_model=OrderOut,
+        tags=["orders"],
+        summary="Accept an order",
+    )
+    def post_order(order: Annotated[OrderIn, Body()]) -> Any:
+        command = handlers.PlaceOrder(
+            customer_id=order.customerId,
+            shipping_address=Address(**order.shippingAddress.model_dump()),
+            billing_address=Address(**order.billingAddress.model_dump()),
+            lines=[(line.count, line.itemId) for line in order.lines],
+        )
+        try:
+            accepted = handlers.place_order(command, make_uow(), now=clock)
+        except InvalidOrder as exc:
+            raise unprocessable(_location(exc.field), exc.message, None) from None
+        return order_data(accepted)
+
+    @app.get("/orders/{order_id}", response_model=OrderOut, responses=NOT_FOUND, tags=["orders"])
+    def get_order(order_id: UUID) -> Any:
+        found = handlers.get_order(order_id, make_uow())
+        if found is None:
+            return not_found("order", order_id)
+        return order_data(found)
+
+    @app.get("/orders", response_model=Page[OrderOut], tags=["orders"])
+    def list_orders(page: PageQuery = 0, size: SizeQuery = 20) -> Any:
+        found, total = handlers.list_orders(page, size, make_uow())
+        return {"items": [order_data(o) for o in found], "page": page, "size": size, "total": total}
+
+    return app

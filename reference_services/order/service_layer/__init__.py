@@ -1,0 +1,1 @@
+"""Order use cases: the unit of work and the handler that places an order."""

@@ -1,0 +1,1 @@
+"""Shipping adapters: tables, repository, CloudEvents in and out."""

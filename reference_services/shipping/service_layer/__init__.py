@@ -1,0 +1,1 @@
+"""Shipping use cases: the unit of work and the ``order.accepted`` handler."""
