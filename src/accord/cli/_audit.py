@@ -229,20 +229,13 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
     from accord.consistency import EventError
     from accord.sources import JsonlSource
 
-    add = engine.add
-    if isinstance(source, JsonlSource):
-        number = 0
-        try:
-            for event, number in source.iter_dicts():  # noqa: B007 - read in except
-                add(event)
-        except EventError as exc:
-            raise UsageError(f"{source.name}:{number}: {exc}") from None
-        return
-    where: object = source.name
     try:
-        for event, where in source:  # noqa: B007 - read in except
-            add(event)
+        if isinstance(source, JsonlSource):
+            engine.add_located(source.iter_dicts())
+        else:
+            engine.add_located(iter(source))
     except EventError as exc:
+        where = f"{source.name}:{exc.where}" if isinstance(exc.where, int) else str(exc.where)
         raise UsageError(f"{where}: {exc}") from None
 
 

@@ -31,23 +31,25 @@ from typing import Any
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
 from accord.consistency._stats import histogram, quantiles, within_counts
 from accord.errors import UsageError
-from accord.events import rfc3339
 
-__all__ = ["ConsistencyEngine", "EventError", "Expectation", "parse_time"]
+__all__ = ["ConsistencyEngine", "EventError", "Expectation", "parse_time", "rfc3339"]
 
 _US = timedelta(microseconds=1)
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 _fromisoformat = datetime.fromisoformat
-#: Per type: 4 slots of per-key state (earliest time, first id hash, id dict, agree info).
-_WIDTH = 4
+#: Per type: 2 slots of per-key state (earliest time, hash of the first event id).
+_WIDTH = 2
 
 
 class EventError(UsageError):
     """An event the engine cannot use (no time, bad time, no id, no key).
 
-    The message does not name a location: the caller, which knows the file and line or
-    topic and offset, prefixes it.
+    The message does not name a location; ``where`` holds what the caller passed with the
+    event to :meth:`ConsistencyEngine.add_located` (a line number, a Location), so the
+    caller can prefix it.
     """
+
+    where: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +103,6 @@ def _parse_time_slow(value: Any) -> datetime:
         f"time {value!r} is not an RFC 3339 time: use e.g. 2026-01-31T12:00:00Z or "
         "2026-01-31T14:00:00+02:00"
     )
-
-
-def _id_times(state: list[Any], slot: int) -> list[datetime]:
-    """Earliest time of each distinct event id of one (key, type), in order."""
-    ids = state[slot + 2]
-    if ids is None:
-        return [state[slot]]
-    return sorted(ids.values())
 
 
 class ConsistencyEngine:
@@ -186,6 +180,10 @@ class ConsistencyEngine:
             for slot, pairs in self._agree_pairs.items():
                 self._agree_tokens[slot] = [compile_pointer(m) for _, _, m in pairs]
         self._keys: dict[str, list[Any]] = {}
+        # Rare: (key, slot) that saw several distinct ids -> earliest time per id hash.
+        self._multi: dict[tuple[str, int], dict[int, datetime]] = {}
+        # Only with agree: (key, slot) -> (time, id, compared values) of the earliest event.
+        self._agree_values: dict[tuple[str, int], tuple[datetime, str, tuple[Any, ...]]] = {}
         self._events = [0] * self._width  # events with a usable key, per type slot
         self._latest = _EPOCH_MIN
         self._read = 0
@@ -204,60 +202,97 @@ class ConsistencyEngine:
             EventError: when a trigger or expected event has no ``time``, ``id`` or key, or
                 any event has a time that is not RFC 3339 with an offset.
         """
-        self._read += 1
-        slot = self._slots.get(event.get("type"))  # type: ignore[arg-type]
-        raw = event.get("time")
-        if raw is None:
-            if slot is None:
-                return
-            raise EventError(f"{_describe(event)} has no 'time' attribute (RFC 3339)")
+        self.add_located(((event, None),))
+
+    def add_located(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
+        """Take many ``(event, where)`` pairs into account: the fast path of a whole source.
+
+        ``where`` (a line number, a :class:`~accord.events.Location`, anything) is only used
+        when an event is unusable: the :class:`EventError` raised carries it as ``where``.
+
+        Raises:
+            EventError: as :meth:`add`, with ``where`` set.
+        """
+        # The hot loop of an audit: everything it touches is a local variable.
+        slots_get = self._slots.get
+        key_tokens = self._key_tokens
+        keys = self._keys
+        keys_get = keys.get
+        width = self._width
+        counts = self._events
+        multi = self._multi
+        has_agree = bool(self.agree)
+        fromiso = _fromisoformat
+        latest = self._latest
+        read = 0
+        where: Any = None
+        event: Mapping[str, Any] = {}
         try:
-            moment = _fromisoformat(raw)
-        except (ValueError, TypeError):
-            moment = _parse_time_slow(raw)
-        try:
-            if moment > self._latest:
-                self._latest = moment
-        except TypeError:  # naive datetime: no offset
-            raise EventError(
-                f"{_describe(event)}: time {raw!r} has no UTC offset: add 'Z' or '+HH:MM'"
-            ) from None
-        if slot is None:
-            return
-        tokens = self._key_tokens[slot]
-        key = event.get("partitionkey") if tokens is None else resolve(event, tokens)
-        if type(key) is not str:
-            key = self._odd_key(event, key, slot)
-        event_id = event.get("id")
-        if event_id is None:
-            raise EventError(f"{_describe(event)} has no 'id' attribute")
-        digest = hash(event_id)
-        self._events[slot] += 1
-        state = self._keys.get(key)
-        if state is None:
-            state = self._keys[key] = [None] * self._width
-        earliest = state[slot]
-        if earliest is None:
-            state[slot] = moment
-            state[slot + 1] = digest
-            if self._agree_tokens[slot] is not None:
-                self._keep_agree(state, slot, event, moment, event_id)
-            return
-        if digest != state[slot + 1]:
-            ids = state[slot + 2]
-            if ids is None:
-                state[slot + 2] = {state[slot + 1]: earliest, digest: moment}
-            else:
-                seen = ids.get(digest)
-                if seen is None or moment < seen:
-                    ids[digest] = moment
-        elif state[slot + 2] is not None and moment < state[slot + 2][digest]:
-            state[slot + 2][digest] = moment
-        if moment <= earliest:
-            if moment < earliest:
-                state[slot] = moment
-            if self._agree_tokens[slot] is not None:
-                self._keep_agree(state, slot, event, moment, event_id)
+            for event, where in pairs:  # noqa: B007 - read by the except clauses
+                read += 1
+                slot = slots_get(event.get("type"))  # type: ignore[arg-type]
+                raw = event.get("time")
+                if raw is None:
+                    if slot is None:
+                        continue
+                    raise EventError(f"{_describe(event)} has no 'time' attribute (RFC 3339)")
+                try:
+                    moment = fromiso(raw)
+                except (ValueError, TypeError):
+                    moment = _parse_time_slow(raw)
+                if moment > latest:  # TypeError for a time without offset
+                    latest = moment
+                if slot is None:
+                    continue
+                tokens = key_tokens[slot]
+                key = event.get("partitionkey") if tokens is None else resolve(event, tokens)
+                if type(key) is not str:
+                    key = self._odd_key(event, key, slot)
+                event_id = event.get("id")
+                if event_id is None:
+                    raise EventError(f"{_describe(event)} has no 'id' attribute")
+                digest = hash(event_id)
+                counts[slot] += 1
+                state = keys_get(key)
+                if state is None:
+                    state = keys[key] = [None] * width
+                earliest = state[slot]
+                if earliest is None:
+                    state[slot] = moment
+                    state[slot + 1] = digest
+                    if has_agree:
+                        self._keep_agree(key, slot, event, moment, event_id)
+                    continue
+                first = state[slot + 1]
+                if digest != first or multi:
+                    ids = multi.get((key, slot))
+                    if ids is None:
+                        if digest != first:
+                            multi[key, slot] = {first: earliest, digest: moment}
+                    else:
+                        seen = ids.get(digest)
+                        if seen is None or moment < seen:
+                            ids[digest] = moment
+                if moment <= earliest:
+                    if moment < earliest:
+                        state[slot] = moment
+                    if has_agree:
+                        self._keep_agree(key, slot, event, moment, event_id)
+        except TypeError as exc:
+            if "offset-naive" not in str(exc):
+                raise
+            error = EventError(
+                f"{_describe(event)}: time {event.get('time')!r} has no UTC offset: "
+                "add 'Z' or '+HH:MM' (RFC 3339)"
+            )
+            error.where = where
+            raise error from None
+        except EventError as exc:
+            exc.where = where
+            raise
+        finally:
+            self._latest = latest
+            self._read += read
 
     def _odd_key(self, event: Mapping[str, Any], key: Any, slot: int) -> str:
         if key is None or key is ABSENT:
@@ -275,15 +310,22 @@ class ConsistencyEngine:
         return str(key)
 
     def _keep_agree(
-        self, state: list[Any], slot: int, event: Mapping[str, Any], moment: datetime, eid: Any
+        self, key: str, slot: int, event: Mapping[str, Any], moment: datetime, eid: Any
     ) -> None:
         """Remember the compared values of the earliest event (ties: smallest id)."""
-        current = state[slot + 3]
+        tokens = self._agree_tokens[slot]
+        if tokens is None:
+            return
+        current = self._agree_values.get((key, slot))
         eid = str(eid)
         if current is not None and (current[0], current[1]) <= (moment, eid):
             return
-        tokens = self._agree_tokens[slot] or []
-        state[slot + 3] = (moment, eid, tuple(resolve(event, t) for t in tokens))
+        self._agree_values[key, slot] = (moment, eid, tuple(resolve(event, t) for t in tokens))
+
+    def _id_times(self, key: str, slot: int, earliest: datetime) -> list[datetime]:
+        """Earliest time of each distinct event id of one (key, type), in order."""
+        ids = self._multi.get((key, slot))
+        return [earliest] if ids is None else sorted(ids.values())
 
     def window_end(self, until: datetime | None = None) -> datetime | None:
         """``until``, or the latest event time read (``None`` before any timed event)."""
@@ -322,13 +364,15 @@ class ConsistencyEngine:
         latencies: list[list[int]] = [[] for _ in range(n)]
         pending_keys: list[list[tuple[datetime, str]]] = [[] for _ in range(n)]
         agree_pairs = [self._agree_pairs.get(slot) for slot in slots]
+        multi_keys = {key for key, _ in self._multi}
+        id_times = self._id_times
         for key, state in self._keys.items():
             t0 = state[0]
             if t0 is None:
                 for i, slot in enumerate(slots):
                     if state[slot] is None:
                         continue
-                    times = _id_times(state, slot)
+                    times = id_times(key, slot, state[slot])
                     distinct[i] += len(times)
                     counts[i]["orphaned"] += len(times)
                     expected = self.expectations[i].type
@@ -341,9 +385,9 @@ class ConsistencyEngine:
                         )
                 continue
             triggers += 1
-            if state[2] is not None:
+            if key in multi_keys and (key, 0) in self._multi:
                 duplicate_triggers += 1
-                times = _id_times(state, 0)
+                times = id_times(key, 0, t0)
                 trigger_distinct += len(times)
                 violations.append(
                     _violation(
@@ -388,8 +432,8 @@ class ConsistencyEngine:
                             latency_s=latency / 1_000_000, limit_s=limits_us[i] / 1_000_000,
                         )
                     )
-                if state[slot + 2] is not None:
-                    times = _id_times(state, slot)
+                if key in multi_keys and (key, slot) in self._multi:
+                    times = id_times(key, slot, match)
                     distinct[i] += len(times)
                     c["duplicated"] += 1
                     violations.append(
@@ -402,7 +446,11 @@ class ConsistencyEngine:
                     distinct[i] += 1
                 pairs = agree_pairs[i]
                 if pairs:
-                    differ = _differences(state[3], state[slot + 3], pairs)
+                    differ = _differences(
+                        self._agree_values.get((key, 0)),
+                        self._agree_values.get((key, slot)),
+                        pairs,
+                    )
                     if differ:
                         c["mismatched"] += 1
                         violations.append(
@@ -455,6 +503,11 @@ _COUNTERS = (
     "ok", "late", "missing", "pending", "duplicated", "orphaned", "redelivered", "clock_skew",
     "mismatched",
 )
+
+
+def rfc3339(moment: datetime) -> str:
+    """Like :func:`accord.events.rfc3339` (UTC, microseconds, ``Z``), but faster."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def _violation_order(v: Mapping[str, Any]) -> tuple[str, str, str, str]:

@@ -68,10 +68,10 @@ def bucket_of(us: int) -> int:
     if us < 1000:
         return _BELOW_MS
     k = math.floor(BUCKETS_PER_DECADE * math.log10(us / 1_000_000))
-    # Guard float rounding right at an edge.
-    if _edge(k + 1) <= us / 1_000_000:
+    # Edges are rounded to 6 digits: settle the bucket by the edges themselves.
+    while us >= _edge_us(k + 1):
         k += 1
-    elif _edge(k) > us / 1_000_000:
+    while k > _BELOW_MS + 1 and us < _edge_us(k):
         k -= 1
     return k
 
@@ -82,15 +82,34 @@ def _edge(k: int) -> float:
     return float(f"{10 ** (k / BUCKETS_PER_DECADE):.6g}")
 
 
-def histogram(latencies_us: Iterable[int]) -> dict[str, Any]:
-    """A log-spaced histogram trimmed to the populated range.
+def histogram(sorted_us: Sequence[int]) -> dict[str, Any]:
+    """A log-spaced histogram of sorted latencies, trimmed to the populated range.
 
     Returns:
-        ``{"edges_s": [...], "counts": [...]}`` with ``len(edges_s) == len(counts) + 1``;
-        bucket i counts latencies in ``[edges_s[i], edges_s[i+1])``. The first edge is 0 when
-        latencies below 1 ms occur. Empty lists when there are no latencies.
+        ``{"edges_s": [...], "counts": [...], "buckets_per_decade": 10}`` with
+        ``len(edges_s) == len(counts) + 1``; bucket i counts latencies in
+        ``[edges_s[i], edges_s[i+1])``. The first edge is 0 when latencies below 1 ms occur.
+        Empty lists when there are no latencies.
     """
-    return _histogram_from(Counter(bucket_of(us) for us in latencies_us))
+    import bisect
+
+    if not sorted_us:
+        return _histogram_from({})
+    low, high = bucket_of(sorted_us[0]), bucket_of(sorted_us[-1])
+    counts: dict[int, int] = {}
+    # One bisection per bucket instead of a logarithm per latency.
+    start = 0
+    for k in range(low, high + 1):
+        end = bisect.bisect_left(sorted_us, _edge_us(k + 1)) if k < high else len(sorted_us)
+        if end > start:
+            counts[k] = end - start
+        start = end
+    return _histogram_from(counts)
+
+
+def _edge_us(k: int) -> int:
+    """The smallest latency in microseconds that falls in bucket ``k`` or above."""
+    return math.ceil(_edge(k) * 1_000_000 - 1e-6)
 
 
 def _histogram_from(counts: Mapping[int, int]) -> dict[str, Any]:

@@ -1,0 +1,212 @@
+"""Benchmark of ``accord audit`` on JSONL files against merely parsing them with orjson.
+
+Generates (once, cached) JSONL files of realistic CloudEvents: per order one order.accepted,
+one invoice.created and one delivery.created (v1 shapes), about 1% redelivered copies, 0.5%
+duplicated invoices, 0.5% missing deliveries, shuffled within windows of 2,000 lines. For each
+size it runs, each in a fresh subprocess on one core:
+
+- parse-only: ``for line in file: orjson.loads(line)`` (lines/s),
+- audit: the engine behind ``accord audit`` (``JsonlSource.iter_dicts`` + ``engine.add`` +
+  ``engine.report``) (events/s),
+
+and prints both rates, their ratio (target >= 0.5) and the peak resident memory
+(``ru_maxrss``) of each subprocess.
+
+Run: ``python bench/bench_audit.py [--sizes 300000,3000000] [--data-dir DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+_START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _address(rng: random.Random) -> dict[str, str]:
+    return {
+        "street": f"{rng.randrange(1, 200)} Main Street",
+        "zip": f"{rng.randrange(10000, 99999)}",
+        "city": rng.choice(["Berlin", "Hamburg", "Munich", "Cologne"]),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _events_of_order(rng: random.Random, number: int) -> list[dict[str, object]]:
+    order_id = str(uuid.UUID(int=rng.getrandbits(128)))
+    accepted = _START + timedelta(milliseconds=number * 7)
+    customer = {
+        "customerId": f"c-{rng.randrange(100000)}",
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+    }
+    lines = [
+        {"count": 1 + rng.randrange(3), "item": {"itemId": f"i-{rng.randrange(999)}",
+                                                  "name": "Widget", "price": "9.99"}}
+        for _ in range(1 + rng.randrange(2))
+    ]
+    shipping, billing = _address(rng), _address(rng)
+
+    def event(type_: str, source: str, at: datetime, data: dict[str, object]) -> dict[str, object]:
+        return {
+            "specversion": "1.0",
+            "id": str(uuid.UUID(int=rng.getrandbits(128))),
+            "source": source,
+            "type": type_,
+            "time": _iso(at),
+            "partitionkey": order_id,
+            "datacontenttype": "application/json",
+            "dataschema": f"urn:accord:schemas:{type_}:v1",
+            "data": data,
+        }
+
+    out = [
+        event("order.accepted", "/reference/order", accepted, {
+            "orderId": order_id, "customer": customer, "shippingAddress": shipping,
+            "billingAddress": billing, "lines": lines, "total": "19.98",
+            "acceptedAt": _iso(accepted),
+        })
+    ]
+    invoiced = accepted + timedelta(milliseconds=rng.randrange(20, 3000))
+    invoice = event("invoice.created", "/reference/invoicing", invoiced, {
+        "invoiceId": str(uuid.UUID(int=rng.getrandbits(128))), "orderId": order_id,
+        "customer": customer, "billingAddress": billing,
+        "lines": [{"count": 1, "itemId": "i-1", "name": "Widget", "unitPrice": "9.99",
+                   "amount": "9.99"}],
+        "total": "19.98", "currency": "EUR", "createdAt": _iso(invoiced),
+    })
+    out.append(invoice)
+    roll = rng.random()
+    if roll < 0.005:  # a second invoice: duplicated
+        again = dict(invoice, id=str(uuid.UUID(int=rng.getrandbits(128))))
+        out.append(again)
+    if rng.random() < 0.01:  # a redelivered copy
+        out.append(dict(invoice))
+    if rng.random() >= 0.005:  # else: delivery missing
+        delivered = accepted + timedelta(milliseconds=rng.randrange(20, 5000))
+        out.append(event("delivery.created", "/reference/shipping", delivered, {
+            "deliveryId": str(uuid.UUID(int=rng.getrandbits(128))), "orderId": order_id,
+            "customerName": "Ada Lovelace", "shippingAddress": shipping,
+            "lines": [{"count": 1, "itemId": "i-1", "name": "Widget"}],
+            "createdAt": _iso(delivered),
+        }))
+    return out
+
+
+def generate(path: Path, events: int, seed: int = 4) -> None:
+    """Write about ``events`` CloudEvents to ``path``, shuffled within windows of 2,000."""
+    rng = random.Random(seed)
+    tmp = path.with_suffix(".tmp")
+    written = 0
+    number = 0
+    window: list[bytes] = []
+    with tmp.open("wb") as out:
+        while written < events:
+            for event in _events_of_order(rng, number):
+                window.append(orjson.dumps(event) + b"\n")
+                written += 1
+            number += 1
+            if len(window) >= 2000:
+                rng.shuffle(window)
+                out.writelines(window)
+                window.clear()
+        rng.shuffle(window)
+        out.writelines(window)
+    tmp.rename(path)
+
+
+_PARSE = """
+import sys, time, resource, orjson
+loads = orjson.loads
+start = time.perf_counter()
+n = 0
+with open(sys.argv[1], "rb") as f:
+    for line in f:
+        loads(line)
+        n += 1
+elapsed = time.perf_counter() - start
+print(n, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+_AUDIT = """
+import sys, time, resource, json
+from accord.cli._audit import build_engine, feed
+from accord.sources import JsonlSource
+engine = build_engine("order.accepted", ["invoice.created=2s", "delivery.created=4s"], [], [])
+start = time.perf_counter()
+feed(engine, JsonlSource(sys.argv[1]))
+fed = time.perf_counter()
+report = engine.report()
+done = time.perf_counter()
+summary = {t: {k: s[k] for k in ("ok", "late", "missing", "duplicated", "redelivered")}
+           for t, s in report["expectations"].items()}
+print(report["events"], done - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+      fed - start, engine.keys, json.dumps(summary))
+"""
+
+
+def _run(code: str, path: Path) -> list[str]:
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    # taskset keeps each measurement on one core when available.
+    prefix = ["taskset", "-c", "0"] if _has_taskset() else []
+    out = subprocess.run(
+        [*prefix, sys.executable, "-c", code, str(path)],
+        check=True, capture_output=True, text=True, env=env,
+    )
+    return out.stdout.split(maxsplit=5)
+
+
+def _has_taskset() -> bool:
+    from shutil import which
+
+    return which("taskset") is not None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="300000,3000000", help="events per file")
+    parser.add_argument("--data-dir", default="/tmp/accord-bench", help="where files are cached")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (best is shown)")
+    args = parser.parse_args()
+    data = Path(args.data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        path = data / f"events-{size}.jsonl"
+        if not path.exists():
+            t = time.perf_counter()
+            generate(path, size)
+            print(f"generated {path} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        mb = path.stat().st_size / 1e6
+        parse = min((_run(_PARSE, path) for _ in range(args.repeat)), key=lambda r: float(r[1]))
+        audit = min((_run(_AUDIT, path) for _ in range(args.repeat)), key=lambda r: float(r[1]))
+        lines, parse_s, parse_rss = int(parse[0]), float(parse[1]), int(parse[2])
+        events, audit_s, audit_rss = int(audit[0]), float(audit[1]), int(audit[2])
+        feed_s, keys, summary = float(audit[3]), int(audit[4]), json.loads(audit[5])
+        rows.append((size, mb, lines / parse_s, parse_rss, events / audit_s, audit_rss,
+                     feed_s, audit_s - feed_s, keys, summary))
+    print(f"{'events':>9} {'MB':>7} {'parse lines/s':>14} {'audit events/s':>15} {'ratio':>6} "
+          f"{'feed s':>7} {'report s':>8} {'keys':>8} {'parse RSS MB':>12} {'audit RSS MB':>12}")
+    for size, mb, parse_rate, parse_rss, rate, rss, feed_s, report_s, keys, _ in rows:
+        print(f"{size:>9} {mb:>7.0f} {parse_rate:>14,.0f} {rate:>15,.0f} {rate / parse_rate:>6.2f} "
+              f"{feed_s:>7.2f} {report_s:>8.2f} {keys:>8} {parse_rss / 1024:>12.0f} "
+              f"{rss / 1024:>12.0f}")
+    for size, *_, summary in rows:
+        print(f"{size}: {json.dumps(summary)}")
+
+
+if __name__ == "__main__":
+    main()
