@@ -17,6 +17,7 @@ from accord.report._model import (
     format_number,
     kind_totals,
     parse_time,
+    regressions,
     sla_rows,
     verdict,
     violation_total,
@@ -103,29 +104,28 @@ def _summary_table(report: Mapping[str, Any]) -> str:
     )
 
 
-def _regressions(report: Mapping[str, Any]) -> str:
-    regressions = report.get("regressions")
-    if not isinstance(regressions, list):
+def _regressions_section(report: Mapping[str, Any]) -> str:
+    compared = regressions(report)
+    if compared is None:
         return ""
-    if not regressions:
+    if not compared:
         return (
             '<section id="regressions"><h2>Regressions against the baseline</h2>'
             '<p class="note">None.</p></section>'
         )
     rows = "".join(
         "<tr>"
-        f'<td class="text"><code>{esc(item.get("type", ""))}</code></td>'
-        f'<td class="text">{esc(item.get("field", ""))}</td>'
-        f"<td>{esc(format_number(item.get('old')))}</td>"
-        f'<td class="bad">{esc(format_number(item.get("new")))}</td>'
-        f'<td class="text">{esc(item.get("message", ""))}</td>'
+        f'<td class="text name"><code>{esc(item.type)}</code></td>'
+        f'<td class="text">{esc(item.field)}</td>'
+        f"<td>{esc(format_number(item.old))}</td>"
+        f'<td class="bad">{esc(format_number(item.new))}</td>'
+        f'<td class="text">{esc(item.message)}</td>'
         "</tr>"
-        for item in regressions
-        if isinstance(item, Mapping)
+        for item in compared
     )
     return (
         '<section id="regressions"><h2>Regressions against the baseline '
-        f"({len(regressions)})</h2><table><thead><tr><th>type</th>"
+        f'({len(compared)})</h2><table><thead><tr><th class="text">type</th>'
         '<th class="text">field</th><th>old</th><th>new</th><th class="text">message</th>'
         f"</tr></thead><tbody>{rows}</tbody></table></section>"
     )
@@ -266,7 +266,7 @@ def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
         f'<header class="{"ok" if consistent else "bad"}"><h1 id="verdict">{status}</h1>'
         f"<p>{esc(summary)}</p><dl>{facts_html}</dl></header><main>"
         f'<section id="summary"><h2>Expectations</h2>{_summary_table(report)}</section>'
-        f"{_regressions(report)}"
+        f"{_regressions_section(report)}"
         '<section id="latency"><h2>Latency distribution</h2>'
         '<p class="note">Keys per latency bucket (time from the trigger to the first match); '
         "the dashed red line is the limit.</p>"

@@ -20,7 +20,7 @@ from accord.report._model import (
     clean_text,
     counts_by_kind,
     format_duration,
-    format_number,
+    regressions,
     shorten,
     sla_rows,
     verdict,
@@ -144,30 +144,20 @@ def render_junit(report: Mapping[str, Any]) -> str:
         _failure(testcase, f"{trigger}: {message}", rest, sum(kinds.values()))
         testcases.append(testcase)
 
-    regressions = report.get("regressions")
-    if isinstance(regressions, list):
+    compared = regressions(report)
+    if compared is not None:
         testcase = ET.Element("testcase", name="no regressions against baseline")
         testcase.set("classname", "accord.baseline")
         testcase.set("time", "0")
-        if regressions:
+        if compared:
             failures += 1
-            lines = [
-                shorten(
-                    item.get("message")
-                    or f"{item.get('type', '?')} {item.get('field', '?')}: "
-                    f"{format_number(item.get('old'))} -> {format_number(item.get('new'))}",
-                    400,
-                )
-                for item in regressions
-                if isinstance(item, Mapping)
-            ]
             failure = ET.SubElement(
                 testcase,
                 "failure",
-                message=f"{len(regressions)} regression(s) against the baseline",
+                message=f"{len(compared)} regression(s) against the baseline",
                 type="accord.regression",
             )
-            failure.text = clean_text("\n".join(lines))
+            failure.text = clean_text("\n".join(shorten(item.message, 400) for item in compared))
         testcases.append(testcase)
 
     total = violation_total(report)

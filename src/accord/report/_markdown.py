@@ -9,6 +9,7 @@ from typing import Any
 from accord.report._model import (
     SLA_COLUMNS,
     format_number,
+    regressions,
     shorten,
     sla_rows,
     verdict,
@@ -107,24 +108,23 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
         if total > len(shown):
             lines += ["", f"... and {total - len(shown)} more (see report.json)."]
 
-    regressions = report.get("regressions")
-    if isinstance(regressions, list) and regressions:
+    compared = regressions(report)
+    if compared:
         lines += ["", "### Regressions against the baseline", ""]
         lines += _table(
             ["type", "field", "old", "new", "message"],
             [
                 [
-                    _code(item.get("type", ""), 60),
-                    _code(item.get("field", ""), 40),
-                    _code(format_number(item.get("old")), 30),
-                    _code(format_number(item.get("new")), 30),
-                    _code(item.get("message", ""), 200),
+                    _code(item.type, 60),
+                    _code(item.field, 40),
+                    _code(format_number(item.old), 30),
+                    _code(format_number(item.new), 30),
+                    _code(item.message, 200),
                 ]
-                for item in regressions
-                if isinstance(item, Mapping)
+                for item in compared
             ],
             set(),
         )
-    elif isinstance(regressions, list):
+    elif compared is not None:
         lines += ["", "No regressions against the baseline."]
     return "\n".join(lines) + "\n"

@@ -19,6 +19,7 @@ __all__ = [
     "OUTCOMES",
     "SLA_COLUMNS",
     "VIOLATION_OUTCOMES",
+    "Regression",
     "SlaRow",
     "clean_text",
     "counts_by_kind",
@@ -27,6 +28,7 @@ __all__ = [
     "format_number",
     "kind_totals",
     "parse_time",
+    "regressions",
     "shorten",
     "sla_rows",
     "verdict",
@@ -199,6 +201,41 @@ def kind_totals(report: Mapping[str, Any]) -> dict[str, int]:
     return totals
 
 
+@dataclass(frozen=True, slots=True)
+class Regression:
+    """One thing that got worse against the baseline, whichever key names the report used."""
+
+    type: str
+    field: str
+    old: Any
+    new: Any
+    message: str
+
+
+def regressions(report: Mapping[str, Any]) -> list[Regression] | None:
+    """The report's regressions against a baseline; ``None`` when it was not compared.
+
+    Accepts both ``old``/``new``/``message`` and the engine's ``baseline``/``current``/
+    ``detail`` key names.
+    """
+    listed = report.get("regressions")
+    if not isinstance(listed, list):
+        return None
+    out: list[Regression] = []
+    for item in listed:
+        if not isinstance(item, Mapping):
+            continue
+        old = item.get("old", item.get("baseline"))
+        new = item.get("new", item.get("current"))
+        event_type = str(item.get("type", ""))
+        field = str(item.get("field", item.get("kind", "")))
+        message = item.get("message") or item.get("detail")
+        if not message:
+            message = f"{event_type} {field}: {format_number(old)} -> {format_number(new)}"
+        out.append(Regression(event_type, field, old, new, str(message)))
+    return out
+
+
 def clean_text(value: Any) -> str:
     """``str(value)`` with control characters and lone surrogates shown as ``\\xNN``.
 
@@ -257,7 +294,7 @@ def format_duration(seconds: Any) -> str:
     if value < 100.0:
         return f"{_trim(value, 2 if value < 10 else 1)}s"
     total = round(value)
-    if total < 100 * 60:
+    if total < 3600:
         minutes, rest = divmod(total, 60)
         return f"{minutes}m" + (f"{rest:02d}s" if rest else "")
     minutes = round(value / 60)

@@ -156,6 +156,8 @@ def histogram_svg(
         height: the drawing's height in SVG units.
     """
     label = f"Latency distribution of {event_type}"
+    if isinstance(histogram, Mapping) and not histogram.get("counts"):
+        return _empty(width, height, label, "histogram", "no matching events yet")
     parsed = _valid_histogram(histogram)
     if parsed is None:
         return _empty(width, height, label, "histogram", "no latency histogram in this report")

@@ -1,0 +1,79 @@
+"""report.md for a pull-request comment."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from accord.report import render_markdown
+
+pytestmark = pytest.mark.unit
+
+
+def table_rows(text: str, heading: str) -> list[list[str]]:
+    """The cells of the table under ``heading``, split on unescaped pipes."""
+    lines = text.splitlines()
+    start = lines.index(heading) + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]])
+    return rows
+
+
+def test_consistent(consistent_report: dict[str, Any]) -> None:
+    text = render_markdown(consistent_report)
+
+    assert text.splitlines()[0] == "## accord consistency: CONSISTENT"
+    assert "**CONSISTENT**: 3 order.accepted triggers, 0 violations" in text
+    header, align, *rows = table_rows(text, "### Expectations")
+    assert header[:3] == ["type", "within", "ok"]
+    assert align[1] == "---:"
+    assert rows[0] == [
+        "`invoice.created`", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms", "800ms",
+    ]  # fmt: skip
+    assert "### Violations" not in text
+    assert "Regressions" not in text and "regressions" not in text
+
+
+def test_violations_and_regressions(regressions_report: dict[str, Any]) -> None:
+    text = render_markdown(regressions_report, max_violations=4)
+
+    assert text.startswith("## accord consistency: NOT CONSISTENT\n")
+    assert "**NOT CONSISTENT**: 11 violations (5 late, 2 missing" in text
+    _, _, *violations = table_rows(text, "### Violations")
+    assert len(violations) == 4
+    assert violations[0] == [
+        "`late`", "`invoice.created`", "`0b7d4c1e-0000-4000-8000-000000000000`",
+        "`latency 75.2s > limit 60s`",
+    ]  # fmt: skip
+    assert "... and 7 more (see report.json)." in text
+    _, _, *regressions = table_rows(text, "### Regressions against the baseline")
+    assert regressions[1] == [
+        "`invoice.created`", "`latency_s.p99`", "`1.92`", "`130.5`",
+        "`invoice.created p99 worse: 1.92s -> 130.5s (tolerance 10%)`",
+    ]  # fmt: skip
+
+
+def test_no_emoji(violations_report: dict[str, Any]) -> None:
+    assert render_markdown(violations_report).isascii()
+
+
+def test_hostile_strings_stay_in_code_spans(hostile_report: dict[str, Any]) -> None:
+    text = render_markdown(hostile_report, max_violations=50)
+
+    _, _, *rows = table_rows(text, "### Violations")
+    assert len(rows) == 11
+    assert all(len(row) == 4 for row in rows)  # no pipe or newline split a row
+    for row in rows:
+        for cell in row:
+            fence = re.match(r"`+", cell)
+            assert fence is not None and cell.endswith(fence.group()), cell
+    assert "\x1b" not in text and "\x00" not in text
+    # The longest run of backticks inside is 2, so the fence is 3.
+    assert "``` pipe\\|in\\|key `tick` ``two`` ```" in text
+    outside = re.sub(r"(`+).*?\1", "", text)
+    assert "<script>" not in outside and "@octocat" not in outside and "<b>" not in outside
