@@ -50,7 +50,7 @@ class JsonlSource:
                 # continues with the following line.
                 try:
                     numbers = count(number + 1)
-                    for event, number in zip(map(loads, stream), numbers):  # noqa: B020
+                    for event, number in zip(map(loads, stream), numbers, strict=False):
                         if type(event) is not dict:
                             raise UsageError(
                                 f"{self.name}:{number}: expected a JSON object (a CloudEvent), "
