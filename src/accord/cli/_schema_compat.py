@@ -1,8 +1,125 @@
+"""``accord schema compat``: Confluent Schema Registry's JSON Schema compatibility check."""
+
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from accord.errors import UsageError
+
+if TYPE_CHECKING:
+    from accord.schemas.compat import Change, CompatResult
+
+_MODES = ("BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
+          "FULL_TRANSITIVE")
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """Add this subcommand (not written yet)."""
+    """Add ``accord schema compat``."""
+    compat = sub.add_parser(
+        "compat",
+        help="check schema versions for compatibility (Confluent Schema Registry rules)",
+        description="Check that the last schema may follow the earlier ones under a "
+        "compatibility mode, with Confluent Schema Registry's JSON Schema rules. "
+        "Exit 0 compatible, 1 incompatible, 2 unusable input.",
+    )
+    compat.add_argument(
+        "files", nargs="*", metavar="SCHEMA.json",
+        help="schema versions, oldest first; the last is the new schema",
+    )
+    compat.add_argument(
+        "--mode", default=None, metavar="MODE",
+        help=f"one of {', '.join(_MODES)} (default: BACKWARD)",
+    )
+    compat.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+    compat.add_argument(
+        "--contracts", default=None, metavar="DIR",
+        help="check every event type in DIR/schemas/<type>/vN.json against its mode in "
+        "DIR/compatibility.toml instead of the files given",
+    )
+    compat.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from accord.schemas.compat import check_compatibility, load_schema_file
+
+    if args.mode is not None and args.mode.strip().upper() not in _MODES:
+        raise UsageError(f"unknown --mode {args.mode!r}; use one of {', '.join(_MODES)}")
+    if args.contracts is not None:
+        if args.files:
+            raise UsageError("give either --contracts DIR or schema files, not both")
+        if args.mode is not None:
+            raise UsageError("--mode does not apply to --contracts: the modes come from "
+                             "DIR/compatibility.toml")
+        return _contracts(args.contracts, args.format)
+    if len(args.files) < 2:
+        raise UsageError(
+            "give at least two schema files, oldest first (e.g. v1.json v2.json), "
+            "or --contracts DIR"
+        )
+    schemas = [load_schema_file(f) for f in args.files]
+    result = check_compatibility(schemas, args.mode or "BACKWARD", names=list(args.files))
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        for line in _lines(result, list(args.files)):
+            print(line)
+        print(_verdict(result, list(args.files)))
+    return 0 if result.compatible else 1
+
+
+def _lines(result: CompatResult, names: list[str]) -> list[str]:
+    out = [_line(c, names) for c in result.breaking]
+    out += [f"note: {_line(c, names)}" for c in result.not_compared]
+    return out
+
+
+def _line(change: Change, names: list[str]) -> str:
+    return f"{change.path}: {change.kind}: {change.message}"
+
+
+def _verdict(result: CompatResult, names: list[str]) -> str:
+    new = names[-1]
+    if result.compatible:
+        return f"compatible: {new} may follow under {result.mode}"
+    count = len(result.breaking)
+    return (f"INCOMPATIBLE: {new} breaks {result.mode} with {count} breaking "
+            f"change{'s' if count != 1 else ''}")
+
+
+def _contracts(directory: str, fmt: str) -> int:
+    from accord.schemas.compat import check_contracts
+
+    reports = check_contracts(directory)
+    compatible = all(r.result.compatible for r in reports)
+    if fmt == "json":
+        print(json.dumps({
+            "compatible": compatible,
+            "types": {
+                r.event_type: {
+                    **r.result.to_dict(),
+                    "files": [str(f) for f in r.files],
+                }
+                for r in reports
+            },
+        }, indent=2))
+        return 0 if compatible else 1
+    for report in reports:
+        names = [str(f) for f in report.files]
+        for line in _lines(report.result, names):
+            print(f"  {line}")
+        versions = len(report.files)
+        what = f"{versions} version{'s' if versions != 1 else ''}"
+        if report.result.compatible:
+            print(f"{report.event_type}: compatible ({report.mode}, {what})")
+        else:
+            count = len(report.result.breaking)
+            print(f"{report.event_type}: INCOMPATIBLE ({report.mode}, {what}): {count} breaking "
+                  f"change{'s' if count != 1 else ''}")
+    if not reports:
+        print(f"no event types under {directory}/schemas", file=sys.stderr)
+    return 0 if compatible else 1
