@@ -68,7 +68,7 @@ def accord_contracts(pytestconfig: pytest.Config) -> Any:
 
 
 def _checks(request: pytest.FixtureRequest) -> TestChecks:
-    node = request.node
+    node: pytest.Item = request.node
     checks = node.stash.get(checks_key, None)
     if checks is None:
         checks = TestChecks()
@@ -184,8 +184,8 @@ def accord_reference_system(
     """The order, shipping and invoicing services running against ``accord_broker``.
 
     SQLite files by default; with ``--accord-database-url`` fresh PostgreSQL databases are
-    created on that server for the run (and dropped at the end). Every service runs on a free port and is
-    stopped at the end of the session with nothing left listening.
+    created on that server for the run (and dropped at the end). Every service runs on a
+    free port and is stopped at the end of the session with nothing left listening.
     """
     from accord.system import ReferenceSystem
 

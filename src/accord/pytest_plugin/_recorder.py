@@ -391,7 +391,8 @@ class _TopicReader(threading.Thread):
                     for record in records:
                         if record.timestamp is not None and 0 <= record.timestamp < self._start_ms:
                             continue
-                        key = record.key.decode(errors="replace") if record.key is not None else None
+                        raw_key = record.key
+                        key = raw_key.decode(errors="replace") if raw_key is not None else None
                         where = Location(tp.topic, partition=tp.partition, offset=record.offset)
                         try:
                             event = from_kafka(record.key, record.value, record.headers or [])
