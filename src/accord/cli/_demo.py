@@ -157,6 +157,8 @@ def _start_system(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> 
         broker = EmbeddedBroker(schema_registry=registry, log_path=workdir / "broker.log")
         _say("starting the embedded broker" + (" with schema enforcement" if registry else ""))
     stack.enter_context(broker)
+    pid = getattr(broker, "pid", None)
+    _say(f"broker ready at {broker.bootstrap_servers}" + (f" (pid {pid})" if pid else ""))
     system = ReferenceSystem(
         broker,
         database_url=args.database_url,

@@ -137,6 +137,9 @@ class ReferenceSystem:
                 list(SERVICES), self.workdir, self.database_url, self._run_id
             )
             database_urls = self._databases.create()
+            if self.database_url is not None:
+                names = ", ".join(self._databases.database_name(n) for n in SERVICES)
+                self._say(f"created databases {names}")
             for name in SERVICES:
                 service = ServiceProcess(
                     name,
@@ -149,7 +152,7 @@ class ReferenceSystem:
                 service.spawn()
             for name, service in self._services.items():
                 service.wait_healthy(self.startup_timeout_s)
-                self._say(f"{name} is healthy at {service.url}")
+                self._say(f"{name} is healthy at {service.url} (pid {service.pid})")
         except BaseException:
             # Ctrl-C or a failed service: leave nothing running, then report the first cause.
             self._stop_quietly()
@@ -193,7 +196,8 @@ class ReferenceSystem:
                 errors.append(exc)
         self._started = False
         if self._databases is not None:
-            self._say("dropping the services' databases")
+            if self.database_url is not None:
+                self._say("dropping the services' databases")
             self._databases.drop()
             self._databases = None
         if services:

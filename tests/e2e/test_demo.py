@@ -1,0 +1,117 @@
+"""`accord demo` end to end: embedded broker, the three services, real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from accord.testing import DEFAULT_ADMIN_URL
+
+pytestmark = pytest.mark.e2e
+
+ACCORD = [sys.executable, "-m", "accord.cli"]
+
+
+def run_accord(*args: str, timeout_s: float = 300.0) -> subprocess.CompletedProcess[str]:
+    """Run the accord CLI as a child process and capture its output."""
+    return subprocess.run(
+        [*ACCORD, *args], capture_output=True, text=True, timeout=timeout_s,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def started_by(stderr: str) -> tuple[set[int], set[int]]:
+    """Ports and pids the demo's status lines say it started (broker and services)."""
+    ports = {int(p) for p in re.findall(r"127\.0\.0\.1:(\d+)", stderr)}
+    pids = {int(p) for p in re.findall(r"\(pid (\d+)\)", stderr)}
+    return ports, pids
+
+
+def test_demo_of_200_orders_on_postgresql_exits_0_and_leaves_nothing_behind(
+    tmp_path: Path,
+) -> None:
+    report_dir = tmp_path / "report"
+    done = run_accord(
+        "demo", "--orders", "200", "--database-url", DEFAULT_ADMIN_URL,
+        "--report-dir", str(report_dir), "--workdir", str(tmp_path / "work"),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = r"^orders 200 \(placed in .*\), invoices 200, deliveries 200"
+    assert re.search(counts, done.stdout, re.M)
+    assert "OK: every order got its invoice and delivery within 1m00s" in done.stdout
+    assert re.search(r"^slowest order [0-9a-f-]{36}: \S+ after ", done.stdout, re.M)
+
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["triggers"] == 200 and report["consistent"] is True
+    for kind in ("invoice.created", "delivery.created"):
+        assert report["expectations"][kind]["ok"] == 200
+    assert {p.name for p in report_dir.iterdir()} >= {
+        "report.json", "junit.xml", "report.html", "report.md"
+    }
+
+    # Everything it started is gone: processes, ports, and the databases it created.
+    ports, pids = started_by(done.stderr)
+    assert len(ports) == 4 and len(pids) == 4, done.stderr  # broker + three services
+    assert not [port for port in ports if listening(port)]
+    assert not [pid for pid in pids if alive(pid)]
+    created = re.search(r"created databases (.+)", done.stderr)
+    assert created is not None
+    names = [n.strip() for n in created.group(1).split(",")]
+    engine = create_engine(DEFAULT_ADMIN_URL)
+    with engine.connect() as conn:
+        left = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"), {"names": names}
+        ).scalars().all()
+    engine.dispose()
+    assert left == []
+
+
+def test_demo_with_slow_invoicing_exits_1_and_names_every_late_order(tmp_path: Path) -> None:
+    report_dir = tmp_path / "report"
+    # Each invoice takes 1.5 s of processing, so none can come within 1 s of its order.
+    done = run_accord(
+        "demo", "--orders", "5", "--rate", "5", "--invoicing-delay-ms", "1500",
+        "--within", "1s", "--report-dir", str(report_dir), "--workdir", str(tmp_path / "work"),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert re.search(r"^FAILED: \d orders missing something, \d late \(limit 1\.0s\)$",
+                     done.stdout, re.M), done.stdout
+
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["triggers"] == 5 and report["consistent"] is False
+    invoices = report["expectations"]["invoice.created"]
+    assert invoices["ok"] == 0 and invoices["late"] + invoices["missing"] == 5
+    late_keys = {
+        v["key"] for v in report["violations"]
+        if v["type"] == "invoice.created" and v["kind"] in ("late", "missing")
+    }
+    assert len(late_keys) == 5
+    # The summary names each of them by id, as late or missing.
+    named = set(re.findall(r"([0-9a-f-]{36}) \(invoice\.created", done.stdout))
+    assert named == late_keys
+    ports, pids = started_by(done.stderr)
+    assert not [port for port in ports if listening(port)]
+    assert not [pid for pid in pids if alive(pid)]
