@@ -1,0 +1,104 @@
+"""Invoicing's consumer contract with the order service (Pact V4).
+
+Invoicing relies on ``order.accepted`` for: the order id, the whole customer (id, name,
+email), the billing address, per line count, item id, name and price, and the stated total
+(it checks the lines add up to it). It ignores the shipping address. It needs the
+CloudEvents headers that say what the record is. Money is a string with two decimals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pact import Pact, match
+
+from accord.pacts._reference import DEFAULT_ORDER_ID
+
+pytestmark = pytest.mark.integration
+
+UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+MONEY_RE = r"^-?[0-9]+\.[0-9]{2}$"
+ZIP_RE = r"^[0-9A-Za-z -]{3,10}$"
+EMAIL_RE = r"^[^@\s]+@[^@\s]+$"
+JSON_CONTENT_RE = r"^application/json(;.*)?$"
+NOW = datetime(2026, 1, 15, 9, 32, tzinfo=UTC)
+
+TEST_COUNT = 1
+_passed: list[str] = []
+
+
+@pytest.fixture(scope="module")
+def pact(pact_writer: Any) -> Iterator[Pact]:
+    """The V4 pact invoicing -> order, written to contracts/pacts/ when its tests passed."""
+    pact = Pact("invoicing", "order").with_specification("V4")
+    yield pact
+    pact_writer([pact], _passed, TEST_COUNT)
+
+
+def order_accepted_body() -> dict[str, Any]:
+    return {
+        "orderId": match.regex(DEFAULT_ORDER_ID, regex=UUID_RE),
+        "customer": {
+            "customerId": match.str("c-1"),
+            "name": match.str("Ada Lovelace"),
+            "email": match.regex("ada@example.com", regex=EMAIL_RE),
+        },
+        "billingAddress": {
+            "street": match.str("2 Main Street"),
+            "zip": match.regex("10115", regex=ZIP_RE),
+            "city": match.str("Berlin"),
+        },
+        "lines": match.each_like(
+            {
+                "count": match.int(2),
+                "item": {
+                    "itemId": match.str("i-1"),
+                    "name": match.str("iPod"),
+                    "price": match.regex("199.99", regex=MONEY_RE),
+                },
+            },
+            min=1,
+        ),
+        "total": match.regex("399.98", regex=MONEY_RE),
+    }
+
+
+def test_order_accepted_creates_an_invoice(
+    pact: Pact, sqlite_engine: Any, record_from_pact: Any
+) -> None:
+    from reference_services.invoicing.adapters import orm
+    from reference_services.invoicing.service_layer import handlers
+    from reference_services.invoicing.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+
+    (
+        pact.upon_receiving("an order.accepted event for an order to invoice", "Async")
+        .given("an order was accepted", {"orderId": DEFAULT_ORDER_ID})
+        .with_body(order_accepted_body(), "application/json")
+        .with_metadata(
+            {
+                "ce_type": "order.accepted",
+                "ce_specversion": "1.0",
+                "content-type": match.regex("application/json", regex=JSON_CONTENT_RE),
+            }
+        )
+    )
+    invoices = []
+
+    def consume(body: Any, metadata: dict[str, Any]) -> None:
+        event = record_from_pact(body, metadata)
+        uow: Any = SqlAlchemyUnitOfWork(sqlite_engine(orm.metadata))
+        invoices.append(handlers.handle_order_accepted(event, uow, now=lambda: NOW))
+
+    pact.verify(consume, "Async")
+
+    (invoice,) = invoices
+    assert str(invoice.order_id) == DEFAULT_ORDER_ID
+    assert (invoice.customer.customer_id, invoice.customer.email) == ("c-1", "ada@example.com")
+    assert invoice.billing_address.city == "Berlin"
+    assert [(line.count, line.unit_price) for line in invoice.lines] == [(2, Decimal("199.99"))]
+    assert invoice.total == Decimal("399.98")
+    _passed.append("message")
