@@ -408,7 +408,7 @@ class ConsistencyEngine:
                             _violation(
                                 "missing", expected, key, t0,
                                 f"no {expected} within {_fmt_s(limits_us[i])} of {trigger} at "
-                                f"{rfc3339(t0)} (window end {rfc3339(end)})",
+                                f"{rfc3339(t0)}",
                             )
                         )
                     else:

@@ -92,7 +92,7 @@ def merge_reports(
                         _violation(
                             "missing", type_, item["key"], t0,
                             f"no {type_} within {float(within_s):g}s of {trigger} at "
-                            f"{rfc3339(t0)} (window end {rfc3339(end)})",
+                            f"{rfc3339(t0)}",
                         )
                     )
                 else:
