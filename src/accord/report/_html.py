@@ -62,6 +62,7 @@ th:first-child, td:first-child, td.text, th.text { text-align: left; }
 td.text { word-break: break-word; overflow-wrap: anywhere; }
 td.name code, td.nowrap { white-space: nowrap; }
 td.time { white-space: nowrap; font-size: 12px; }
+td.key { min-width: 24ch; }
 .scroll { overflow-x: auto; }
 td.bad { color: var(--bad); font-weight: 700; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -195,7 +196,7 @@ def _violations(report: Mapping[str, Any], max_listed: int) -> str:
         f'{kind_color(str(item.get("kind", "?")), others)}"></span>{esc(item.get("kind", "?"))}'
         "</td>"
         f'<td class="text name"><code>{esc(item.get("type", ""))}</code></td>'
-        f'<td class="text"><code>{esc(item.get("key", ""))}</code></td>'
+        f'<td class="text key"><code>{esc(item.get("key", ""))}</code></td>'
         f'<td class="text time">{esc(item.get("time", ""))}</td>'
         f'<td class="text">{esc(item.get("detail", ""))}</td>'
         "</tr>"

@@ -300,7 +300,7 @@ def timeline_svg(
             timed.append((moment.timestamp(), str(item.get("kind", "?"))))
     if not timed:
         message = "no violations" if not items else "no violation has a time"
-        return _empty(width, height, label, "timeline", message)
+        return _empty(width, 70, label, "timeline", message)  # a slim box: nothing to show
 
     start, end = min(t for t, _ in timed), max(t for t, _ in timed)
     bucket = _bucket_width(max(end - start, 1.0))
@@ -362,10 +362,12 @@ def timeline_svg(
     for index in range(0, n_buckets + 1, label_every):
         x = left + index * slot
         moment = datetime.fromtimestamp(first + index * bucket, UTC)
+        # The last label would be cut by the right edge when centred on its tick.
+        anchor = "end" if x > left + plot_w - 30 else "middle"
         parts.append(
             f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top + plot_h}" y2="{top + plot_h + 4}" '
-            f'stroke="{_AXIS}"/><text x="{_f(x)}" y="{top + plot_h + 16}" text-anchor="middle" '
-            f'fill="{_AXIS}">{esc(_time_label(moment, span))}</text>'
+            f'stroke="{_AXIS}"/><text x="{_f(x)}" y="{top + plot_h + 16}" '
+            f'text-anchor="{anchor}" fill="{_AXIS}">{esc(_time_label(moment, span))}</text>'
         )
     day = datetime.fromtimestamp(first, UTC).strftime("%Y-%m-%d")
     parts.append(
