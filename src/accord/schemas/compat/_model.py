@@ -281,8 +281,13 @@ class Document:
         self.base_id = root.get("$id") if isinstance(root, dict) else None
         self._cache: dict[str, Node] = {}
         self._anchors: dict[str, str] = {}
+        self._refs: list[Node] = []
         self._index_anchors(root, "")
         self.root = self.load("")
+        i = 0
+        while i < len(self._refs):  # resolve every reachable $ref now, as Confluent's loader does
+            self._refs[i].resolved()
+            i += 1
 
     def _index_anchors(self, value: Any, pointer: str) -> None:
         if isinstance(value, dict):
@@ -506,7 +511,9 @@ class Document:
         if key == "not":
             return [Node("not", where=where, must_not=self._sub(value, at))]
         if key == "$ref" and isinstance(value, str):
-            return [Node("ref", where=where, ref=value, document=self)]
+            ref = Node("ref", where=where, ref=value, document=self)
+            self._refs.append(ref)
+            return [ref]
         if key in ("if", "then", "else"):
             ignored[key] = value
             return [Node("conditional", where=where)] if key == "if" else []
