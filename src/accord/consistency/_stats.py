@@ -41,7 +41,8 @@ _BELOW_MS = -3 * BUCKETS_PER_DECADE - 1
 #: What a quantile read from merged histograms may be off by.
 HISTOGRAM_ERROR = (
     f"quantiles estimated from histograms ({BUCKETS_PER_DECADE} log-spaced buckets per decade):"
-    f" within {100 * (10 ** (1 / (2 * BUCKETS_PER_DECADE)) - 1):.1f}% of the true value,"
+    f" within {math.ceil(1000 * (10 ** (1 / (2 * BUCKETS_PER_DECADE)) - 1)) / 10}% of the"
+    " true value,"
     " or within 0.5 ms below 1 ms; max is exact"
 )
 

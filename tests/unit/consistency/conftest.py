@@ -19,7 +19,7 @@ def ev(
     return event
 
 
-def T(clock: str, offset: str = "Z") -> str:  # noqa: N802 - reads like a time literal
+def T(clock: str, offset: str = "Z") -> str:
     """``2026-01-01T<clock><offset>``."""
     return f"2026-01-01T{clock}{offset}"
 

@@ -163,7 +163,7 @@ def test_redelivery_is_not_duplication(kit: Any) -> None:
     report = run(copies, agree=False)
     invoice = report["expectations"][INVOICE]
     assert (invoice["redelivered"], invoice["duplicated"]) == (2, 0)
-    twice = run(copies + [ev(INVOICE, "i-2", "k", T("00:00:02"))], agree=False)
+    twice = run([*copies, ev(INVOICE, "i-2", "k", T("00:00:02"))], agree=False)
     invoice = twice["expectations"][INVOICE]
     assert (invoice["redelivered"], invoice["duplicated"]) == (2, 1)
     # the delivery is pending (window end 00:00:02 < T0 + 60 s), not a violation
