@@ -66,19 +66,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        for line in _lines(result, list(args.files)):
+        for line in _lines(result):
             print(line)
         print(_verdict(result, list(args.files)))
     return 0 if result.compatible else 1
 
 
-def _lines(result: CompatResult, names: list[str]) -> list[str]:
-    out = [_line(c, names) for c in result.breaking]
-    out += [f"note: {_line(c, names)}" for c in result.not_compared]
+def _lines(result: CompatResult) -> list[str]:
+    """One line per breaking change, then a note per keyword Confluent does not compare."""
+    out = [_line(c) for c in result.breaking]
+    out += [f"note: {_line(c)}" for c in result.not_compared]
     return out
 
 
-def _line(change: Change, names: list[str]) -> str:
+def _line(change: Change) -> str:
     return f"{change.path}: {change.kind}: {change.message}"
 
 
@@ -109,8 +110,7 @@ def _contracts(directory: str, fmt: str) -> int:
         }, indent=2))
         return 0 if compatible else 1
     for report in reports:
-        names = [str(f) for f in report.files]
-        for line in _lines(report.result, names):
+        for line in _lines(report.result):
             print(f"  {line}")
         versions = len(report.files)
         what = f"{versions} version{'s' if versions != 1 else ''}"

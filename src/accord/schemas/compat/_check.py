@@ -113,7 +113,8 @@ def check_compatibility(
         mode: BACKWARD (readers on the new schema read data written with the old one),
             FORWARD (the reverse), FULL (both), or their ``_TRANSITIVE`` forms, which compare
             the new schema with every earlier version instead of only the one before it.
-        names: how to name each schema in error messages (default ``v1``, ``v2``, ...).
+        names: how to name each schema (file names): errors name it in full, messages by its
+            stem (``v1`` for ``schemas/x/v1.json``). Default ``v1``, ``v2``, ... by position.
 
     Returns:
         The verdict and every change found, breaking or not. Unlike Confluent, which stops at
@@ -124,8 +125,10 @@ def check_compatibility(
             unresolvable ``$ref``); the message names the schema.
     """
     mode = _mode(mode)
-    labels = names or [f"v{i + 1}" for i in range(len(schemas))]
-    documents = [Document(s, labels[i]) for i, s in enumerate(schemas)]
+    full = names or [f"v{i + 1}" for i in range(len(schemas))]
+    documents = [Document(s, full[i]) for i, s in enumerate(schemas)]
+    stems = [Path(n).stem for n in full]
+    labels = stems if len(set(stems)) == len(stems) else full
     if len(documents) < 2:
         return CompatResult(True, mode, [])
     new = len(documents) - 1
@@ -136,7 +139,7 @@ def check_compatibility(
     notes: set[tuple[str, str, tuple[int, int]]] = set()
     for old in olds:
         for direction in directions:
-            for change in _pair(documents, old, new, direction):
+            for change in _pair(documents, labels, old, new, direction):
                 if change.kind == NOT_COMPARED:  # FULL finds it in both directions: say it once
                     key = (change.path, change.message, change.versions)
                     if key in notes:
@@ -146,8 +149,10 @@ def check_compatibility(
     return CompatResult(not any(c.breaking for c in changes), mode, changes)
 
 
-def _pair(documents: list[Document], old: int, new: int, direction: str) -> list[Change]:
-    old_label, new_label = f"v{old + 1}", f"v{new + 1}"
+def _pair(
+    documents: list[Document], labels: list[str], old: int, new: int, direction: str
+) -> list[Change]:
+    old_label, new_label = labels[old], labels[new]
     if direction == "backward":  # new.isBackwardCompatible(old): compare(old, new)
         original, update = documents[old], documents[new]
         orig, upd = old_label, new_label
