@@ -132,8 +132,13 @@ def _regressions_section(report: Mapping[str, Any]) -> str:
     )
 
 
+def _expectations(report: Mapping[str, Any]) -> Mapping[str, Any]:
+    expectations = report.get("expectations")
+    return expectations if isinstance(expectations, Mapping) else {}
+
+
 def _latency_plots(report: Mapping[str, Any]) -> str:
-    expectations = report.get("expectations") or {}
+    expectations = _expectations(report)
     cards = []
     for row in sla_rows(report):
         stats = expectations.get(row.type)
@@ -155,7 +160,7 @@ def _latency_plots(report: Mapping[str, Any]) -> str:
 
 
 def _staircase(report: Mapping[str, Any]) -> str:
-    expectations = report.get("expectations") or {}
+    expectations = _expectations(report)
     series = []
     for name, stats in expectations.items():
         fractions = stats.get("consistent_within") if isinstance(stats, Mapping) else None

@@ -120,7 +120,9 @@ def sla_rows(report: Mapping[str, Any]) -> list[SlaRow]:
         One :class:`SlaRow` per expectation. Latencies are ``None`` while no key has a match.
     """
     rows: list[SlaRow] = []
-    expectations = report.get("expectations") or {}
+    expectations = report.get("expectations")
+    if not isinstance(expectations, Mapping):
+        return rows
     for name, stats in expectations.items():
         stats = stats if isinstance(stats, Mapping) else {}
         latency = stats.get("latency_s") or {}

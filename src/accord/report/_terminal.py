@@ -28,9 +28,9 @@ def verdict_line(report: Mapping[str, Any]) -> str:
         report: a report dict in the ``report.json`` shape.
     """
     triggers = int(report.get("triggers") or 0)
-    trigger = shorten(report.get("trigger", "trigger"), 60)
+    trigger = shorten(report.get("trigger") or "", 60)
     total = violation_total(report)
-    basis = f"{triggers} {trigger} trigger{'s' if triggers != 1 else ''}"
+    basis = f"{triggers} {trigger + ' ' if trigger else ''}trigger{'s' if triggers != 1 else ''}"
     if verdict(report):
         return f"CONSISTENT: {basis}, {total} violations"
     kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())

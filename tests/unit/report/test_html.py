@@ -202,3 +202,11 @@ def test_regressions_section(regressions_report: dict[str, Any]) -> None:
     assert "Regressions against the baseline (2)" in page
     assert "invoice.created p99 worse: 1.92s -&gt; 130.5s (tolerance 10%)" in page
     assert "Regressions" not in render_html({**regressions_report, "regressions": None})
+
+
+def test_a_sparse_report_still_renders() -> None:
+    page = render_html({"expectations": ["not", "a", "mapping"], "violations": [{"kind": "x"}]})
+
+    assert '<h1 id="verdict">NOT CONSISTENT</h1>' in page
+    assert "no violation has a time" in page
+    assert "This report has no expectations." in page

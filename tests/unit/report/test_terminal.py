@@ -80,3 +80,11 @@ def test_no_expectations() -> None:
 
     assert "(no expectations)" in text
     assert text.endswith("CONSISTENT: 0 order.accepted triggers, 0 violations")
+
+
+def test_a_sparse_report_still_renders() -> None:
+    text = terminal_table({"expectations": ["not", "a", "mapping"], "violations": [{"kind": "x"}]})
+
+    assert "(no expectations)" in text
+    assert "  x  ?  key=?" in text.splitlines()
+    assert text.endswith("NOT CONSISTENT: 1 violation (1 x) over 0 triggers")
