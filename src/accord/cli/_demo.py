@@ -238,6 +238,10 @@ def _listed(items: list[str]) -> str:
     return shown
 
 
+def _orders(count: int) -> str:
+    return f"{count} order" if count == 1 else f"{count} orders"
+
+
 def summary_lines(result: DemoResult, within_s: float) -> list[str]:
     """The short summary a demo prints: counts, latencies, slowest order, problems by id."""
     summary = result.summary
@@ -261,13 +265,13 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
         )
     if summary.missing:
         missing = [f"{key} ({', '.join(kinds)})" for key, kinds in summary.missing.items()]
-        lines.append(f"missing for {len(missing)} orders: {_listed(missing)}")
+        lines.append(f"missing for {_orders(len(missing))}: {_listed(missing)}")
     if summary.late:
         late = [
             f"{key} ({', '.join(f'{k} after {format_duration(s)}' for k, s in kinds)})"
             for key, kinds in summary.late.items()
         ]
-        lines.append(f"late for {len(late)} orders: {_listed(late)}")
+        lines.append(f"late for {_orders(len(late))}: {_listed(late)}")
     if result.undecodable:
         lines.append(f"{result.undecodable} records on the topics were not CloudEvents")
     if result.ok:
@@ -276,7 +280,7 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
         )
     else:
         lines.append(
-            f"FAILED: {len(summary.missing)} orders missing something, "
+            f"FAILED: {_orders(len(summary.missing))} missing something, "
             f"{len(summary.late)} late (limit {format_duration(within_s)})"
         )
     return lines

@@ -89,7 +89,7 @@ def test_summary_of_a_bad_run_names_missing_and_late_orders() -> None:
     tracker.add(_event("invoice.created", "o-1", "2026-01-01T00:00:03Z"))
     lines = summary_lines(_result(tracker, 1.0), 1.0)
     assert "missing for 2 orders: o-2 (invoice.created), o-3 (invoice.created)" in lines
-    assert "late for 1 orders: o-1 (invoice.created after 3.0s)" in lines
+    assert "late for 1 order: o-1 (invoice.created after 3.0s)" in lines
     assert lines[-1] == "FAILED: 2 orders missing something, 1 late (limit 1.0s)"
 
 
