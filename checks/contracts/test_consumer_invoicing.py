@@ -58,13 +58,21 @@ def order_accepted_body() -> dict[str, Any]:
                 "item": {
                     "itemId": match.str("i-1"),
                     "name": match.str("iPod"),
-                    "price": match.regex("199.99", regex=MONEY_RE),
+                    "price": match.str("199.99"),  # + the money regex, see money_rules()
                 },
             },
             min=1,
         ),
-        "total": match.regex("399.98", regex=MONEY_RE),
+        "total": match.str("399.98"),  # + the money regex
     }
+
+
+def money_rules() -> dict[str, Any]:
+    """Money must be a *string* (``match.str`` in the body) AND match the money pattern: pact's
+    regex matcher alone also accepts a JSON number whose text matches (199.99), and invoicing
+    would then lose exactness."""
+    rule = {"combine": "AND", "matchers": [{"match": "regex", "regex": MONEY_RE}]}
+    return {"body": {"$.lines[*].item.price": rule, "$.total": rule}}
 
 
 def test_order_accepted_creates_an_invoice(
@@ -78,6 +86,7 @@ def test_order_accepted_creates_an_invoice(
         pact.upon_receiving("an order.accepted event for an order to invoice", "Async")
         .given("an order was accepted", {"orderId": DEFAULT_ORDER_ID})
         .with_body(order_accepted_body(), "application/json")
+        .with_matching_rules(money_rules())
         .with_metadata(
             {
                 "ce_type": "order.accepted",
