@@ -272,6 +272,8 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
             for key, kinds in summary.late.items()
         ]
         lines.append(f"late for {_orders(len(late))}: {_listed(late)}")
+    for note in result.notes[:_MAX_LISTED]:
+        lines.append(f"unusable event {note}")
     if result.undecodable:
         lines.append(f"{result.undecodable} records on the topics were not CloudEvents")
     if result.ok:
