@@ -65,18 +65,31 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         result = yield
     except BaseException:
         checks = item.stash.get(checks_key, None)
-        if checks is not None and checks.recorder is not None:
-            problems = checks.recorder.problems
-            if problems:
+        if checks is not None:
+            _keep_sla(item)
+            if checks.recorder is not None and checks.recorder.problems:
                 item.add_report_section(
-                    "call", "accord", "\n".join(f"schema violation: {p}" for p in problems)
+                    "call",
+                    "accord",
+                    "\n".join(f"schema violation: {p}" for p in checks.recorder.problems),
                 )
         raise
-    checks = item.stash.get(checks_key, None)
-    if checks is None:
-        return result
-    _after_call(item)
+    if item.stash.get(checks_key, None) is not None:
+        try:
+            _after_call(item)
+        finally:
+            _keep_sla(item)
     return result
+
+
+def _keep_sla(item: pytest.Item) -> None:
+    """Add a test's SLA figures to the session summary and to its JUnit properties."""
+    consistency = item.stash[checks_key].consistency
+    if consistency is None or consistency.report is None or consistency.kept:
+        return
+    consistency.kept = True
+    item.config.stash[session_sla_key].add(consistency)
+    item.user_properties.extend(_test_properties(consistency.report))
 
 
 def _after_call(item: pytest.Item) -> None:
@@ -84,16 +97,11 @@ def _after_call(item: pytest.Item) -> None:
     checks = item.stash[checks_key]
     failure: AssertionError | None = None
     consistency = checks.consistency
-    if consistency is not None:
+    if consistency is not None and not consistency.asserted:
         try:
-            if not consistency.asserted:
-                consistency.assert_consistent()
+            consistency.assert_consistent()
         except AssertionError as exc:
             failure = exc
-        finally:
-            if consistency.report is not None:
-                item.config.stash[session_sla_key].add(consistency)
-                item.user_properties.extend(_test_properties(consistency.report))
     if checks.recorder is not None:
         checks.recorder.drain()
         try:

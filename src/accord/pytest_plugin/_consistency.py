@@ -25,6 +25,15 @@ __all__ = ["ConsistencyCheck", "SLAViolationError"]
 DEFAULT_TRIGGER = "order.accepted"
 #: After the last limit has passed, how long to keep reading for events still in flight.
 _GRACE_S = 0.5
+
+
+def patience_for(limit_s: float) -> float:
+    """How long past a limit to keep waiting, so a straggler counts as late, not missing.
+
+    The limit itself, but at least 5 s and at most 30 s: a failing test then says how late
+    an event was instead of only that it had not come yet.
+    """
+    return min(max(limit_s, 5.0), 30.0)
 #: At most this many violations are listed in a failure message.
 _MAX_LISTED = 20
 
@@ -98,6 +107,7 @@ class ConsistencyCheck:
         self._monotonic = monotonic
         self.report: dict[str, Any] | None = None
         self.asserted = False
+        self.kept = False  # added to the session summary already
         self.events_checked: list[dict[str, Any]] = []
         self.until: datetime | None = None
 
@@ -154,7 +164,7 @@ class ConsistencyCheck:
         return [*recorded, *self._added]
 
     def _settled(self, events: list[dict[str, Any]], expectations: Mapping[str, float]) -> bool:
-        """True once every trigger key has every expected type, or every limit has passed."""
+        """True once every trigger key has every expected type or is past limit and patience."""
         starts: dict[str, datetime] = {}
         seen: dict[str, set[str]] = {}
         for event in events:
@@ -172,7 +182,7 @@ class ConsistencyCheck:
             for event_type, limit in expectations.items():
                 if event_type in seen.get(key, ()):
                     continue
-                if (now - start).total_seconds() < limit + _GRACE_S:
+                if (now - start).total_seconds() < limit + patience_for(limit) + _GRACE_S:
                     return False
         return True
 
@@ -182,10 +192,11 @@ class ConsistencyCheck:
         """Check the SLA over the events so far; raise :class:`SLAViolationError` if broken.
 
         Args:
-            settle: first wait until every trigger has all its expected events or is past
-                its limit (plus a short grace for events in flight).
+            settle: first wait until every trigger has all its expected events, or until its
+                limit plus :func:`patience_for` the limit has passed (so a late event is
+                reported as late, with how late, rather than as missing).
             timeout_s: wait at most this long while settling (default: the largest limit
-                plus 30 s).
+                plus its patience plus 30 s).
 
         Returns:
             The engine's report (``report.json`` shape).
@@ -224,7 +235,8 @@ class ConsistencyCheck:
         return report
 
     def _settle(self, expectations: Mapping[str, float], timeout_s: float | None) -> None:
-        limit = timeout_s if timeout_s is not None else max(expectations.values()) + 30.0
+        longest = max(expectations.values())
+        limit = timeout_s if timeout_s is not None else longest + patience_for(longest) + 30.0
         deadline = self._monotonic() + limit
         while True:
             if self._recorder is not None:
@@ -272,7 +284,7 @@ class ConsistencyCheck:
             event_type = str(violation.get("type"))
             key = str(violation.get("key"))
             limit = expectations.get(event_type)
-            detail = _detail(kind, key, event_type, limit, starts, firsts)
+            detail = _detail(kind, key, event_type, limit, starts, firsts, self.until)
             if not detail:
                 detail = str(violation.get("detail", ""))
             lines.append(
@@ -298,6 +310,7 @@ def _detail(
     limit: float | None,
     starts: Mapping[str, datetime],
     firsts: Mapping[tuple[str, str], datetime],
+    until: datetime | None,
 ) -> str:
     start = starts.get(key)
     first = firsts.get((key, event_type))
@@ -305,5 +318,8 @@ def _detail(
         took = (first - start).total_seconds()
         return f"took {_fmt(took)}, limit {_fmt(limit)} ({_fmt(took - limit)} late)"
     if kind == "missing" and limit is not None:
-        return f"no {event_type} within the limit of {_fmt(limit)}"
+        waited = ""
+        if start is not None and until is not None:
+            waited = f", none after {_fmt((until - start).total_seconds())}"
+        return f"no {event_type} (limit {_fmt(limit)}{waited})"
     return ""
