@@ -87,16 +87,28 @@ class ServiceDatabases:
         return self.urls
 
     def drop(self) -> None:
-        """Drop the PostgreSQL databases this object created (SQLite files are left alone)."""
+        """Drop the PostgreSQL databases this object created (SQLite files are left alone).
+
+        The drops run concurrently: each ``DROP DATABASE`` waits for a checkpoint, and
+        concurrent requests share one.
+        """
         if not self._created or self.database_url is None:
             return
+        from concurrent.futures import ThreadPoolExecutor
+
         from sqlalchemy import create_engine, text
 
-        admin = create_engine(self.database_url, isolation_level="AUTOCOMMIT")
-        try:
+        admin = create_engine(
+            self.database_url, isolation_level="AUTOCOMMIT", pool_size=len(self._created)
+        )
+
+        def drop(database: str) -> None:
             with admin.connect() as conn:
-                while self._created:
-                    database = self._created.pop()
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+
+        try:
+            with ThreadPoolExecutor(len(self._created)) as pool:
+                list(pool.map(drop, self._created))
+            self._created.clear()
         finally:
             admin.dispose()
