@@ -249,3 +249,52 @@ def test_the_real_contracts_are_compatible_with_themselves() -> None:
         schema = load(path)
         result = check_compatibility([schema, schema], "FULL_TRANSITIVE")
         assert result.compatible and result.changes == [], path
+
+
+# --- dialects: everit (draft-07, the default without $schema) vs json-sKema (2020-12) ---------
+
+MODERN = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+
+
+def test_draft07_multi_type_carries_its_keywords_inside_the_anyOf() -> None:
+    # everit: anyOf[string(maxLength), null]; the change is inside anyOf/0
+    old = {"type": ["string", "null"], "maxLength": 5}
+    new = {"type": ["string", "null"], "maxLength": 9}
+    result = check_compatibility([old, new], "BACKWARD")
+    assert result.compatible
+    assert ("MAX_LENGTH_INCREASED", "#/anyOf/0/maxLength") in kinds(result)
+
+
+def test_2020_12_multi_type_keeps_its_keywords_beside_the_anyOf() -> None:
+    # SchemaTranslator: allOf[anyOf[string, null], string(maxLength)]
+    old = {**MODERN, "type": ["string", "null"], "maxLength": 5}
+    new = {**MODERN, "type": ["string", "null"], "maxLength": 9}
+    result = check_compatibility([old, new], "BACKWARD")
+    assert result.compatible
+    assert ("MAX_LENGTH_INCREASED", "#/allOf/1/maxLength") in kinds(result)
+
+
+def test_enum_to_const_is_TYPE_CHANGED_even_when_the_value_was_allowed() -> None:
+    # EnumSchema and ConstSchema are different classes to Confluent
+    result = check_compatibility([{"enum": ["a", "b"]}, {"const": "a"}], "FULL")
+    assert {(c.kind, c.direction) for c in result.breaking} == {
+        ("TYPE_CHANGED", "backward"), ("TYPE_CHANGED", "forward")
+    }
+
+
+def test_a_required_name_without_a_property_schema_is_NOT_COMPARED() -> None:
+    # ObjectSchemaDiff only checks required names that appear under properties
+    old = {"type": "object", "properties": {"a": STR}}
+    new = {"type": "object", "properties": {"a": STR}, "required": ["x"]}
+    result = check_compatibility([old, new], "BACKWARD")
+    assert result.compatible
+    [note] = result.changes
+    assert (note.kind, note.path, note.breaking) == (NOT_COMPARED, "#/required", False)
+    assert 'from [] in v1 to ["x"] in v2' in note.message
+
+
+def test_open_content_model_messages_name_the_7x_kind_too() -> None:
+    result = check_compatibility([{"type": "object"}, {"type": "object", "properties": {"a": STR}}])
+    [change] = result.breaking
+    assert change.kind == "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    assert "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL" in change.message.split("7.x: ")[1]

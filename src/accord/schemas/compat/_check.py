@@ -165,13 +165,12 @@ def _pair(
     for diff in compare(original.root, update.root):
         breaking = diff.kind not in COMPATIBLE
         if diff.kind == NOT_COMPARED:
-            detail = diff.detail
-            if direction == "forward":  # the diff ran new -> old; say it from old to new
-                word = detail.rsplit(" ", 1)[-1]
-                swapped = {"added": "removed", "removed": "added"}.get(word, word)
-                detail = f"{detail[: -len(word)]}{swapped}"
-            message = (f"{detail} from {old_label} to {new_label}; Confluent's rules do not "
-                       "compare this keyword, so check this change by hand")
+            # the forward diff ran new -> old: tell it from old to new all the same
+            was, now = (diff.before, diff.after) if direction == "backward" else (
+                diff.after, diff.before)
+            message = (f"{diff.detail} changed from {was} in {old_label} to {now} in "
+                       f"{new_label}; Confluent's rules do not compare this, so check this "
+                       "change by hand")
         else:
             message = describe(diff.kind, orig, upd)
             if diff.detail:

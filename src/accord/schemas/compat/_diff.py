@@ -26,6 +26,8 @@ class Difference:
     kind: str
     path: str
     detail: str = ""
+    before: str = ""
+    after: str = ""
 
 
 class Context:
@@ -54,9 +56,16 @@ class Context:
     def is_compatible(self) -> bool:
         return all(d.kind in self.compatible for d in self.diffs)
 
-    def add(self, kind: str, attribute: str | None = None, detail: str = "") -> None:
+    def add(
+        self,
+        kind: str,
+        attribute: str | None = None,
+        detail: str = "",
+        before: str = "",
+        after: str = "",
+    ) -> None:
         segments = [*self.path, attribute] if attribute is not None else self.path
-        self.diffs.append(Difference(kind, _pointer(segments), detail))
+        self.diffs.append(Difference(kind, _pointer(segments), detail, before, after))
 
     def extend(self, diffs: list[Difference]) -> None:
         self.diffs.extend(diffs)
@@ -179,10 +188,7 @@ def _not_compared(ctx: Context, original: Node, update: Node) -> None:
         before = original.ignored.get(keyword, _ABSENT)
         after = update.ignored.get(keyword, _ABSENT)
         if before is _ABSENT or after is _ABSENT or canonical(before) != canonical(after):
-            change = (
-                "added" if before is _ABSENT else "removed" if after is _ABSENT else "changed"
-            )
-            ctx.add(NOT_COMPARED, keyword, detail=f"'{keyword}' {change}")
+            ctx.add(NOT_COMPARED, keyword, f"'{keyword}'", _show(before), _show(after))
 
 
 _ABSENT: Any = object()
@@ -206,7 +212,10 @@ def _bound(
 
 
 def _show(value: Any) -> str:
-    return "none" if value is None or value is _ABSENT else canonical(value)
+    if value is _ABSENT:
+        return "(absent)"
+    text = "none" if value is None else canonical(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _string(ctx: Context, original: Node, update: Node) -> None:
@@ -436,6 +445,13 @@ def _partial_object(node: Node, name: str) -> Node | None:
 def _object(ctx: Context, original: Node, update: Node) -> None:
     """ObjectSchemaDiff."""
     with ctx.enter_path("required"):
+        # Confluent only looks at required names that have a schema under properties; a
+        # required name without one is never compared, so say so (accord's addition)
+        before_bare = sorted(set(original.required) - set(original.properties))
+        after_bare = sorted(set(update.required) - set(update.properties))
+        if before_bare != after_bare:
+            ctx.add(NOT_COMPARED, None, "'required' names without a schema under 'properties'",
+                    _show(before_bare), _show(after_bare))
         for name in original.properties:
             if name in update.properties:
                 before = name in original.required

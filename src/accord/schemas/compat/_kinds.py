@@ -242,6 +242,14 @@ _VERBS = {
 }
 
 
+#: Confluent 7.x reported these three as the one PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+_SPLIT_IN_8X = frozenset({
+    "REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+})
+
+
 def describe(kind: str, orig: str, upd: str) -> str:
     """One sentence saying what a difference of this kind means, with the sides named."""
     template = _TEMPLATES.get(kind)
@@ -254,4 +262,7 @@ def describe(kind: str, orig: str, upd: str) -> str:
                     break
     if template is None:
         template = kind.lower().replace("_", " ")
-    return template.format(orig=orig, upd=upd)
+    text = template.format(orig=orig, upd=upd)
+    if kind in _SPLIT_IN_8X:
+        text += " (Confluent 7.x: PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL)"
+    return text

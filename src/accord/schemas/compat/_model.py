@@ -51,6 +51,17 @@ IGNORED_KEYWORDS = (
 
 _TYPES = ("string", "integer", "number", "boolean", "null", "array", "object")
 
+_NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+#: the keywords everit's loader gives to the schema of each type (draft-07 and older)
+_TYPE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "string": ("minLength", "maxLength", "pattern", "format"),
+    "integer": _NUMBER_KEYWORDS,
+    "number": _NUMBER_KEYWORDS,
+    "object": ("properties", "patternProperties", "additionalProperties", "required",
+               "minProperties", "maxProperties", "dependencies", "propertyNames"),
+    "array": ("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains"),
+}
+
 
 class SchemaLoadError(UsageError):
     """A schema the checker cannot read (bad ``type``, unresolvable ``$ref``, not a schema)."""
@@ -279,6 +290,10 @@ class Document:
         self.raw = root
         self.name = name
         self.base_id = root.get("$id") if isinstance(root, dict) else None
+        dialect = root.get("$schema", "") if isinstance(root, dict) else ""
+        # Confluent reads 2019-09/2020-12 with json-sKema + SchemaTranslator, anything else
+        # (no $schema included: draft-07) with everit's own loader
+        self.modern = isinstance(dialect, str) and ("2019-09" in dialect or "2020-12" in dialect)
         self._cache: dict[str, Node] = {}
         self._anchors: dict[str, str] = {}
         self._refs: list[Node] = []
@@ -365,7 +380,17 @@ class Document:
         fragments: list[Node] = []
         ignored: dict[str, Any] = {}
         prefix_count = len(raw["prefixItems"]) if isinstance(raw.get("prefixItems"), list) else 0
+        types = raw.get("type")
+        multi = not self.modern and isinstance(types, list)
+        consumed: set[str] = set()
+        if isinstance(types, list) and multi:
+            consumed = {k for t in types for k in _TYPE_KEYWORDS.get(str(t), ())}
         for key, value in raw.items():
+            if key in consumed:
+                continue
+            if key == "type" and multi:
+                fragments.append(self._multi_type(raw, value, where, prefix_count, ignored))
+                continue
             fragments.extend(self._keyword(raw, key, value, where, prefix_count, ignored))
         node: Node | None = None
         for fragment in fragments:
@@ -385,6 +410,30 @@ class Document:
             node.default = raw["default"]
         node.ignored.update(ignored)
         return node
+
+    def _multi_type(
+        self,
+        raw: dict[str, Any],
+        types: list[Any],
+        where: str,
+        prefix_count: int,
+        ignored: dict[str, Any],
+    ) -> Node:
+        """everit (draft-07 and older): ``type: [a, b]`` is anyOf[a, b], each with its keywords.
+
+        (The 2019-09/2020-12 translation keeps the keywords beside the anyOf instead.)
+        """
+        members = []
+        for name in types:
+            node = _type_node(str(name), f"{where}/type", self.name)
+            for key in _TYPE_KEYWORDS.get(str(name), ()):
+                if key in raw:
+                    for fragment in self._keyword(raw, key, raw[key], where, prefix_count,
+                                                  ignored):
+                        if fragment.kind == node.kind:
+                            node = _merge(node, fragment)
+            members.append(node)
+        return Node("combined", where=f"{where}/type", criterion="anyOf", subschemas=members)
 
     def _keyword(
         self,
