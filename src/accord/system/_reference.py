@@ -140,10 +140,15 @@ class ReferenceSystem:
             if self.database_url is not None:
                 names = ", ".join(self._databases.database_name(n) for n in SERVICES)
                 self._say(f"created databases {names}")
+            taken: set[int] = set()
             for name in SERVICES:
+                port = free_port()
+                while port in taken:  # the kernel may hand out a just-released port again
+                    port = free_port()
+                taken.add(port)
                 service = ServiceProcess(
                     name,
-                    self._command(name, database_urls[name], port := free_port()),
+                    self._command(name, database_urls[name], port),
                     port,
                     self.workdir / f"{name}.log",
                 )
