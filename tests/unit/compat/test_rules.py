@@ -193,6 +193,10 @@ RULES: list[Rule] = [
          "UNIQUE_ITEMS_REMOVED"),
     Rule("MAX_CONTAINS_ADDED", arr(contains=STR), arr(contains=STR, maxContains=2),
          "#/maxContains", "MAX_CONTAINS_REMOVED"),
+    Rule("MAX_CONTAINS_INCREASED", arr(contains=STR, maxContains=2),
+         arr(contains=STR, maxContains=4), "#/maxContains", "MAX_CONTAINS_DECREASED"),
+    Rule("MIN_CONTAINS_ADDED", arr(contains=STR), arr(contains=STR, minContains=2),
+         "#/minContains", "MIN_CONTAINS_REMOVED"),
     Rule("MIN_CONTAINS_INCREASED", arr(contains=STR, minContains=1),
          arr(contains=STR, minContains=2), "#/minContains", "MIN_CONTAINS_DECREASED"),
     Rule("TYPE_CHANGED", arr(items=STR), arr(items=INT), "#/items", "TYPE_CHANGED"),
@@ -278,10 +282,25 @@ def test_rule_new_to_old(rule: Rule) -> None:
     assert result.compatible is (not breaking), result.changes
 
 
-def test_the_rules_cover_every_confluent_kind_we_emit() -> None:
-    """Guard: each kind in the table is a real Difference.Type and the table is not one-sided."""
-    from accord.schemas.compat import ALL_KINDS
+def test_the_table_covers_every_difference_type() -> None:
+    """Every Difference.Type accord can emit has a case here (NOT_COMPARED has its own tests)."""
+    from accord.schemas.compat import ALL_KINDS, NOT_COMPARED
 
     seen = {r.kind for r in RULES} | {r.reverse for r in RULES}
     assert seen <= set(ALL_KINDS)
-    assert any(k in COMPATIBLE for k in seen) and any(k not in COMPATIBLE for k in seen)
+    assert set(ALL_KINDS) - seen == {NOT_COMPARED}
+
+
+def test_compatible_kinds_are_confluents_strict_list() -> None:
+    """Spot checks of SchemaDiff.COMPATIBLE_CHANGES (STRICT), both ways round."""
+    for kind in ("OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "SUM_TYPE_EXTENDED",
+                 "PRODUCT_TYPE_NARROWED", "ENUM_ARRAY_EXTENDED", "TYPE_EXTENDED",
+                 "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
+                 "NOT_TYPE_NARROWED", "COMBINED_TYPE_EXTENDED"):
+        assert kind in COMPATIBLE, kind
+    for kind in ("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+                 "PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "ADDITIONAL_PROPERTIES_NARROWED",
+                 "ADDITIONAL_PROPERTIES_REMOVED", "TYPE_NARROWED", "SUM_TYPE_NARROWED",
+                 "PRODUCT_TYPE_EXTENDED", "COMBINED_TYPE_SUBSCHEMAS_CHANGED", "SCHEMA_ADDED",
+                 "UNIQUE_ITEMS_ADDED", "ENUM_ARRAY_NARROWED", "NOT_TYPE_EXTENDED"):
+        assert kind not in COMPATIBLE, kind
