@@ -91,7 +91,7 @@ def test_expect_without_any_limit_says_how_to_give_one() -> None:
 def test_nothing_to_check_is_an_error_not_a_pass() -> None:
     with pytest.raises(UsageError, match="accord_consistency has no expectations"):
         check({}).assert_consistent()
-    with pytest.raises(UsageError, match="accord_consistency saw no order.accepted event"):
+    with pytest.raises(UsageError, match=r"accord_consistency saw no order\.accepted event"):
         check({"invoice.created": 1.0}).assert_consistent()
 
 
