@@ -115,3 +115,17 @@ def test_demo_with_slow_invoicing_exits_1_and_names_every_late_order(tmp_path: P
     ports, pids = started_by(done.stderr)
     assert not [port for port in ports if listening(port)]
     assert not [pid for pid in pids if alive(pid)]
+
+
+def test_demo_with_schema_enforcement_on_the_broker_exits_0(tmp_path: Path) -> None:
+    # The broker validates every record against the v1 schemas: the services' events pass.
+    contracts = Path(__file__).resolve().parents[2] / "contracts"
+    done = run_accord(
+        "demo", "--orders", "20", "--enforce-schemas", "--contracts", str(contracts),
+        "--report-dir", str(tmp_path / "report"), "--workdir", str(tmp_path / "work"),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "starting the embedded broker with schema enforcement" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "work" / "schema-registry").iterdir()) == [
+        "delivery.json", "invoice.json", "order.json"
+    ]
