@@ -61,7 +61,7 @@ class Pacer:
         self,
         rate: float | None,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         if rate is not None and rate < 0:
             raise ValueError(f"rate must not be negative, got {rate}")
@@ -210,7 +210,9 @@ def place_orders(
         OrderPlacementError: an order was refused or the service could not be reached.
     """
     client = OrderClient(base_url, seed=seed)
-    pacer = pacer or Pacer(rate)
+    if pacer is None:
+        # Sleep on the stop event, so stopping does not wait out a long gap between orders.
+        pacer = Pacer(rate, sleep=stop.wait if stop is not None else time.sleep)
     placed: list[PlacedOrder] = []
     try:
         client.load_catalogue()
