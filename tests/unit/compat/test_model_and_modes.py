@@ -298,3 +298,27 @@ def test_open_content_model_messages_name_the_7x_kind_too() -> None:
     [change] = result.breaking
     assert change.kind == "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
     assert "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL" in change.message.split("7.x: ")[1]
+
+
+def test_adding_an_enum_to_a_typed_schema_is_TYPE_CHANGED_and_removing_it_PRODUCT_TYPE_NARROWED(
+) -> None:
+    # string -> allOf[string, enum]: Confluent's special cases only cover anyOf/oneOf updates
+    typed_enum = {"type": "string", "enum": ["a", "b"]}
+    added = check_compatibility([STR, typed_enum], "BACKWARD")
+    assert kinds(added) == {("TYPE_CHANGED", "#")} and not added.compatible
+    # allOf[string, enum] -> string: one allOf member is compatible with the update
+    removed = check_compatibility([typed_enum, STR], "BACKWARD")
+    assert kinds(removed) == {("PRODUCT_TYPE_NARROWED", "#")} and removed.compatible
+
+
+def test_order_accepted_under_full_transitive_cannot_gain_even_an_optional_property() -> None:
+    """What the configured FULL_TRANSITIVE means for our closed order.accepted schema."""
+    v1 = load(CONTRACTS / "schemas" / "order.accepted" / "v1.json")
+    v2 = copy.deepcopy(v1)
+    v2["$id"] = "urn:accord:schemas:order.accepted:v2"
+    v2["properties"]["note"] = {"type": "string"}
+    assert check_compatibility([v1, v2], "BACKWARD").compatible
+    full = check_compatibility([v1, v2], "FULL_TRANSITIVE")
+    assert [(c.kind, c.path, c.direction) for c in full.breaking] == [
+        ("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "#/properties/note", "forward")
+    ]

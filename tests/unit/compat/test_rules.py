@@ -261,9 +261,23 @@ def _ids(rule: Rule) -> str:
     return f"{rule.kind}->{rule.reverse}@{rule.path}"
 
 
+DIALECTS = {
+    # no $schema: Confluent loads it as draft-07 with everit
+    "draft07": None,
+    # 2020-12: Confluent loads it with json-sKema and translates it (SchemaTranslator)
+    "2020-12": "https://json-schema.org/draft/2020-12/schema",
+}
+
+
+def _in(dialect: str, schema: Any) -> Any:
+    uri = DIALECTS[dialect]
+    return {"$schema": uri, **schema} if uri and isinstance(schema, dict) else schema
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("rule", RULES, ids=_ids)
-def test_rule_old_to_new(rule: Rule) -> None:
-    result = check_compatibility([rule.old, rule.new], "BACKWARD")
+def test_rule_old_to_new(rule: Rule, dialect: str) -> None:
+    result = check_compatibility([_in(dialect, rule.old), _in(dialect, rule.new)], "BACKWARD")
     found = _find(result, rule.kind, rule.path)
     assert found, f"expected {rule.kind} at {rule.path}, got {result.changes}"
     breaking = rule.kind not in COMPATIBLE
@@ -271,9 +285,10 @@ def test_rule_old_to_new(rule: Rule) -> None:
     assert result.compatible is (not breaking), result.changes
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("rule", RULES, ids=_ids)
-def test_rule_new_to_old(rule: Rule) -> None:
-    result = check_compatibility([rule.new, rule.old], "BACKWARD")
+def test_rule_new_to_old(rule: Rule, dialect: str) -> None:
+    result = check_compatibility([_in(dialect, rule.new), _in(dialect, rule.old)], "BACKWARD")
     path = rule.reverse_path or rule.path
     found = _find(result, rule.reverse, path)
     assert found, f"expected {rule.reverse} at {path}, got {result.changes}"
