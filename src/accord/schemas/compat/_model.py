@@ -321,7 +321,7 @@ class Document:
         value = self.raw
         if pointer == "":
             return value
-        for token in pointer.lstrip("/").split("/"):
+        for token in pointer[1:].split("/"):
             token = token.replace("~1", "/").replace("~0", "~")
             if isinstance(value, dict) and token in value:
                 value = value[token]
