@@ -251,10 +251,11 @@ def _modes(path: Path) -> tuple[str, dict[str, str]]:
     types = config.get("types", {})
     if not isinstance(default, str) or not isinstance(types, dict):
         raise UsageError(f"{path}: expected `default = \"MODE\"` and a [types] table of modes")
+    # exact names, as accord.schemas.SchemaRegistry reads the same file
     for name, mode in [("default", default), *types.items()]:
-        if not isinstance(mode, str) or mode.strip().upper() not in MODES:
+        if not isinstance(mode, str) or mode not in MODES:
             raise UsageError(
                 f"{path}: {name}: unknown compatibility mode {mode!r}; use one of "
                 f"{', '.join(MODES)}"
             )
-    return default.strip().upper(), {k: str(v).strip().upper() for k, v in types.items()}
+    return default, {k: str(v) for k, v in types.items()}
