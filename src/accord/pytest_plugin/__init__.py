@@ -47,8 +47,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+#: kafka-python loads its protocol schemas with importlib.resources' legacy API; the fixtures
+#: import kafka lazily inside a test, so without these filters each test that records events
+#: would list about 200 warnings that are kafka-python's, not the user's.
+_KAFKA_WARNINGS = (
+    r"ignore:read_text is deprecated:DeprecationWarning",
+    r"ignore:open_text is deprecated:DeprecationWarning",
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    for line in _KAFKA_WARNINGS:
+        config.addinivalue_line("filterwarnings", line)
     config.stash[settings_key] = read_settings(config)
     config.stash[session_sla_key] = SessionSLA()
     if not config.pluginmanager.has_plugin(_FIXTURES_PLUGIN):
