@@ -75,7 +75,7 @@ def test_typed_enum_narrowed_is_COMBINED_TYPE_SUBSCHEMAS_CHANGED_with_the_reason
 def test_keywords_of_one_type_merge_into_one_schema_without_a_type_keyword() -> None:
     # {"minLength": 1} is a string schema that does not require a string: same class as STR
     result = check_compatibility([{"minLength": 1}, {"type": "string", "minLength": 2}])
-    assert kinds(result) == {("MIN_LENGTH_INCREASED", "#/minLength")}
+    assert kinds(result) == {("MIN_LENGTH_INCREASED", "#/minLength"), (NOT_COMPARED, "#/type")}
 
 
 def test_duplicate_subschemas_collapse_before_counting() -> None:
@@ -322,3 +322,12 @@ def test_order_accepted_under_full_transitive_cannot_gain_even_an_optional_prope
     assert [(c.kind, c.path, c.direction) for c in full.breaking] == [
         ("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "#/properties/note", "forward")
     ]
+
+
+def test_adding_type_to_a_keyword_only_schema_is_NOT_COMPARED() -> None:
+    # {"minLength": 1} lets non-strings through; Confluent sees two equal StringSchemas
+    result = check_compatibility([{"minLength": 1}, {"type": "string", "minLength": 1}])
+    assert result.compatible
+    [note] = result.changes
+    assert (note.kind, note.path) == (NOT_COMPARED, "#/type")
+    assert "'type: string' changed from (absent) in v1 to required in v2" in note.message

@@ -234,8 +234,8 @@ RULES: list[Rule] = [
     Rule("PRODUCT_TYPE_EXTENDED", {"allOf": [{"minLength": 1}, {"maxLength": 9}]},
          {"allOf": [{"minLength": 1}, {"maxLength": 9}, {"pattern": "^a"}]}, "#",
          "PRODUCT_TYPE_NARROWED"),
-    Rule("COMBINED_TYPE_CHANGED", {"anyOf": [STR, INT]}, {"allOf": [STR, INT]}, "#",
-         "COMBINED_TYPE_EXTENDED"),
+    Rule("COMBINED_TYPE_CHANGED", {"anyOf": [{"minLength": 1}, {"maxLength": 9}]},
+         {"allOf": [{"minLength": 1}, {"maxLength": 9}]}, "#", "COMBINED_TYPE_EXTENDED"),
     Rule("COMBINED_TYPE_CHANGED", {"anyOf": [STR, INT]}, {"oneOf": [STR, INT]}, "#",
          "COMBINED_TYPE_EXTENDED"),
     Rule("COMBINED_TYPE_SUBSCHEMAS_CHANGED", {"anyOf": [STR, INT]},
@@ -245,8 +245,9 @@ RULES: list[Rule] = [
     Rule("SUM_TYPE_EXTENDED", obj({"a": STR}), obj({"a": {"anyOf": [STR, {"type": "null"}]}}),
          "#/properties/a", "TYPE_CHANGED"),
     # SchemaDiff (allOf original, plain update): one allOf member stands for the whole
-    Rule("PRODUCT_TYPE_NARROWED", {"allOf": [{"minLength": 1}, {"maxLength": 9}]},
-         {"type": "string", "minLength": 1}, "#", "TYPE_CHANGED"),
+    Rule("PRODUCT_TYPE_NARROWED",
+         {"allOf": [{**STR, "minLength": 1}, {**STR, "maxLength": 9}]},
+         {**STR, "minLength": 1}, "#", "TYPE_CHANGED"),
     # --- NotSchemaDiff: the wrapped schemas compare in reverse -------------------------------
     Rule("NOT_TYPE_EXTENDED", {"not": STR}, {"not": {"type": ["string", "integer"]}}, "#/not",
          "NOT_TYPE_NARROWED"),

@@ -156,6 +156,15 @@ def _compare(ctx: Context, original: Node | None, update: Node | None) -> None:
             ctx.add("DEFAULT_CHANGED")
         _not_compared(ctx, original, update)
         kind = original.kind
+        if kind in ("string", "number", "object", "array") and (
+            original.requires_type != update.requires_type
+        ):
+            # everit's requiresString/... flags are never compared: {"minLength": 1} (any
+            # non-string passes) and {"type": "string", "minLength": 1} are equal to Confluent
+            word = "integer" if kind == "number" and update.requires_integer else kind
+            ctx.add(NOT_COMPARED, "type", f"'type: {word}'",
+                    "required" if original.requires_type else "(absent)",
+                    "required" if update.requires_type else "(absent)")
         if kind == "string":
             _string(ctx, original, update)
         elif kind == "number":

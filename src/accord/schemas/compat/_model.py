@@ -87,6 +87,9 @@ class Node:
     description: str | None = None
     default: Any = _NO_DEFAULT
     ignored: dict[str, Any] = field(default_factory=dict)
+    #: made by a ``type`` keyword (everit's requiresString/Number/Object/Array), as opposed to
+    #: a fragment of type-specific keywords that accepts other types too
+    requires_type: bool = False
     # string
     min_length: int | None = None
     max_length: int | None = None
@@ -170,7 +173,7 @@ def _key(node: Node | None, depth: int) -> Any:
         "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of", "requires_integer",
         "required", "permits_additional", "min_properties", "max_properties", "min_items",
         "max_items", "unique_items", "permits_additional_items", "criterion", "ref", "synthetic",
-        "min_contains", "max_contains",
+        "min_contains", "max_contains", "requires_type",
     ):
         out[name] = getattr(node, name)
     out["default"] = canonical(node.default) if node.has_default else None
@@ -252,6 +255,7 @@ def _merge(into: Node, other: Node) -> Node:
 
 
 def _copy_generic(into: Node, other: Node) -> None:
+    into.requires_type = into.requires_type or other.requires_type
     for name in ("id", "title", "description"):
         if getattr(other, name) is not None:
             setattr(into, name, getattr(other, name))
@@ -577,8 +581,8 @@ def _type_node(name: str, where: str, doc: str) -> Node:
             f"{doc}: {where}: unknown type {name!r}; use one of {', '.join(_TYPES)}"
         )
     if name == "integer":
-        return Node("number", where=where, requires_integer=True)
-    return Node(name, where=where)
+        return Node("number", where=where, requires_integer=True, requires_type=True)
+    return Node(name, where=where, requires_type=True)
 
 
 def _int(value: Any, where: str, doc: str) -> int:
