@@ -26,6 +26,8 @@ _POLL_MS = 100
 #: Poll cycles that must pass after a drain request before the recorder counts as caught up;
 #: with a 100 ms fetch wait, three cycles span at least one whole fetch round trip.
 _DRAIN_CYCLES = 3
+#: How long a topic may take to show up in the metadata after it was created.
+_TOPIC_WAIT_S = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,13 +360,7 @@ class _TopicReader(threading.Thread):
         consumer = KafkaConsumer(**config)
         partitions = []
         for topic in self.topics:
-            ids = consumer.partitions_for_topic(topic)
-            if not ids:
-                consumer.close()
-                raise RuntimeError(
-                    f"accord_events: topic {topic!r} does not exist on "
-                    f"{self.owner._broker.bootstrap_servers}"
-                )
+            ids = self._partitions(consumer, topic)
             partitions += [TopicPartition(topic, p) for p in sorted(ids)]
         consumer.assign(partitions)
         # ListOffsets may answer below the true end on some brokers (Tansu, multi-record
@@ -375,6 +371,21 @@ class _TopicReader(threading.Thread):
             consumer.position(tp)
         self._consumer = consumer
         super().start()
+
+    def _partitions(self, consumer: Any, topic: str) -> set[int]:
+        """The topic's partitions; a topic created a moment ago may need a metadata refresh."""
+        deadline = time.monotonic() + _TOPIC_WAIT_S
+        while True:
+            ids = consumer.partitions_for_topic(topic)
+            if ids:
+                return set(ids)
+            if time.monotonic() >= deadline:
+                consumer.close()
+                raise RuntimeError(
+                    f"accord_events: topic {topic!r} does not exist on "
+                    f"{self.owner._broker.bootstrap_servers} (waited {_TOPIC_WAIT_S:g}s)"
+                )
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self._stop_event.set()
