@@ -553,6 +553,10 @@ def _data_violations(
     return found
 
 
+def _count(limit: Any, noun: str) -> str:
+    return f"{limit} {noun}" if limit == 1 else f"{limit} {noun}s"
+
+
 def _reason(keyword: str, details: dict[str, Any], actual: Any, fallback: str) -> str:
     got = _got(actual)
     if keyword == "type":
@@ -572,8 +576,9 @@ def _reason(keyword: str, details: dict[str, Any], actual: Any, fallback: str) -
         return f"expected {sign} {details.get('limit')}, got {got}"
     if keyword in ("minLength", "maxLength") and isinstance(actual, str):
         bound = "at least" if keyword == "minLength" else "at most"
-        return f"expected {bound} {details.get('limit')} characters, got {len(actual)}: {got}"
+        limit = _count(details.get("limit"), "character")
+        return f"expected {bound} {limit}, got {len(actual)}: {got}"
     if keyword in ("minItems", "maxItems") and isinstance(actual, list):
         bound = "at least" if keyword == "minItems" else "at most"
-        return f"expected {bound} {details.get('limit')} items, got {len(actual)}"
+        return f"expected {bound} {_count(details.get('limit'), 'item')}, got {len(actual)}"
     return fallback
