@@ -182,3 +182,27 @@ def test_marker_limits_reject_a_bad_duration() -> None:
 
 def test_parse_sla_skips_blank_lines_and_strips() -> None:
     assert parse_sla(["", " invoice.created = 1.5s "], "ini") == {"invoice.created": 1.5}
+
+
+def test_eventually_fixture_polls_and_says_what_it_saw_last(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import itertools
+
+        def test_comes_true(eventually):
+            counter = itertools.count()
+            assert eventually(lambda: next(counter) >= 3, within="2s", interval="10ms")
+
+        def test_never_true(eventually):
+            eventually(lambda: {"invoices": 0}["invoices"], within="200ms", interval="50ms",
+                       message="an invoice for order 42")
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "E   *EventuallyError: an invoice for order 42: not true within 0.2s "
+            "(deadline *, * attempts); last value observed: 0"
+        ]
+    )
