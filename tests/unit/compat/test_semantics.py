@@ -57,7 +57,8 @@ def test_enough_compatible_rules_are_cross_checked() -> None:
 
 
 @pytest.mark.parametrize(("old", "new"), CASES)
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_data_of_the_old_schema_is_valid_under_the_new(
     old: Any, new: Any, data: st.DataObject
