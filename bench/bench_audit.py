@@ -145,16 +145,19 @@ _AUDIT = """
 import sys, time, resource, json
 from accord.cli._audit import build_engine, feed
 from accord.sources import JsonlSource
-engine = build_engine("order.accepted", ["invoice.created=2s", "delivery.created=4s"], [], [])
+# invoices all within 60 s; deliveries take 20 ms..5 s, so about 1% are late at 4.95 s
+engine = build_engine("order.accepted", ["invoice.created=60s", "delivery.created=4.95s"], [], [])
 start = time.perf_counter()
 feed(engine, JsonlSource(sys.argv[1]))
 fed = time.perf_counter()
+with open("/proc/self/statm") as statm:
+    state_rss_kb = int(statm.read().split()[1]) * resource.getpagesize() // 1024
 report = engine.report()
 done = time.perf_counter()
 summary = {t: {k: s[k] for k in ("ok", "late", "missing", "duplicated", "redelivered")}
            for t, s in report["expectations"].items()}
 print(report["events"], done - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-      fed - start, engine.keys, json.dumps(summary))
+      fed - start, engine.keys, state_rss_kb, json.dumps(summary))
 """
 
 
@@ -166,7 +169,7 @@ def _run(code: str, path: Path) -> list[str]:
         [*prefix, sys.executable, "-c", code, str(path)],
         check=True, capture_output=True, text=True, env=env,
     )
-    return out.stdout.split(maxsplit=5)
+    return out.stdout.split(maxsplit=6)
 
 
 def _has_taskset() -> bool:
@@ -195,16 +198,20 @@ def main() -> None:
         audit = min((_run(_AUDIT, path) for _ in range(args.repeat)), key=lambda r: float(r[1]))
         lines, parse_s, parse_rss = int(parse[0]), float(parse[1]), int(parse[2])
         events, audit_s, audit_rss = int(audit[0]), float(audit[1]), int(audit[2])
-        feed_s, keys, summary = float(audit[3]), int(audit[4]), json.loads(audit[5])
+        feed_s, keys, state_kb = float(audit[3]), int(audit[4]), int(audit[5])
+        summary = json.loads(audit[6])
         rows.append((size, mb, lines / parse_s, parse_rss, events / audit_s, audit_rss,
-                     feed_s, audit_s - feed_s, keys, summary))
-    print(f"{'events':>9} {'MB':>7} {'parse lines/s':>14} {'audit events/s':>15} {'ratio':>6} "
-          f"{'feed s':>7} {'report s':>8} {'keys':>8} {'parse RSS MB':>12} {'audit RSS MB':>12}")
-    for size, mb, parse_rate, parse_rss, rate, rss, feed_s, report_s, keys, _ in rows:
-        print(f"{size:>9} {mb:>7.0f} {parse_rate:>14,.0f} {rate:>15,.0f} {rate / parse_rate:>6.2f} "
-              f"{feed_s:>7.2f} {report_s:>8.2f} {keys:>8} {parse_rss / 1024:>12.0f} "
-              f"{rss / 1024:>12.0f}")
-    for size, *_, summary in rows:
+                     feed_s, audit_s - feed_s, keys, state_kb, summary))
+    print(f"{'events':>9} {'MB':>6} {'parse lines/s':>13} {'audit events/s':>14} {'ratio':>5} "
+          f"{'feed s':>6} {'report s':>8} {'keys':>8} {'parse peak MB':>13} "
+          f"{'audit RSS after feed MB':>23} {'audit peak MB':>13} {'B/key':>6}")
+    for size, mb, parse_rate, parse_rss, rate, rss, feed_s, report_s, keys, state_kb, _ in rows:
+        per_key = (state_kb - parse_rss) * 1024 / keys
+        print(f"{size:>9} {mb:>6.0f} {parse_rate:>13,.0f} {rate:>14,.0f} "
+              f"{rate / parse_rate:>5.2f} {feed_s:>6.2f} {report_s:>8.2f} {keys:>8} "
+              f"{parse_rss / 1024:>13.0f} {state_kb / 1024:>23.0f} {rss / 1024:>13.0f} "
+              f"{per_key:>6.0f}")
+    for size, *_, summary in rows:  # noqa: B007
         print(f"{size}: {json.dumps(summary)}")
 
 

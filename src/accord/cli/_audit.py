@@ -231,7 +231,7 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
 
     try:
         if isinstance(source, JsonlSource):
-            engine.add_located(source.iter_dicts())
+            source.feed(engine.add_located)
         else:
             engine.add_located(iter(source))
     except EventError as exc:

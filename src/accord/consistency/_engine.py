@@ -184,7 +184,8 @@ class ConsistencyEngine:
         self._multi: dict[tuple[str, int], dict[int, datetime]] = {}
         # Only with agree: (key, slot) -> (time, id, compared values) of the earliest event.
         self._agree_values: dict[tuple[str, int], tuple[datetime, str, tuple[Any, ...]]] = {}
-        self._events = [0] * self._width  # events with a usable key, per type slot
+        # Per type slot: events after the first of their (key, type): copies and other ids.
+        self._later = [0] * self._width
         self._latest = _EPOCH_MIN
         self._read = 0
 
@@ -219,7 +220,7 @@ class ConsistencyEngine:
         keys = self._keys
         keys_get = keys.get
         width = self._width
-        counts = self._events
+        later = self._later
         multi = self._multi
         has_agree = bool(self.agree)
         fromiso = _fromisoformat
@@ -252,7 +253,6 @@ class ConsistencyEngine:
                 if event_id is None:
                     raise EventError(f"{_describe(event)} has no 'id' attribute")
                 digest = hash(event_id)
-                counts[slot] += 1
                 state = keys_get(key)
                 if state is None:
                     state = keys[key] = [None] * width
@@ -263,6 +263,8 @@ class ConsistencyEngine:
                     if has_agree:
                         self._keep_agree(key, slot, event, moment, event_id)
                     continue
+                # Not the first event of this (key, type): a copy or another id.
+                later[slot] += 1
                 first = state[slot + 1]
                 if digest != first or multi:
                     ids = multi.get((key, slot))
@@ -278,6 +280,14 @@ class ConsistencyEngine:
                         state[slot] = moment
                     if has_agree:
                         self._keep_agree(key, slot, event, moment, event_id)
+        except AttributeError:
+            if isinstance(event, Mapping):
+                raise
+            error = EventError(
+                f"expected a JSON object (a CloudEvent), got {type(event).__name__}"
+            )
+            error.where = where
+            raise error from None
         except TypeError as exc:
             if "offset-naive" not in str(exc):
                 raise
@@ -353,41 +363,18 @@ class ConsistencyEngine:
         end = self.window_end(until)
         violations: list[dict[str, Any]] = []
         trigger = self.trigger
-        triggers = duplicate_triggers = 0
-        trigger_distinct = 0
-        n = len(self.expectations)
-        slots = [_WIDTH * (i + 1) for i in range(n)]
-        limits_us = [round(e.within_s * 1_000_000) for e in self.expectations]
-        limits = [timedelta(microseconds=us) for us in limits_us]
-        counts = [dict.fromkeys(_COUNTERS, 0) for _ in range(n)]
-        distinct = [0] * n
-        latencies: list[list[int]] = [[] for _ in range(n)]
-        pending_keys: list[list[tuple[datetime, str]]] = [[] for _ in range(n)]
-        agree_pairs = [self._agree_pairs.get(slot) for slot in slots]
-        multi_keys = {key for key, _ in self._multi}
-        id_times = self._id_times
-        for key, state in self._keys.items():
+        items = self._keys.items()
+        multi = self._multi
+        triggers = duplicate_triggers = trigger_distinct = 0
+        several = {key for key, slot in multi if slot == 0}
+        for key, state in items:
             t0 = state[0]
             if t0 is None:
-                for i, slot in enumerate(slots):
-                    if state[slot] is None:
-                        continue
-                    times = id_times(key, slot, state[slot])
-                    distinct[i] += len(times)
-                    counts[i]["orphaned"] += len(times)
-                    expected = self.expectations[i].type
-                    for moment in times:
-                        violations.append(
-                            _violation(
-                                "orphaned", expected, key, moment,
-                                f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
-                            )
-                        )
                 continue
             triggers += 1
-            if key in multi_keys and (key, 0) in self._multi:
+            if key in several:
                 duplicate_triggers += 1
-                times = id_times(key, 0, t0)
+                times = self._id_times(key, 0, t0)
                 trigger_distinct += len(times)
                 violations.append(
                     _violation(
@@ -397,91 +384,12 @@ class ConsistencyEngine:
                 )
             else:
                 trigger_distinct += 1
-            for i, slot in enumerate(slots):
-                expected = self.expectations[i].type
-                c = counts[i]
-                match = state[slot]
-                if match is None:
-                    if end is not None and end >= t0 + limits[i]:
-                        c["missing"] += 1
-                        violations.append(
-                            _violation(
-                                "missing", expected, key, t0,
-                                f"no {expected} within {_fmt_s(limits_us[i])} of {trigger} at "
-                                f"{rfc3339(t0)}",
-                            )
-                        )
-                    else:
-                        c["pending"] += 1
-                        if partial:
-                            pending_keys[i].append((t0, key))
-                    continue
-                latency = (match - t0) // _US
-                if latency < 0:
-                    c["clock_skew"] += 1
-                    latency = 0
-                latencies[i].append(latency)
-                if latency <= limits_us[i]:
-                    c["ok"] += 1
-                else:
-                    c["late"] += 1
-                    violations.append(
-                        _violation(
-                            "late", expected, key, t0,
-                            f"{expected} after {_fmt_s(latency)} > {_fmt_s(limits_us[i])}",
-                            latency_s=latency / 1_000_000, limit_s=limits_us[i] / 1_000_000,
-                        )
-                    )
-                if key in multi_keys and (key, slot) in self._multi:
-                    times = id_times(key, slot, match)
-                    distinct[i] += len(times)
-                    c["duplicated"] += 1
-                    violations.append(
-                        _violation(
-                            "duplicated", expected, key, times[1],
-                            f"{len(times)} distinct {expected} events (ids) for this key",
-                        )
-                    )
-                else:
-                    distinct[i] += 1
-                pairs = agree_pairs[i]
-                if pairs:
-                    differ = _differences(
-                        self._agree_values.get((key, 0)),
-                        self._agree_values.get((key, slot)),
-                        pairs,
-                    )
-                    if differ:
-                        c["mismatched"] += 1
-                        violations.append(
-                            _violation(
-                                "mismatched", expected, key, state[slot],
-                                "; ".join(differ),
-                            )
-                        )
         expectations: dict[str, Any] = {}
-        for i, expectation in enumerate(self.expectations):
-            c = counts[i]
-            c["redelivered"] = self._events[slots[i]] - distinct[i]
-            values = sorted(latencies[i])
-            decided = c["ok"] + c["late"] + c["missing"]
-            within = within_counts(values)
-            stats: dict[str, Any] = {"within_s": float(expectation.within_s)}
-            stats.update(c)
-            stats["latency_s"] = quantiles(values)
-            stats["consistent_within"] = {
-                label: (hit / decided if decided else 1.0) for label, hit in within.items()
-            }
-            stats["histogram"] = histogram(values)
-            stats["decided"] = decided
-            stats["within_counts"] = within
-            if partial:
-                stats["latencies_s"] = [us / 1_000_000 for us in values]
-                stats["pending_keys"] = [
-                    {"key": key, "trigger_time": rfc3339(t0)}
-                    for t0, key in sorted(pending_keys[i])
-                ]
-            expectations[expectation.type] = stats
+        for index, expectation in enumerate(self.expectations):
+            slot = _WIDTH * (index + 1)
+            expectations[expectation.type] = self._expectation_report(
+                expectation, slot, end, violations, partial
+            )
         violations.sort(key=_violation_order)
         report: dict[str, Any] = {
             "trigger": trigger,
@@ -492,17 +400,135 @@ class ConsistencyEngine:
             "violations": violations,
             "consistent": not violations,
             "events": self._read,
-            "redelivered_triggers": self._events[0] - trigger_distinct,
+            "redelivered_triggers": triggers + self._later[0] - trigger_distinct,
         }
         if partial:
             report["partial"] = True
         return report
 
-
-_COUNTERS = (
-    "ok", "late", "missing", "pending", "duplicated", "orphaned", "redelivered", "clock_skew",
-    "mismatched",
-)
+    def _expectation_report(
+        self,
+        expectation: Expectation,
+        slot: int,
+        end: datetime | None,
+        violations: list[dict[str, Any]],
+        partial: bool,
+    ) -> dict[str, Any]:
+        """One expectation's counters and statistics; appends its violations."""
+        # One tight pass over the keys per expectation: counters are local integers.
+        expected, trigger = expectation.type, self.trigger
+        limit_us = round(expectation.within_s * 1_000_000)
+        limit_text = _fmt_s(limit_us)
+        # missing <=> window end >= T0 + L <=> T0 <= window end - L
+        cutoff = end - timedelta(microseconds=limit_us) if end is not None else None
+        multi = self._multi
+        multi_keys = {key for key, s in multi if s == slot}
+        pairs = self._agree_pairs.get(slot)
+        agree_values = self._agree_values
+        latencies: list[int] = []
+        append = latencies.append
+        pending_keys: list[tuple[datetime, str]] = []
+        ok = late = missing = pending = duplicated = orphaned = skew = mismatched = 0
+        distinct = 0  # distinct event ids of this type
+        seen = 0  # keys with at least one event of this type
+        us = _US
+        for key, state in self._keys.items():
+            match = state[slot]
+            t0 = state[0]
+            if match is None:
+                if t0 is None:
+                    continue
+                if cutoff is not None and t0 <= cutoff:
+                    missing += 1
+                    violations.append(
+                        _violation(
+                            "missing", expected, key, t0,
+                            f"no {expected} within {limit_text} of {trigger} at {rfc3339(t0)}",
+                        )
+                    )
+                else:
+                    pending += 1
+                    if partial:
+                        pending_keys.append((t0, key))
+                continue
+            seen += 1
+            if t0 is None:
+                times = self._id_times(key, slot, match) if key in multi_keys else [match]
+                distinct += len(times)
+                orphaned += len(times)
+                for moment in times:
+                    violations.append(
+                        _violation(
+                            "orphaned", expected, key, moment,
+                            f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
+                        )
+                    )
+                continue
+            latency = (match - t0) // us
+            if latency < 0:
+                skew += 1
+                latency = 0
+            append(latency)
+            if latency <= limit_us:
+                ok += 1
+            else:
+                late += 1
+                violations.append(
+                    _violation(
+                        "late", expected, key, t0,
+                        f"{expected} after {_fmt_s(latency)} > {limit_text}",
+                        latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
+                    )
+                )
+            if key in multi_keys:
+                times = self._id_times(key, slot, match)
+                distinct += len(times)
+                duplicated += 1
+                violations.append(
+                    _violation(
+                        "duplicated", expected, key, times[1],
+                        f"{len(times)} distinct {expected} events (ids) for this key",
+                    )
+                )
+            else:
+                distinct += 1
+            if pairs:
+                differ = _differences(
+                    agree_values.get((key, 0)), agree_values.get((key, slot)), pairs
+                )
+                if differ:
+                    mismatched += 1
+                    violations.append(
+                        _violation("mismatched", expected, key, match, "; ".join(differ))
+                    )
+        latencies.sort()
+        decided = ok + late + missing
+        within = within_counts(latencies)
+        stats: dict[str, Any] = {
+            "within_s": float(expectation.within_s),
+            "ok": ok,
+            "late": late,
+            "missing": missing,
+            "pending": pending,
+            "duplicated": duplicated,
+            "orphaned": orphaned,
+            "redelivered": seen + self._later[slot] - distinct,
+            "clock_skew": skew,
+            "mismatched": mismatched,
+            "latency_s": quantiles(latencies),
+            "consistent_within": {
+                label: (hit / decided if decided else 1.0) for label, hit in within.items()
+            },
+            "histogram": histogram(latencies),
+            "decided": decided,
+            "within_counts": within,
+        }
+        if partial:
+            stats["latencies_s"] = [value / 1_000_000 for value in latencies]
+            stats["pending_keys"] = [
+                {"key": key, "trigger_time": rfc3339(t0)} for t0, key in sorted(pending_keys)
+            ]
+        return stats
 
 
 def rfc3339(moment: datetime) -> str:
