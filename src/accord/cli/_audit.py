@@ -226,12 +226,14 @@ def build_engine(
 
 def feed(engine: ConsistencyEngine, source: Source) -> None:
     """Add every event of ``source``; a bad event becomes a UsageError naming where it is."""
+    from functools import partial
+
     from accord.consistency import EventError
     from accord.sources import JsonlSource
 
     try:
         if isinstance(source, JsonlSource):
-            source.feed(engine.add_located)
+            source.feed(partial(engine.add_located, pause_gc=True))
         else:
             engine.add_located(iter(source))
     except EventError as exc:

@@ -22,6 +22,7 @@ distinct keys, not with the number of events, their size or their copies.
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -205,15 +206,34 @@ class ConsistencyEngine:
         """
         self.add_located(((event, None),))
 
-    def add_located(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
+    def add_located(
+        self, pairs: Iterable[tuple[Mapping[str, Any], Any]], *, pause_gc: bool = False
+    ) -> None:
         """Take many ``(event, where)`` pairs into account: the fast path of a whole source.
 
         ``where`` (a line number, a :class:`~accord.events.Location`, anything) is only used
         when an event is unusable: the :class:`EventError` raised carries it as ``where``.
 
+        Args:
+            pairs: events and where they were read.
+            pause_gc: switch Python's cyclic garbage collector off meanwhile. The engine's
+                state holds no cycles, but the collector would walk it again and again as
+                it grows; only pass True when ``pairs`` creates no cyclic garbage either (a
+                parsed file does; a Kafka client does not).
+
         Raises:
             EventError: as :meth:`add`, with ``where`` set.
         """
+        collecting = pause_gc and gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            self._add_located(pairs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _add_located(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
         # The hot loop of an audit: everything it touches is a local variable.
         slots_get = self._slots.get
         key_tokens = self._key_tokens
