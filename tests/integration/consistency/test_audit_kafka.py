@@ -123,3 +123,50 @@ def test_two_auditors_in_a_group_split_partitions_and_merge_exactly(
         stats.pop("latency_exact")
     # ... and together they saw each event once: the merge is the single-run report.
     assert merged == expected
+
+
+def test_follow_in_a_group_reports_on_sigterm(
+    broker: EmbeddedBroker, topics: dict[str, str], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from kafka import KafkaConsumer, TopicPartition
+
+    from accord.consistency import eventually
+
+    group = f"follow-{topics[ORDER]}"
+    url = f"kafka://{broker.bootstrap_servers}/{','.join(topics.values())}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "audit", url, "--follow", "--group-id", group,
+         "--trigger", ORDER, "--expect", f"{INVOICE}=60s", "--expect", f"{DELIVERY}=60s",
+         "--report-dir", str(tmp_path), "--format", "json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        _publish(broker, topics)
+        partitions = [TopicPartition(t, p) for t in topics.values() for p in range(3)]
+        watcher = KafkaConsumer(**broker.consumer_config(group_id=group,
+                                                         enable_auto_commit=False))
+        try:
+            def committed() -> int:
+                return sum(watcher.committed(tp) or 0 for tp in partitions)
+
+            # 12 orders + 13 invoices + 11 deliveries: the follower committed them all.
+            eventually(lambda: committed() == 36, within=60, interval=0.5,
+                       message="the follower committed every record")
+        finally:
+            watcher.close()
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1, err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert report["triggers"] == 12 and report["events"] == 36
+    assert sorted(v["key"] for v in report["violations"] if v["kind"] == "late") == ["k3", "k7"]
+    assert "NOT CONSISTENT" in out
