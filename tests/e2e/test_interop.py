@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -118,6 +120,17 @@ def test_a_foreign_client_sees_one_cloudevent_per_order_on_each_topic(tmp_path: 
             assert set(per_key.values()) == {1}, f"{topic}: a key appears more than once"
             keys[topic] = sorted(per_key)
         assert keys["order"] == keys["invoice"] == keys["delivery"]
+
+        # A second demo on the same broker judges only its own orders, not the 50 above.
+        again = run_accord(
+            "demo", "--orders", "10", "--kafka", bootstrap,
+            "--report-dir", str(tmp_path / "report2"), "--workdir", str(tmp_path / "work2"),
+        )
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert re.search(r"^orders 10 \(placed in .*\), invoices 10, deliveries 10",
+                         again.stdout, re.M), again.stdout
+        report = json.loads((tmp_path / "report2" / "report.json").read_text())
+        assert report["triggers"] == 10 and report["consistent"] is True
     finally:
         broker.send_signal(signal.SIGINT)
         broker.wait(timeout=30)
