@@ -110,7 +110,8 @@ class ConsistencyEngine:
     """Audit a stream of CloudEvents against trigger -> expectation SLAs.
 
     Feed events in any order with :meth:`add`; ask for the verdict with :meth:`report` at any
-    time (it does not consume state, so a live audit can report repeatedly).
+    time (it does not consume state, so a live audit can report repeatedly). Feed it from
+    one thread at a time.
 
     Args:
         trigger: the event type that starts a promise, e.g. ``order.accepted``.
@@ -309,12 +310,14 @@ class ConsistencyEngine:
             error.where = where
             raise error from None
         except TypeError as exc:
-            if "offset-naive" not in str(exc):
-                raise
-            error = EventError(
-                f"{_describe(event)}: time {event.get('time')!r} has no UTC offset: "
-                "add 'Z' or '+HH:MM' (RFC 3339)"
-            )
+            if "offset-naive" in str(exc):
+                message = (
+                    f"{_describe(event)}: time {event.get('time')!r} has no UTC offset: "
+                    "add 'Z' or '+HH:MM' (RFC 3339)"
+                )
+            else:  # e.g. an id that is an object: not a CloudEvent
+                message = f"{_describe(event)} is not a usable CloudEvent ({exc})"
+            error = EventError(message)
             error.where = where
             raise error from None
         except EventError as exc:

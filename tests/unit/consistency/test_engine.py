@@ -275,9 +275,12 @@ def test_empty_engine_reports_zeros_and_is_consistent() -> None:
         ({"type": ORDER, "id": "o", "partitionkey": ["k"], "time": "2026-01-01T00:00:00Z"},
          "not a string or number"),
         ({"type": "other", "time": "noon"}, "not an RFC 3339"),
+        ({"type": ORDER, "id": {"a": 1}, "partitionkey": "k", "time": "2026-01-01T00:00:00Z"},
+         "not a usable CloudEvent"),
+        ([1, 2], "expected a JSON object"),
     ],
 )
-def test_unusable_events_raise_event_error(event: dict[str, Any], message: str) -> None:
+def test_unusable_events_raise_event_error(event: Any, message: str) -> None:
     engine = engine_for(agree=False)
     with pytest.raises(EventError, match=message) as caught:
         engine.add_located([({"type": "other"}, 1), (event, 2)])
