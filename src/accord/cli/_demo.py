@@ -34,9 +34,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "passes), print a summary and write the consistency report. Exit 0 only if all "
         "arrived in time.",
     )
-    demo.add_argument("--orders", type=int, default=100, help="orders to place (default: 100)")
     demo.add_argument(
-        "--rate", type=float, default=None,
+        "--orders", type=int, default=100, metavar="N", help="orders to place (default: 100)"
+    )
+    demo.add_argument(
+        "--rate", type=float, default=None, metavar="R",
         help="orders per second (default: as fast as the order service takes them)",
     )
     demo.add_argument(
@@ -49,7 +51,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="where report.json, junit.xml, report.html and report.md go "
         "(default: ./accord-demo-report)",
     )
-    demo.add_argument("--seed", type=int, default=None, help="make the orders reproducible")
+    demo.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="make the orders reproducible"
+    )
     _system_options(demo)
     demo.set_defaults(handler=_demo)
 
