@@ -186,7 +186,9 @@ class RunningService:
 
 
 @contextmanager
-def running(service: str, *, ready_timeout_s: float = 30.0, **settings: Any) -> Iterator[RunningService]:
+def running(
+    service: str, *, ready_timeout_s: float = 30.0, **settings: Any
+) -> Iterator[RunningService]:
     """Bootstrap ``service``, start its workers and serve it on a free 127.0.0.1 port.
 
     Yields once ``runtime.ready()`` holds (for consumers: partitions assigned); stops

@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import FastAPI, Path, Query
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from reference_services.common.text import clean_text
 
@@ -25,6 +27,7 @@ __all__ = [
     "Text",
     "add_health",
     "add_read_routes",
+    "new_app",
     "not_found",
     "unprocessable",
 ]
@@ -42,7 +45,7 @@ def _clean(value: str) -> str:
 #: so nothing a client sends can break a PostgreSQL text column).
 Text = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=200, strip_whitespace=False),
+    StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$"),
     AfterValidator(_clean),
 ]
 
@@ -84,6 +87,34 @@ def unprocessable(location: tuple[str | int, ...], message: str, value: object) 
     )
 
 
+def new_app(service: str, description: str) -> FastAPI:
+    """A FastAPI app whose operation ids are the route names (``post_order``, ``get_delivery``)."""
+    app = FastAPI(
+        title=f"accord reference: {service} service",
+        version="1.0.0",
+        description=description,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors, but a 405 lists every method of the path in ``Allow``
+    (Starlette would list only those of the first route matching the path)."""
+    assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        methods: set[str] = set()
+        for route in request.app.router.routes:
+            if isinstance(route, Route) and route.methods and route.path_regex.match(
+                request.url.path
+            ):
+                methods |= route.methods - {"HEAD"}
+        headers["Allow"] = ", ".join(sorted(methods))
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
 def add_health(app: FastAPI, ready: Callable[[], tuple[bool, str | None]]) -> None:
     """``GET /health``: 200 ``{"status": "ok"}`` when ready, else 503 with the reason."""
 
@@ -113,19 +144,23 @@ def add_read_routes(
     """``GET {path}/{id}`` (404 when unknown) and ``GET {path}?orderId=&page=&size=``."""
     tag = path.strip("/")
 
-    @app.get(
+    def get_one_route(ident: UUID) -> Any:
+        found = get_one(ident)
+        if found is None:
+            return not_found(noun, ident)
+        return to_json(found)
+
+    # The path parameter is named after the noun (``delivery_id``); built at runtime because
+    # postponed annotations cannot name it.
+    get_one_route.__annotations__["ident"] = Annotated[UUID, Path(alias=f"{noun}_id")]
+    app.get(
         f"{path}/{{{noun}_id}}",
         response_model=model,
         responses=NOT_FOUND,
         tags=[tag],
         name=f"get_{noun}",
         summary=f"One {noun} by its id",
-    )
-    def get_one_route(ident: Annotated[UUID, Path(alias=f"{noun}_id")]) -> Any:
-        found = get_one(ident)
-        if found is None:
-            return not_found(noun, ident)
-        return to_json(found)
+    )(get_one_route)
 
     @app.get(
         path,

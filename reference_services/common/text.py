@@ -11,7 +11,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def clean_text(value: str, *, field: str) -> str:
-    """Return ``value`` if it is printable UTF-8 text, else raise ``ValueError`` naming ``field``."""
+    """Return ``value`` if it is printable UTF-8 text; raise ``ValueError`` naming ``field``."""
     if _CONTROL.search(value):
         raise ValueError(f"{field}: control characters are not allowed")
     try:

@@ -15,6 +15,7 @@ from reference_services.common.text import clean_text
 
 __all__ = [
     "ZIP_PATTERN",
+    "address_json",
     "event_data",
     "get_address",
     "get_count",
@@ -110,3 +111,8 @@ def get_address(obj: dict[str, Any], key: str, where: str) -> tuple[str, str, st
     if not ZIP_PATTERN.match(zip_code):
         raise UnprocessableEvent(f"{here}/zip: not a zip code: {zip_code!r}")
     return get_text(address, "street", here), zip_code, get_text(address, "city", here)
+
+
+def address_json(address: Any) -> dict[str, str]:
+    """``{"street", "zip", "city"}`` of any service's address value object."""
+    return {"street": address.street, "zip": address.zip, "city": address.city}

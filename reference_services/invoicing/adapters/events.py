@@ -9,6 +9,7 @@ from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.common.money import format_money
 from reference_services.common.wire import (
+    address_json,
     event_data,
     get_address,
     get_count,
@@ -91,7 +92,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
             "name": customer.name,
             "email": customer.email,
         },
-        "billingAddress": {"street": address.street, "zip": address.zip, "city": address.city},
+        "billingAddress": address_json(address),
         "lines": [
             {
                 "count": line.count,

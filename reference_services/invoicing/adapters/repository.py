@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reference_services.common.unit_of_work import execute_insert
+from reference_services.common.wire import address_json
 from reference_services.invoicing.adapters import orm
 from reference_services.invoicing.domain import Address, Customer, Invoice, InvoiceLine
 
@@ -35,7 +36,7 @@ class InvoiceRepository:
                     "name": customer.name,
                     "email": customer.email,
                 },
-                billing_address={"street": address.street, "zip": address.zip, "city": address.city},
+                billing_address=address_json(address),
                 lines=[
                     {
                         "count": line.count,
@@ -59,7 +60,9 @@ class InvoiceRepository:
         row = self._session.execute(select(_t).where(_t.c.order_id == str(order_id))).first()
         return _invoice(row) if row else None
 
-    def list(self, page: int, size: int, order_id: UUID | None = None) -> tuple[list[Invoice], int]:
+    def list(
+        self, page: int, size: int, order_id: UUID | None = None
+    ) -> tuple[list[Invoice], int]:
         """One page, newest first, optionally only the invoice of ``order_id``."""
         where = [_t.c.order_id == str(order_id)] if order_id is not None else []
         total = self._session.scalar(select(func.count()).select_from(_t).where(*where)) or 0

@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from reference_services.common.api import add_health, add_read_routes
+from reference_services.common.api import add_health, add_read_routes, new_app
 from reference_services.invoicing.adapters.events import invoice_data
 from reference_services.invoicing.service_layer import handlers
 from reference_services.invoicing.service_layer.unit_of_work import UnitOfWork
@@ -69,11 +69,7 @@ def create_app(
         built: FastAPI = bootstrap("invoicing").app
         return built
     make_uow = uow_factory
-    app = FastAPI(
-        title="accord reference: invoicing service",
-        version="1.0.0",
-        description="Creates an invoice per order.accepted; publishes invoice.created.",
-    )
+    app = new_app("invoicing", "Creates an invoice per order.accepted; publishes invoice.created.")
     add_health(app, ready or (lambda: (True, None)))
     add_read_routes(
         app,

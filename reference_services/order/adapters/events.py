@@ -11,14 +11,14 @@ from typing import Any
 
 from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
 from reference_services.common.money import format_money
-from reference_services.order.domain import Address, Order
+from reference_services.common.wire import address_json
+from reference_services.order.domain import Order
 
 __all__ = [
     "DATASCHEMA",
     "EVENT_TYPE",
     "SOURCE",
     "TOPIC",
-    "address_data",
     "event_id",
     "order_accepted_event",
     "order_accepted_message",
@@ -37,10 +37,6 @@ def event_id(order_id: uuid.UUID) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{EVENT_TYPE}:{order_id}"))
 
 
-def address_data(address: Address) -> dict[str, str]:
-    return {"street": address.street, "zip": address.zip, "city": address.city}
-
-
 def order_data(order: Order) -> dict[str, Any]:
     """The JSON of an order, exactly as ``order.accepted`` v1 and ``GET /orders/{id}`` show it."""
     return {
@@ -50,8 +46,8 @@ def order_data(order: Order) -> dict[str, Any]:
             "name": order.customer.name,
             "email": order.customer.email,
         },
-        "shippingAddress": address_data(order.shipping_address),
-        "billingAddress": address_data(order.billing_address),
+        "shippingAddress": address_json(order.shipping_address),
+        "billingAddress": address_json(order.billing_address),
         "lines": [
             {
                 "count": line.count,

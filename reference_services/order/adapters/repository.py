@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reference_services.common.unit_of_work import execute_insert
+from reference_services.common.wire import address_json
 from reference_services.order.adapters import orm
 from reference_services.order.domain import Address, Customer, Item, Order, OrderLine
 
@@ -42,10 +43,6 @@ def _address(data: dict[str, str]) -> Address:
     return Address(data["street"], data["zip"], data["city"])
 
 
-def _address_json(address: Address) -> dict[str, str]:
-    return {"street": address.street, "zip": address.zip, "city": address.city}
-
-
 class OrderRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -60,8 +57,8 @@ class OrderRepository:
                     "name": order.customer.name,
                     "email": order.customer.email,
                 },
-                shipping_address=_address_json(order.shipping_address),
-                billing_address=_address_json(order.billing_address),
+                shipping_address=address_json(order.shipping_address),
+                billing_address=address_json(order.billing_address),
                 lines=[
                     {
                         "count": line.count,

@@ -114,7 +114,7 @@ def accept_order(
     """Check the order rules and return the accepted order.
 
     Rules: at least one and at most :data:`MAX_LINES` lines; every count between 1 and
-    :data:`MAX_COUNT`; no item twice (merge the counts instead); no negative prices;
+    :data:`MAX_COUNT`; no negative prices;
     the acceptance time carries a time zone.
 
     Raises:
@@ -124,17 +124,11 @@ def accept_order(
         raise InvalidOrder("lines", "an order needs at least one line")
     if len(lines) > MAX_LINES:
         raise InvalidOrder("lines", f"at most {MAX_LINES} lines per order")
-    seen: set[str] = set()
     for index, line in enumerate(lines):
         if not 1 <= line.count <= MAX_COUNT:
             raise InvalidOrder(f"lines.{index}.count", f"must be between 1 and {MAX_COUNT}")
-        if line.item.item_id in seen:
-            raise InvalidOrder(
-                f"lines.{index}.itemId", f"item {line.item.item_id!r} appears twice; merge the lines"
-            )
         if line.item.price < 0:
             raise InvalidOrder(f"lines.{index}.itemId", "item has a negative price")
-        seen.add(line.item.item_id)
     if accepted_at.tzinfo is None:
         raise InvalidOrder("acceptedAt", "must carry a time zone")
     return Order(

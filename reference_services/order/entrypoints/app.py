@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Body, FastAPI
@@ -12,14 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from reference_services.common.api import (
     NOT_FOUND,
+    ErrorOut,
     Page,
     PageQuery,
     SizeQuery,
     Text,
     add_health,
+    new_app,
     not_found,
     unprocessable,
 )
+from reference_services.order.adapters.catalogue import CUSTOMERS, ITEMS
 from reference_services.order.adapters.events import order_data
 from reference_services.order.domain import MAX_COUNT, MAX_LINES, Address, InvalidOrder
 from reference_services.order.service_layer import handlers
@@ -27,7 +30,10 @@ from reference_services.order.service_layer.unit_of_work import UnitOfWork
 
 __all__ = ["create_app"]
 
-Id = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", examples=["c-1"])]
+# The catalogues are seeded and fixed, so the schema names their ids: an id outside them is
+# a 422 from validation, and every schema-valid order is accepted.
+CustomerId = Literal[tuple(c.customer_id for c in CUSTOMERS)]  # type: ignore[valid-type]
+ItemId = Literal[tuple(i.item_id for i in ITEMS)]  # type: ignore[valid-type]
 Zip = Annotated[str, Field(pattern=r"^[0-9A-Za-z -]{3,10}$", examples=["10115"])]
 Money = Annotated[str, Field(pattern=r"^-?[0-9]+\.[0-9]{2}$", examples=["19.99"])]
 
@@ -44,11 +50,11 @@ class AddressIn(_Strict):
 
 class LineIn(_Strict):
     count: int = Field(ge=1, le=MAX_COUNT)
-    itemId: Id
+    itemId: ItemId
 
 
 class OrderIn(_Strict):
-    customerId: Id
+    customerId: CustomerId
     shippingAddress: AddressIn
     billingAddress: AddressIn
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
@@ -113,17 +119,14 @@ def create_app(
     make_uow = uow_factory
     clock = now or (lambda: datetime.now(UTC))
 
-    app = FastAPI(
-        title="accord reference: order service",
-        version="1.0.0",
-        description="Accepts orders and publishes order.accepted to Kafka topic 'order'.",
-    )
+    app = new_app("order", "Accepts orders and publishes order.accepted to Kafka topic 'order'.")
     add_health(app, ready or (lambda: (True, None)))
 
     @app.post(
         "/orders",
         status_code=201,
         response_model=OrderOut,
+        responses={400: {"model": ErrorOut, "description": "The body is not parseable"}},
         tags=["orders"],
         summary="Accept an order",
     )

@@ -8,6 +8,7 @@ from typing import Any
 from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.common.wire import (
+    address_json,
     event_data,
     get_address,
     get_count,
@@ -72,7 +73,7 @@ def delivery_data(delivery: Delivery) -> dict[str, Any]:
         "deliveryId": str(delivery.delivery_id),
         "orderId": str(delivery.order_id),
         "customerName": delivery.customer_name,
-        "shippingAddress": {"street": address.street, "zip": address.zip, "city": address.city},
+        "shippingAddress": address_json(address),
         "lines": [
             {"count": line.count, "itemId": line.item_id, "name": line.name}
             for line in delivery.lines

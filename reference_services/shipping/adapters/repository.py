@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from reference_services.common.unit_of_work import execute_insert
+from reference_services.common.wire import address_json
 from reference_services.shipping.adapters import orm
 from reference_services.shipping.domain import Address, Delivery, DeliveryLine
 
@@ -30,7 +31,7 @@ class DeliveryRepository:
                 delivery_id=str(delivery.delivery_id),
                 order_id=str(delivery.order_id),
                 customer_name=delivery.customer_name,
-                shipping_address={"street": address.street, "zip": address.zip, "city": address.city},
+                shipping_address=address_json(address),
                 lines=[
                     {"count": line.count, "itemId": line.item_id, "name": line.name}
                     for line in delivery.lines
@@ -47,7 +48,9 @@ class DeliveryRepository:
         row = self._session.execute(select(_t).where(_t.c.order_id == str(order_id))).first()
         return _delivery(row) if row else None
 
-    def list(self, page: int, size: int, order_id: UUID | None = None) -> tuple[list[Delivery], int]:
+    def list(
+        self, page: int, size: int, order_id: UUID | None = None
+    ) -> tuple[list[Delivery], int]:
         """One page, newest first, optionally only the delivery of ``order_id``."""
         where = [_t.c.order_id == str(order_id)] if order_id is not None else []
         total = self._session.scalar(select(func.count()).select_from(_t).where(*where)) or 0

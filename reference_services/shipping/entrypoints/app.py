@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from reference_services.common.api import add_health, add_read_routes
+from reference_services.common.api import add_health, add_read_routes, new_app
 from reference_services.shipping.adapters.events import delivery_data
 from reference_services.shipping.service_layer import handlers
 from reference_services.shipping.service_layer.unit_of_work import UnitOfWork
@@ -56,11 +56,7 @@ def create_app(
         built: FastAPI = bootstrap("shipping").app
         return built
     make_uow = uow_factory
-    app = FastAPI(
-        title="accord reference: shipping service",
-        version="1.0.0",
-        description="Creates a delivery per order.accepted; publishes delivery.created.",
-    )
+    app = new_app("shipping", "Creates a delivery per order.accepted; publishes delivery.created.")
     add_health(app, ready or (lambda: (True, None)))
     add_read_routes(
         app,
