@@ -1,12 +1,14 @@
-"""``pytest checks/`` fails, naming the late orders, when invoicing is slowed past the SLA.
+"""``ci/check`` (``pytest checks/``) fails, naming the late orders, when invoicing is slow.
 
-Runs the real consistency check of ``checks/`` in a subprocess, against the reference system
-on an embedded broker, with the invoicing service slowed on purpose.
+Runs ``ci/check`` in a subprocess, selecting the consistency check of ``checks/``, against the
+reference system on an embedded broker with the invoicing service slowed on purpose; its
+exit code is the verdict and the reports land in the artifacts directory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -23,18 +25,20 @@ ORDERS = 3
 def test_slow_invoicing_fails_the_consistency_check_naming_each_late_order(
     tmp_path: Path,
 ) -> None:
-    reports = tmp_path / "reports"
+    artifacts = tmp_path / "artifacts"
+    env = {
+        **os.environ,
+        "ACCORD_ARTIFACTS": str(artifacts),
+        "ACCORD_SLA": "1s",
+        # 1.5 s per invoice: the n-th order's invoice comes after about n * 1.5 s.
+        "ACCORD_INVOICING_DELAY_MS": "1500",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    env.pop("ACCORD_DATABASE_URL", None)
     done = subprocess.run(
-        [
-            sys.executable, "-m", "pytest", "checks/test_consistency.py",
-            f"--accord-orders={ORDERS}",
-            # 1.5 s per invoice: the n-th order's invoice comes after about n * 1.5 s.
-            "--accord-invoicing-delay-ms=1500",
-            "--accord-sla=invoice.created=1s",
-            f"--accord-report={reports}",
-            "-p", "no:cacheprovider",
-        ],
+        ["ci/check", "-k", "every_order_gets_one_invoice", f"--accord-orders={ORDERS}"],
         cwd=REPO,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -50,13 +54,21 @@ def test_slow_invoicing_fails_the_consistency_check_naming_each_late_order(
             f"invoice.created       1s   0     {ORDERS}        0 *",
             f"NOT CONSISTENT: {ORDERS} violations ({ORDERS} late) over {ORDERS} "
             "order.accepted triggers",
+            f"accord reports: {artifacts}/report.json, {artifacts}/junit.xml, "
+            f"{artifacts}/report.html",
             "FAILED checks/test_consistency.py::"
             "test_every_order_gets_one_invoice_and_one_delivery_in_time",
         ]
     )
     named = set(re.findall(r"late  invoice\.created  key ([0-9a-f-]{36}):", done.stdout))
-    report = json.loads((reports / "report.json").read_text())
+    report = json.loads((artifacts / "report.json").read_text())
     late = {v["key"] for v in report["violations"] if v["kind"] == "late"}
     assert len(named) == ORDERS
     assert named == late
     assert report["expectations"]["delivery.created"]["ok"] == ORDERS
+    assert sorted(p.name for p in artifacts.iterdir()) == [
+        "junit-checks.xml",
+        "junit.xml",
+        "report.html",
+        "report.json",
+    ]
