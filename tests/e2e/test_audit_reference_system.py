@@ -7,6 +7,7 @@ deliveries (shipping is not slowed) are all within 30 s.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,22 @@ def test_slowed_invoicing_makes_exactly_the_invoices_late(
     assert (tmp_path / "reports" / "report.html").is_file()
     out = capsys.readouterr().out
     assert "NOT CONSISTENT" in out
+
+    # A limit between the queued invoices (1.5 s apart): the report names exactly the orders
+    # whose invoice came later than 3.75 s, computed here from the raw records by hand.
+    first: dict[tuple[str, str], datetime] = {}
+    for event, _ in KafkaSource(fresh_broker.bootstrap_servers, ["order", "invoice"],
+                                consumer_config=fresh_broker.consumer_config()):
+        at = datetime.fromisoformat(event["time"])
+        slot = (event["type"], event["partitionkey"])
+        first[slot] = min(at, first.get(slot, at))
+    oracle = {
+        order_id for order_id in order_ids
+        if first[(INVOICE, order_id)] - first[(ORDER, order_id)] > timedelta(seconds=3.75)
+    }
+    assert oracle, "the last queued invoice waits >= 4 x 1.5 s"
+    assert main(["audit", url, "--trigger", ORDER, "--expect", f"{INVOICE}=3.75s",
+                 "--report-dir", "tight", "--format", "json"]) == 1
+    tight = json.loads((tmp_path / "tight" / "report.json").read_text())
+    assert {v["key"] for v in tight["violations"] if v["kind"] == "late"} == oracle
+    assert {v["kind"] for v in tight["violations"]} == {"late"}
