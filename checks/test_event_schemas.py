@@ -2,7 +2,8 @@
 
 ``accord_events`` validates each record on ``order``, ``invoice`` and ``delivery`` against
 ``contracts/`` as it arrives; one that does not fails this test with its
-topic/partition@offset, JSON pointer and reason.
+topic/partition@offset, JSON pointer and reason. Nothing may land in the dead-letter topic
+``order.dlq`` either: a consumer that could not process an event is a broken contract too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ORDERS = 20
 def test_every_event_of_an_order_scenario_matches_its_schema(
     accord_events: EventRecorder, order_api: OrderClient
 ) -> None:
-    accord_events.record("order", "invoice", "delivery")
+    accord_events.record("order", "invoice", "delivery", "order.dlq")
 
     placed = [order_api.place() for _ in range(ORDERS)]
     for order in placed:
@@ -37,4 +38,6 @@ def test_every_event_of_an_order_scenario_matches_its_schema(
     assert {key: sorted(types) for key, types in per_order.items()} == dict.fromkeys(
         ours, expected
     )
+    dead = [str(r.location) for r in accord_events.records if r.location.source == "order.dlq"]
+    assert dead == [], f"records went to the dead-letter topic: {', '.join(dead)}"
     assert accord_events.problems == []
