@@ -23,8 +23,13 @@ ORDER, INVOICE, DELIVERY = "order.accepted", "invoice.created", "delivery.create
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _publish(broker: EmbeddedBroker, topics: dict[str, str]) -> dict[str, list[str]]:
-    """12 orders: invoices late for keys 3 and 7, delivery missing for 5, one redelivery."""
+def _publish(
+    broker: EmbeddedBroker, topics: dict[str, str], *, with_garbage: bool = False
+) -> dict[str, list[str]]:
+    """12 orders: invoices late for keys 3 and 7, delivery missing for 5, one redelivery.
+
+    ``with_garbage`` adds a record without CloudEvent headers to the order topic.
+    """
     producer = KafkaProducer(**broker.producer_config(linger_ms=20))
     late, missing = {"k3", "k7"}, {"k5"}
     for n in range(12):
@@ -44,6 +49,8 @@ def _publish(broker: EmbeddedBroker, topics: dict[str, str]) -> dict[str, list[s
             message = to_kafka(event)
             producer.send(topics[event["type"]], key=message.key, value=message.value,
                           headers=message.headers)
+    if with_garbage:
+        producer.send(topics[ORDER], key=b"k0", value=b"not a CloudEvent")
     producer.flush()
     producer.close()
     return {"late": sorted(late), "missing": sorted(missing)}
@@ -62,7 +69,7 @@ def test_audit_reads_kafka_topics_to_their_end(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    expected = _publish(broker, topics)
+    expected = _publish(broker, topics, with_garbage=True)
     url = f"kafka://{broker.bootstrap_servers}/{','.join(topics.values())}"
     code = main(["audit", url, "--trigger", ORDER, "--expect", f"{INVOICE}=60s",
                  "--expect", f"{DELIVERY}=60s", "--format", "json"])
@@ -74,7 +81,11 @@ def test_audit_reads_kafka_topics_to_their_end(
     assert late == expected["late"] and missing == expected["missing"]
     invoice = report["expectations"][INVOICE]
     assert (invoice["ok"], invoice["late"], invoice["redelivered"]) == (10, 2, 1)
-    assert "NOT CONSISTENT" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "NOT CONSISTENT" in captured.out
+    # the record that is not a CloudEvent is skipped, and said so with where it is
+    assert "skipped 1 record(s) that are not CloudEvents, first at " in captured.err
+    assert f"{topics[ORDER]}/" in captured.err
 
 
 def test_two_auditors_in_a_group_split_partitions_and_merge_exactly(

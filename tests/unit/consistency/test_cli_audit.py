@@ -243,3 +243,17 @@ def test_merge_of_unreadable_report_exits_2(
     (tmp_path / "bad.json").write_text("{")
     assert main(["report", "merge", "bad.json"]) == 2
     assert "bad.json: not JSON" in capsys.readouterr().err
+
+
+def test_stdin_source(
+    kit: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    ev, T = kit.ev, kit.T
+    data = b"".join(orjson.dumps(e) + b"\n" for e in [
+        ev(ORDER, "o", "1", T("00:00:00")), ev(INVOICE, "i", "1", T("00:02:00")),
+    ])
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert main(["audit", "-", "--trigger", ORDER, "--expect", f"{INVOICE}=60s"]) == 1
+    assert "key=1" in capsys.readouterr().out
