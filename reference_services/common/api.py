@@ -121,6 +121,7 @@ def add_health(app: FastAPI, ready: Callable[[], tuple[bool, str | None]]) -> No
     @app.get(
         "/health",
         response_model=HealthOut,
+        response_model_exclude_none=True,
         responses={503: {"model": HealthOut, "description": "Not ready yet"}},
         tags=["health"],
     )

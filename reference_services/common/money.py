@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_EVEN, Decimal
 
 __all__ = ["CENT", "format_money", "parse_money"]
 
 CENT = Decimal("0.01")
+#: The money pattern of the v1 event schemas.
+_MONEY = re.compile(r"^-?[0-9]+\.[0-9]{2}$")
 
 
 def format_money(amount: Decimal) -> str:
@@ -15,13 +18,10 @@ def format_money(amount: Decimal) -> str:
 
 
 def parse_money(text: object) -> Decimal:
-    """Parse a money string such as ``"19.99"``; raise ``ValueError`` for anything else."""
+    """Parse a money string such as ``"19.99"`` (exactly two decimals, as the event schemas
+    say); raise ``ValueError`` for anything else."""
     if not isinstance(text, str):
         raise ValueError(f"money must be a string like '19.99', got {type(text).__name__}")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"money must be a string like '19.99', got {text!r}") from None
-    if not amount.is_finite() or amount != amount.quantize(CENT):
-        raise ValueError(f"money must have at most two decimal places, got {text!r}")
-    return amount.quantize(CENT)
+    if not _MONEY.fullmatch(text):
+        raise ValueError(f"money must be a string like '19.99' (two decimals), got {text!r}")
+    return Decimal(text)

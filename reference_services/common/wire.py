@@ -108,7 +108,7 @@ def get_address(obj: dict[str, Any], key: str, where: str) -> tuple[str, str, st
     address = get_object(obj, key, where)
     here = f"{where}/{key}"
     zip_code = get_text(address, "zip", here)
-    if not ZIP_PATTERN.match(zip_code):
+    if not ZIP_PATTERN.fullmatch(zip_code):
         raise UnprocessableEvent(f"{here}/zip: not a zip code: {zip_code!r}")
     return get_text(address, "street", here), zip_code, get_text(address, "city", here)
 

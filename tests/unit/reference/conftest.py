@@ -1,0 +1,47 @@
+"""Helpers for the reference services' unit tests: sample events, schemas, in-memory services."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from reference_services.bootstrap import bootstrap
+from reference_services.common.runtime import ServiceRuntime
+from reference_services.samples import ACCEPTED_AT
+
+CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
+
+
+@pytest.fixture
+def schema_errors() -> Callable[[str, Any], list[str]]:
+    """``schema_errors(event_type, data)``: every error of ``data`` against its v1 schema."""
+    return _schema_errors
+
+
+def _schema_errors(event_type: str, data: Any) -> list[str]:
+    """Messages of every error of ``data`` against ``contracts/schemas/<type>/v1.json``."""
+    schema = json.loads((CONTRACTS / "schemas" / event_type / "v1.json").read_text())
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+
+
+@pytest.fixture
+def service() -> Iterator[Callable[[str], ServiceRuntime]]:
+    """Factory of in-memory services (SQLite in memory, no Kafka), stopped after the test."""
+    made: list[ServiceRuntime] = []
+
+    def make(name: str) -> ServiceRuntime:
+        runtime = bootstrap(name, now=lambda: ACCEPTED_AT)
+        made.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in made:
+        runtime.stop()

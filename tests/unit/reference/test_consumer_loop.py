@@ -1,0 +1,143 @@
+"""The consumer loop with a scripted fake KafkaConsumer: offsets are committed only for
+records whose handler returned (i.e. after its database commit); a failing record is retried
+from its offset, in every partition of the batch; the processing delay applies per event."""
+
+from __future__ import annotations
+
+import threading
+from collections import namedtuple
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+import pytest
+from kafka import TopicPartition
+from tenacity import Retrying, stop_after_delay, wait_fixed
+
+from accord.events import KafkaMessage, to_kafka
+from reference_services.common.consumer import EventConsumer
+from reference_services.samples import sample_order_accepted
+
+pytestmark = pytest.mark.unit
+
+Record = namedtuple("Record", "topic partition offset key value headers")
+
+
+class FakeConsumer:
+    """Serves ``records`` per partition from the current position, like a real consumer."""
+
+    def __init__(self, records: dict[TopicPartition, list[Record]]) -> None:
+        self.records = records
+        self.position = dict.fromkeys(records, 0)
+        self.commits: list[dict[TopicPartition, int]] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
+        self.closed = False
+        self.polled = threading.Event()
+
+    def subscribe(self, topics: list[str]) -> None:
+        pass
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self.records)
+
+    def poll(self, timeout_ms: int = 0) -> dict[TopicPartition, list[Record]]:
+        batch = {}
+        for tp, records in self.records.items():
+            rest = records[self.position[tp]:]
+            if rest:
+                batch[tp] = rest
+                self.position[tp] = len(records)
+        self.polled.set()
+        return batch
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.seeks.append((tp, offset))
+        self.position[tp] = offset
+
+    def commit(self, offsets: dict[TopicPartition, Any]) -> None:
+        self.commits.append({tp: meta.offset for tp, meta in offsets.items()})
+
+    def close(self, autocommit: bool = True) -> None:
+        assert autocommit is False
+        self.closed = True
+
+
+class NoDlq:
+    def send(self, topic: str, message: KafkaMessage) -> Future[Any]:
+        raise AssertionError(f"nothing should be dead-lettered, got one for {topic}")
+
+
+def records(partition: int, n: int) -> list[Record]:
+    out = []
+    for offset in range(n):
+        message = to_kafka(sample_order_accepted())
+        out.append(
+            Record("order", partition, offset, message.key, message.value, message.headers)
+        )
+    return out
+
+
+def run_until(consumer: EventConsumer, done: Callable[[], bool]) -> None:
+    consumer.start()
+    try:
+        for attempt in Retrying(stop=stop_after_delay(10), wait=wait_fixed(0.02), reraise=True):
+            with attempt:
+                assert done()
+    finally:
+        consumer.stop()
+
+
+def test_offsets_are_committed_after_the_handlers_and_failures_are_retried() -> None:
+    p0, p1 = TopicPartition("order", 0), TopicPartition("order", 1)
+    fake = FakeConsumer({p0: records(0, 3), p1: records(1, 2)})
+    calls: list[tuple[int, int]] = []
+    failed_once: set[tuple[int, int]] = set()
+
+    def handler(event: dict[str, Any]) -> None:
+        # Which record is this? The order id is the key; find it.
+        where = next(
+            (r.partition, r.offset)
+            for rs in fake.records.values()
+            for r in rs
+            if r.key.decode() == event["partitionkey"]
+        )
+        calls.append(where)
+        if where == (0, 1) and where not in failed_once:
+            failed_once.add(where)
+            raise ConnectionError("database restarting")
+
+    consumer = EventConsumer(lambda: fake, ["order"], {"order.accepted": handler}, NoDlq())
+    run_until(consumer, lambda: consumer.handled == 5)
+
+    # 0@1 failed once: rewound to 1 in partition 0 and, because the batch stopped there,
+    # partition 1 was rewound to its first unprocessed record.
+    assert (p0, 1) in fake.seeks
+    assert calls.count((0, 1)) == 2
+    assert calls.count((0, 0)) == 1, "a committed record is not handled again"
+    # The first commit covers only what was handled before the failure.
+    assert fake.commits[0] == {p0: 1}
+    final: dict[TopicPartition, int] = {}
+    for commit in fake.commits:
+        final.update(commit)
+    assert final == {p0: 3, p1: 2}
+    assert consumer.assigned
+    assert fake.closed
+
+
+def test_processing_delay_is_per_event_and_stop_interrupts_it() -> None:
+    p0 = TopicPartition("order", 0)
+    fake = FakeConsumer({p0: records(0, 3)})
+    handled: list[str] = []
+    consumer = EventConsumer(
+        lambda: fake,
+        ["order"],
+        {"order.accepted": lambda e: handled.append(e["id"])},
+        NoDlq(),
+        processing_delay_s=30.0,
+    )
+    consumer.start()
+    assert fake.polled.wait(5)
+    consumer.stop(timeout_s=5)  # returns at once although three 30 s delays were pending
+    assert handled == []
+    assert fake.commits == []
+    assert fake.closed
