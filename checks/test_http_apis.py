@@ -3,10 +3,14 @@
 Each service's FastAPI app (``create_app()`` without arguments: an in-memory SQLite database
 with the seeded catalogue, no Kafka) is exercised in-process through ASGI with every
 built-in schemathesis check: no server errors, no undocumented status codes, content types
-and response bodies as documented, invalid input rejected and valid input accepted. Where a
+and response bodies as documented, invalid input rejected and valid input accepted. A
 stateful run follows the spec's links and the ones schemathesis infers (e.g. from an
-``orderId`` in a response to ``/orders/{order_id}``). In-process keeps fuzzed orders off the
-shared topics, so the consistency check never sees them.
+``orderId`` in a response to ``/orders/{order_id}``). In-process keeps fuzzed orders off
+the shared topics, so the consistency check never sees them.
+
+The read operations (GET) also run over HTTP against the running services of the reference
+system, on their real databases (PostgreSQL with ``--accord-database-url``): reads change
+nothing, and they catch what only a real database does (e.g. a value PostgreSQL refuses).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from accord.system import ReferenceSystem
 from reference_services.invoicing.entrypoints.app import create_app as invoicing_app
 from reference_services.order.entrypoints.app import create_app as order_app
 from reference_services.shipping.entrypoints.app import create_app as shipping_app
@@ -35,6 +40,11 @@ order = schemathesis.openapi.from_asgi("/openapi.json", order_app())
 shipping = schemathesis.openapi.from_asgi("/openapi.json", shipping_app())
 invoicing = schemathesis.openapi.from_asgi("/openapi.json", invoicing_app())
 
+# The same documents without an app: calls go over HTTP to the base URL each test passes.
+order_live = schemathesis.openapi.from_dict(order.raw_schema).include(method="GET")
+shipping_live = schemathesis.openapi.from_dict(shipping.raw_schema).include(method="GET")
+invoicing_live = schemathesis.openapi.from_dict(invoicing.raw_schema).include(method="GET")
+
 
 @order.parametrize()
 @SETTINGS
@@ -52,6 +62,28 @@ def test_shipping_api(case: schemathesis.Case) -> None:
 @SETTINGS
 def test_invoicing_api(case: schemathesis.Case) -> None:
     case.call_and_validate()
+
+
+@order_live.parametrize()
+@SETTINGS
+def test_order_api_reads_live(case: schemathesis.Case, reference_system: ReferenceSystem) -> None:
+    case.call_and_validate(base_url=reference_system.urls["order"])
+
+
+@shipping_live.parametrize()
+@SETTINGS
+def test_shipping_api_reads_live(
+    case: schemathesis.Case, reference_system: ReferenceSystem
+) -> None:
+    case.call_and_validate(base_url=reference_system.urls["shipping"])
+
+
+@invoicing_live.parametrize()
+@SETTINGS
+def test_invoicing_api_reads_live(
+    case: schemathesis.Case, reference_system: ReferenceSystem
+) -> None:
+    case.call_and_validate(base_url=reference_system.urls["invoicing"])
 
 
 @pytest.mark.parametrize(
