@@ -151,7 +151,11 @@ class SchemaRegistry:
                 self._schemas[event_type][version] = schema
             latest = max(compiled)
             for version, schema in self._schemas[event_type].items():
-                whole = _compile_or_explain(_fast_schema(event_type, schema), where)
+                # Embedded with its own $id, so its "#/..." references stay its own.
+                embedded = {**schema, "$id": dataschema_uri(event_type, version)}
+                where = str(self._paths.get(event_type, {}).get(version)
+                            or f"{event_type} v{version}")
+                whole = _compile_or_explain(_fast_schema(event_type, embedded), where)
                 self._fast_by_uri[dataschema_uri(event_type, version)] = whole
                 if version == latest:
                     self._fast_latest[event_type] = whole
@@ -453,7 +457,9 @@ def _load_modes(file: Path) -> tuple[str, dict[str, str]]:
 
 def _check_schema(schema: dict[str, Any], where: str, event_type: str, version: int) -> None:
     declared = schema.get("$schema")
-    if declared is not None and declared.rstrip("#") != DRAFT_2020_12:
+    if declared is not None and (
+        not isinstance(declared, str) or declared.rstrip("#") != DRAFT_2020_12
+    ):
         raise UsageError(
             f"{where}: $schema is {declared!r}; accord's event schemas are JSON Schema 2020-12 "
             f"({DRAFT_2020_12})"

@@ -81,6 +81,17 @@ def test_latest_version_and_dataschema_choose_the_schema(tmp_path: Path) -> None
     assert not registry.is_valid(event)
 
 
+def test_local_refs_work_without_an_id(tmp_path: Path) -> None:
+    schema = {"type": "object", "required": ["id"], "properties": {"id": {"$ref": "#/$defs/id"}},
+              "$defs": {"id": {"type": "string", "format": "uuid"}}}
+    registry = SchemaRegistry.from_directory(write_contracts(tmp_path, {"a": {"v1.json": schema}}))
+    event = {"specversion": "1.0", "id": "1", "source": "/x", "type": "a",
+             "time": "2026-01-01T00:00:00Z", "data": {"id": "5b0c4f4e-6f51-4d1b-9b38-0f0c1c3f7a11"}}
+    assert registry.is_valid(event)
+    event["data"]["id"] = "x"
+    assert [(v.pointer, v.keyword) for v in registry.validate(event)] == [("/data/id", "format")]
+
+
 def test_without_compatibility_toml_every_type_is_backward(tmp_path: Path) -> None:
     contracts = write_contracts(tmp_path, {"a": {"v1.json": _MINIMAL}})
     registry = SchemaRegistry.from_directory(contracts)
@@ -104,6 +115,7 @@ def test_malformed_json_names_file_line_and_column(tmp_path: Path) -> None:
         ({"minLength": -1}, "not a valid JSON Schema 2020-12 at /minLength:"),
         ({"properties": {"a": {"required": "yes"}}},
          "not a valid JSON Schema 2020-12 at /properties/a/required:"),
+        ({"$schema": 7}, "$schema is 7; accord's event schemas are JSON Schema 2020-12"),
         ({"$schema": "http://json-schema.org/draft-07/schema#"},
          "$schema is 'http://json-schema.org/draft-07/schema#'; accord's event schemas are "
          "JSON Schema 2020-12"),
