@@ -27,6 +27,10 @@ class CustomerRepository:
         ).first()
         return Customer(row.customer_id, row.name, row.email) if row else None
 
+    def list(self) -> list[Customer]:
+        rows = self._session.execute(select(orm.customers).order_by(orm.customers.c.customer_id))
+        return [Customer(row.customer_id, row.name, row.email) for row in rows]
+
 
 class ItemRepository:
     def __init__(self, session: Session) -> None:
@@ -37,6 +41,10 @@ class ItemRepository:
             select(orm.items).where(orm.items.c.item_id == item_id)
         ).first()
         return Item(row.item_id, row.name, Decimal(row.price)) if row else None
+
+    def list(self) -> list[Item]:
+        rows = self._session.execute(select(orm.items).order_by(orm.items.c.item_id))
+        return [Item(row.item_id, row.name, Decimal(row.price)) for row in rows]
 
 
 def _address(data: dict[str, str]) -> Address:

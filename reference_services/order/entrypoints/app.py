@@ -22,6 +22,7 @@ from reference_services.common.api import (
     not_found,
     unprocessable,
 )
+from reference_services.common.money import format_money
 from reference_services.order.adapters.catalogue import CUSTOMERS, ITEMS
 from reference_services.order.adapters.events import order_data
 from reference_services.order.domain import MAX_COUNT, MAX_LINES, Address, InvalidOrder
@@ -73,6 +74,12 @@ class CustomerOut(BaseModel):
 
 
 class ItemOut(BaseModel):
+    itemId: str
+    name: str
+    price: Money
+
+
+class CatalogueItemOut(BaseModel):
     itemId: str
     name: str
     price: Money
@@ -154,5 +161,21 @@ def create_app(
     def list_orders(page: PageQuery = 0, size: SizeQuery = 20) -> Any:
         found, total = handlers.list_orders(page, size, make_uow())
         return {"items": [order_data(o) for o in found], "page": page, "size": size, "total": total}
+
+    @app.get("/customers", response_model=list[CustomerOut], tags=["catalogue"])
+    def list_customers() -> Any:
+        """The seeded customers orders may name."""
+        return [
+            {"customerId": c.customer_id, "name": c.name, "email": c.email}
+            for c in handlers.list_customers(make_uow())
+        ]
+
+    @app.get("/items", response_model=list[CatalogueItemOut], tags=["catalogue"])
+    def list_items() -> Any:
+        """The seeded items with their prices (EUR)."""
+        return [
+            {"itemId": i.item_id, "name": i.name, "price": format_money(i.price)}
+            for i in handlers.list_items(make_uow())
+        ]
 
     return app

@@ -9,6 +9,8 @@ from uuid import UUID, uuid4
 
 from reference_services.order.domain import (
     Address,
+    Customer,
+    Item,
     Order,
     OrderAccepted,
     OrderLine,
@@ -18,7 +20,14 @@ from reference_services.order.domain import (
 )
 from reference_services.order.service_layer.unit_of_work import UnitOfWork
 
-__all__ = ["PlaceOrder", "get_order", "list_orders", "place_order"]
+__all__ = [
+    "PlaceOrder",
+    "get_order",
+    "list_customers",
+    "list_items",
+    "list_orders",
+    "place_order",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +79,13 @@ def get_order(order_id: UUID, uow: UnitOfWork) -> Order | None:
 def list_orders(page: int, size: int, uow: UnitOfWork) -> tuple[list[Order], int]:
     with uow:
         return uow.orders.list(page, size)
+
+
+def list_customers(uow: UnitOfWork) -> list[Customer]:
+    with uow:
+        return uow.customers.list()
+
+
+def list_items(uow: UnitOfWork) -> list[Item]:
+    with uow:
+        return uow.items.list()

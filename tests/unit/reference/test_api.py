@@ -81,6 +81,16 @@ def test_order_lifecycle_over_http(serve: Callable[[str], str]) -> None:
     assert {o["orderId"] for o in both} == {order["orderId"], second["orderId"]}
 
 
+def test_catalogues_are_listed(serve: Callable[[str], str]) -> None:
+    url = serve("order")
+    wait_up(url)
+    customers = requests.get(f"{url}/customers").json()
+    items = requests.get(f"{url}/items").json()
+    assert [c["customerId"] for c in customers] == ["c-1", "c-2", "c-3", "c-4"]
+    assert {"itemId": "i-3", "name": "iPod shuffle", "price": "49.95"} in items
+    assert len(items) == 5
+
+
 @pytest.mark.parametrize(
     ("payload", "loc"),
     [
