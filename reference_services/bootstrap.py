@@ -139,8 +139,12 @@ def _order(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]
     catalogue.seed(engine)
     kafka.connect(kafka.topics.order)
     wake = kafka.relay(orm.outbox)
-    runtime.uow_factory = lambda: SqlAlchemyUnitOfWork(engine, wake)
-    runtime.app = create_app(runtime.uow_factory, ready=runtime.ready, now=clock)
+
+    def uow_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, wake)
+
+    runtime.uow_factory = uow_factory
+    runtime.app = create_app(uow_factory, ready=runtime.ready, now=clock)
 
 
 def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
@@ -153,8 +157,15 @@ def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], dateti
     wait_for_database(engine, orm.metadata)
     kafka.connect(kafka.topics.order, kafka.topics.order + ".dlq", kafka.topics.delivery)
     wake = kafka.relay(orm.outbox)
-    uow_factory = runtime.uow_factory = lambda: SqlAlchemyUnitOfWork(engine, wake)
-    kafka.consume(lambda event: handlers.handle_order_accepted(event, uow_factory(), now=clock))
+
+    def uow_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, wake)
+
+    def handle(event: dict[str, Any]) -> object:
+        return handlers.handle_order_accepted(event, uow_factory(), now=clock)
+
+    runtime.uow_factory = uow_factory
+    kafka.consume(handle)
     runtime.app = create_app(uow_factory, ready=runtime.ready)
 
 
@@ -168,8 +179,15 @@ def _invoicing(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datet
     wait_for_database(engine, orm.metadata)
     kafka.connect(kafka.topics.order, kafka.topics.order + ".dlq", kafka.topics.invoice)
     wake = kafka.relay(orm.outbox)
-    uow_factory = runtime.uow_factory = lambda: SqlAlchemyUnitOfWork(engine, wake)
-    kafka.consume(lambda event: handlers.handle_order_accepted(event, uow_factory(), now=clock))
+
+    def uow_factory() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(engine, wake)
+
+    def handle(event: dict[str, Any]) -> object:
+        return handlers.handle_order_accepted(event, uow_factory(), now=clock)
+
+    runtime.uow_factory = uow_factory
+    kafka.consume(handle)
     runtime.app = create_app(uow_factory, ready=runtime.ready)
 
 

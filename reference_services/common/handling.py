@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from reference_services.common.errors import Conflict
@@ -14,7 +15,12 @@ T = TypeVar("T")
 
 class _UnitOfWork(Protocol):
     def __enter__(self) -> Any: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
 

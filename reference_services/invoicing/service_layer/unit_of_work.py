@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import TracebackType
 from typing import Protocol
 
 from sqlalchemy import Engine
@@ -20,7 +21,12 @@ class UnitOfWork(Protocol):
     invoices: InvoiceRepository
 
     def __enter__(self) -> UnitOfWork: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def publish(self, event: InvoiceCreated) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...

@@ -51,11 +51,11 @@ class AddressIn(_Strict):
 
 class LineIn(_Strict):
     count: int = Field(ge=1, le=MAX_COUNT)
-    itemId: ItemId
+    itemId: ItemId  # type: ignore[valid-type]
 
 
 class OrderIn(_Strict):
-    customerId: CustomerId
+    customerId: CustomerId  # type: ignore[valid-type]
     shippingAddress: AddressIn
     billingAddress: AddressIn
     lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)

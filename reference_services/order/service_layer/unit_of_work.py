@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import TracebackType
 from typing import Protocol
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from reference_services.common.unit_of_work import SqlAlchemyUnitOfWorkBase
@@ -24,9 +27,15 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
 
     def __enter__(self) -> UnitOfWork: ...
-    def __exit__(self, *exc: object) -> None: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
     def publish(self, event: OrderAccepted) -> None: ...
     def commit(self) -> None: ...
+    def rollback(self) -> None: ...
 
 
 class SqlAlchemyUnitOfWork(SqlAlchemyUnitOfWorkBase):
@@ -36,8 +45,8 @@ class SqlAlchemyUnitOfWork(SqlAlchemyUnitOfWorkBase):
     items: ItemRepository
     orders: OrderRepository
 
-    def __init__(self, engine: object, after_commit: object = None) -> None:
-        super().__init__(engine, orm.outbox, after_commit)  # type: ignore[arg-type]
+    def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
+        super().__init__(engine, orm.outbox, after_commit)
 
     def _open(self, session: Session) -> None:
         self.customers = CustomerRepository(session)
