@@ -320,5 +320,22 @@ def analyse_impact(
         mode=mode,
         changes=enriched,
         consumers=sorted(consumers),
-        schema_flags=_rules_flag(enriched, mode),
+        schema_flags=_schema_rules(old, new, mode, where, enriched),
     )
+
+
+def _schema_rules(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    mode: str,
+    where: tuple[str, str],
+    changes: Sequence[FieldChange],
+) -> list[str]:
+    """What schema compatibility rules say: ``accord.schemas.compat`` (Confluent's rules)
+    when it is installed, else the two-version approximation of :func:`_rules_flag`."""
+    try:
+        from accord.schemas.compat import check_compatibility
+    except ImportError:  # pragma: no cover - the schemas package is part of accord
+        return _rules_flag(changes, mode)
+    result = check_compatibility([dict(old), dict(new)], mode, names=list(where))
+    return [f"{c.path}: {c.message}" for c in result.breaking]
