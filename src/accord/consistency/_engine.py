@@ -355,6 +355,25 @@ class ConsistencyEngine:
             return
         self._agree_values[key, slot] = (moment, eid, tuple(resolve(event, t) for t in tokens))
 
+    def _mismatches(self, slot: int, expected: str, violations: list[dict[str, Any]]) -> int:
+        """Check the ``agree`` pairs of one expectation; append violations, return the count."""
+        pairs = self._agree_pairs.get(slot)
+        if not pairs:
+            return 0
+        count = 0
+        values = self._agree_values
+        for key, state in self._keys.items():
+            match = state[slot]
+            if match is None or state[0] is None:
+                continue
+            differ = _differences(values.get((key, 0)), values.get((key, slot)), pairs)
+            if differ:
+                count += 1
+                violations.append(
+                    _violation("mismatched", expected, key, match, "; ".join(differ))
+                )
+        return count
+
     def _id_times(self, key: str, slot: int, earliest: datetime) -> list[datetime]:
         """Earliest time of each distinct event id of one (key, type), in order."""
         ids = self._multi.get((key, slot))
@@ -383,35 +402,66 @@ class ConsistencyEngine:
         """
         if until is not None and until.tzinfo is None:
             raise UsageError("until must carry a UTC offset")
+        # Like add_located(pause_gc=True): building the report makes no cycles, and the
+        # collector would otherwise walk the whole state each time it runs meanwhile.
+        collecting = gc.isenabled()
+        if collecting:
+            gc.disable()
+        try:
+            return self._report(until, partial)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _report(self, until: datetime | None, partial: bool) -> dict[str, Any]:
         end = self.window_end(until)
         violations: list[dict[str, Any]] = []
         trigger = self.trigger
-        items = self._keys.items()
-        multi = self._multi
-        triggers = duplicate_triggers = trigger_distinct = 0
-        several = {key for key, slot in multi if slot == 0}
-        for key, state in items:
+        keys = self._keys
+        n = len(self.expectations)
+        limits = [round(e.within_s * 1_000_000) for e in self.expectations]
+        latencies: list[list[int]] = [[] for _ in range(n)]
+        # (index, slot, limit, append) per expectation, for the inner loop below
+        plan = [
+            (i, _WIDTH * (i + 1), limits[i], latencies[i].append) for i in range(n)
+        ]
+        # The hot loop of report(), one pass over the keys (each key's state is read once,
+        # while it is in the CPU cache): the common case (a trigger, a match within the
+        # limit) costs a subtraction and an append; everything else is set aside.
+        orphan_keys: list[str] = []
+        unmatched: list[tuple[int, str]] = []  # (expectation, key): missing or pending
+        outside: list[tuple[int, str, int]] = []  # (expectation, key, latency): late or skew
+        us = _US
+        for key, state in keys.items():
             t0 = state[0]
             if t0 is None:
+                orphan_keys.append(key)
                 continue
-            triggers += 1
-            if key in several:
-                duplicate_triggers += 1
-                times = self._id_times(key, 0, t0)
-                trigger_distinct += len(times)
-                violations.append(
-                    _violation(
-                        "duplicate_trigger", trigger, key, times[1],
-                        f"{len(times)} distinct {trigger} events (ids) for this key",
-                    )
-                )
-            else:
-                trigger_distinct += 1
+            for i, slot, limit, append in plan:
+                match = state[slot]
+                if match is None:
+                    unmatched.append((i, key))
+                    continue
+                latency = (match - t0) // us
+                if latency > limit or latency < 0:
+                    outside.append((i, key, latency))
+                else:
+                    append(latency)
+        triggers = len(keys) - len(orphan_keys)
+        duplicate_triggers, trigger_distinct = self._duplicate_triggers(violations)
+        trigger_distinct += triggers - duplicate_triggers
         expectations: dict[str, Any] = {}
-        for index, expectation in enumerate(self.expectations):
-            slot = _WIDTH * (index + 1)
+        for i, expectation in enumerate(self.expectations):
             expectations[expectation.type] = self._expectation_report(
-                expectation, slot, end, violations, partial
+                expectation,
+                _WIDTH * (i + 1),
+                end,
+                latencies[i],
+                [key for j, key in unmatched if j == i],
+                [(key, latency) for j, key, latency in outside if j == i],
+                orphan_keys,
+                violations,
+                partial,
             )
         violations.sort(key=_violation_order)
         report: dict[str, Any] = {
@@ -429,102 +479,114 @@ class ConsistencyEngine:
             report["partial"] = True
         return report
 
+    def _duplicate_triggers(self, violations: list[dict[str, Any]]) -> tuple[int, int]:
+        """Keys with several trigger ids: (how many keys, how many distinct ids they have)."""
+        trigger = self.trigger
+        count = ids = 0
+        for key in sorted({key for key, slot in self._multi if slot == 0}):
+            times = self._id_times(key, 0, self._keys[key][0])
+            count += 1
+            ids += len(times)
+            violations.append(
+                _violation(
+                    "duplicate_trigger", trigger, key, times[1],
+                    f"{len(times)} distinct {trigger} events (ids) for this key",
+                )
+            )
+        return count, ids
+
     def _expectation_report(
         self,
         expectation: Expectation,
         slot: int,
         end: datetime | None,
+        latencies: list[int],
+        unmatched: list[str],
+        outside: list[tuple[str, int]],
+        orphan_keys: list[str],
         violations: list[dict[str, Any]],
         partial: bool,
     ) -> dict[str, Any]:
-        """One expectation's counters and statistics; appends its violations."""
-        # One tight pass over the keys per expectation: counters are local integers.
+        """One expectation's counters and statistics from what the key pass set aside."""
         expected, trigger = expectation.type, self.trigger
+        keys = self._keys
         limit_us = round(expectation.within_s * 1_000_000)
         limit_text = _fmt_s(limit_us)
-        # missing <=> window end >= T0 + L <=> T0 <= window end - L
-        cutoff = end - timedelta(microseconds=limit_us) if end is not None else None
-        multi = self._multi
-        multi_keys = {key for key, s in multi if s == slot}
-        pairs = self._agree_pairs.get(slot)
-        agree_values = self._agree_values
-        latencies: list[int] = []
-        append = latencies.append
+        multi_keys = {key for key, s in self._multi if s == slot}
+        # missing <=> window end >= T0 + L <=> T0 <= window end - L. Without a window end
+        # there were no timed events, hence no keys.
+        try:
+            cutoff = end - timedelta(microseconds=limit_us) if end is not None else _EPOCH_MIN
+        except OverflowError:  # a window end within L of year 1
+            cutoff = _EPOCH_MIN
+        missing = pending = 0
         pending_keys: list[tuple[datetime, str]] = []
-        ok = late = missing = pending = duplicated = orphaned = skew = mismatched = 0
-        distinct = 0  # distinct event ids of this type
-        seen = 0  # keys with at least one event of this type
-        us = _US
-        for key, state in self._keys.items():
-            match = state[slot]
-            t0 = state[0]
-            if match is None:
-                if t0 is None:
-                    continue
-                if cutoff is not None and t0 <= cutoff:
-                    missing += 1
-                    violations.append(
-                        _violation(
-                            "missing", expected, key, t0,
-                            f"no {expected} within {limit_text} of {trigger} at {rfc3339(t0)}",
-                        )
+        for key in unmatched:
+            t0 = keys[key][0]
+            if t0 <= cutoff:
+                missing += 1
+                violations.append(
+                    _violation(
+                        "missing", expected, key, t0,
+                        f"no {expected} within {limit_text} of {trigger} at {rfc3339(t0)}",
                     )
-                else:
-                    pending += 1
-                    if partial:
-                        pending_keys.append((t0, key))
-                continue
-            seen += 1
-            if t0 is None:
-                times = self._id_times(key, slot, match) if key in multi_keys else [match]
-                distinct += len(times)
-                orphaned += len(times)
-                for moment in times:
-                    violations.append(
-                        _violation(
-                            "orphaned", expected, key, moment,
-                            f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
-                        )
-                    )
-                continue
-            latency = (match - t0) // us
+                )
+            else:
+                pending += 1
+                if partial:
+                    pending_keys.append((t0, key))
+        late = skew = 0
+        for key, latency in outside:
             if latency < 0:
                 skew += 1
-                latency = 0
-            append(latency)
-            if latency <= limit_us:
-                ok += 1
-            else:
-                late += 1
+                latencies.append(0)
+                continue
+            late += 1
+            latencies.append(latency)
+            violations.append(
+                _violation(
+                    "late", expected, key, keys[key][0],
+                    f"{expected} after {_fmt_s(latency)} > {limit_text}",
+                    latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
+                )
+            )
+        orphaned = 0
+        orphan_with = 0  # orphan keys with events of this type
+        for key in orphan_keys:
+            match = keys[key][slot]
+            if match is None:
+                continue
+            orphan_with += 1
+            times = self._id_times(key, slot, match) if key in multi_keys else [match]
+            orphaned += len(times)
+            for moment in times:
                 violations.append(
                     _violation(
-                        "late", expected, key, t0,
-                        f"{expected} after {_fmt_s(latency)} > {limit_text}",
-                        latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
+                        "orphaned", expected, key, moment,
+                        f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
                     )
                 )
-            if key in multi_keys:
-                times = self._id_times(key, slot, match)
-                distinct += len(times)
-                duplicated += 1
-                violations.append(
-                    _violation(
-                        "duplicated", expected, key, times[1],
-                        f"{len(times)} distinct {expected} events (ids) for this key",
-                    )
+        matched = len(latencies)
+        # distinct ids: one per key with events of this type, plus the extra ids of the few
+        # (key, type) that saw several
+        distinct = matched + orphaned
+        duplicated = 0
+        for key in sorted(multi_keys):
+            state = keys[key]
+            if state[0] is None:
+                continue  # orphans: counted above
+            times = self._id_times(key, slot, state[slot])
+            distinct += len(times) - 1
+            duplicated += 1
+            violations.append(
+                _violation(
+                    "duplicated", expected, key, times[1],
+                    f"{len(times)} distinct {expected} events (ids) for this key",
                 )
-            else:
-                distinct += 1
-            if pairs:
-                differ = _differences(
-                    agree_values.get((key, 0)), agree_values.get((key, slot)), pairs
-                )
-                if differ:
-                    mismatched += 1
-                    violations.append(
-                        _violation("mismatched", expected, key, match, "; ".join(differ))
-                    )
+            )
+        mismatched = self._mismatches(slot, expected, violations)
         latencies.sort()
+        ok = matched - late
         decided = ok + late + missing
         within = within_counts(latencies)
         stats: dict[str, Any] = {
@@ -535,7 +597,7 @@ class ConsistencyEngine:
             "pending": pending,
             "duplicated": duplicated,
             "orphaned": orphaned,
-            "redelivered": seen + self._later[slot] - distinct,
+            "redelivered": matched + orphan_with + self._later[slot] - distinct,
             "clock_skew": skew,
             "mismatched": mismatched,
             "latency_s": quantiles(latencies),
@@ -552,7 +614,6 @@ class ConsistencyEngine:
                 {"key": key, "trigger_time": rfc3339(t0)} for t0, key in sorted(pending_keys)
             ]
         return stats
-
 
 def rfc3339(moment: datetime) -> str:
     """Like :func:`accord.events.rfc3339` (UTC, microseconds, ``Z``), but faster."""
