@@ -282,7 +282,7 @@ class SchemaRegistry:
                 event["type"], event["specversion"], event["id"], event["source"],
                 event["time"], event.get("datacontenttype"), event["data"],
             ])
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
             return True
@@ -307,7 +307,7 @@ class SchemaRegistry:
                 event["type"], event["specversion"], event["id"], event["source"],
                 event["time"], event.get("datacontenttype"), event["data"],
             ])
-        except (KeyError, TypeError, AttributeError):
+        except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
             return []
@@ -535,7 +535,12 @@ def _data_violations(
     validator: Any, data: Any, where: str | None, event_type: str | None, event_id: str | None
 ) -> list[SchemaViolation]:
     found: list[SchemaViolation] = []
-    for error in validator.iter_errors(data):
+    try:
+        errors = list(validator.iter_errors(data))
+    except ValueError as exc:  # a Python value JSON has no type for (datetime, set, ...)
+        return [SchemaViolation(where, event_type, event_id, "/data", "type",
+                                f"not JSON data ({exc})")]
+    for error in errors:
         schema_path = list(error.schema_path)
         keyword = str(schema_path[-1]) if schema_path else "schema"
         pointer = _pointer(error.instance_path, "/data")

@@ -149,6 +149,20 @@ def test_unhashable_attributes_do_not_crash(
     assert {v.pointer for v in registry.validate(order_event)} == {"/type"}
 
 
+def test_python_values_json_has_no_type_for(
+    registry: SchemaRegistry, order_event: dict[str, Any]
+) -> None:
+    import datetime
+
+    order_event["time"] = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    assert only(registry, order_event)[:2] == ("/time", "format")
+    order_event["time"] = "2026-01-01T00:00:00Z"
+    order_event["data"]["acceptedAt"] = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    pointer, keyword, message = only(registry, order_event)
+    assert (pointer, keyword) == ("/data", "type")
+    assert message.startswith("not JSON data (")
+
+
 def test_several_envelope_problems_are_all_reported(
     registry: SchemaRegistry, order_event: dict[str, Any]
 ) -> None:
