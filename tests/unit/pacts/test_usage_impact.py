@@ -34,7 +34,13 @@ def _write(tmp_path: Path, schema: dict[str, Any], name: str = "new.json") -> Pa
 def test_used_paths_flattens_objects_and_arrays() -> None:
     body = {"a": {"b": 1}, "lines": [{"count": 1, "item": {"price": "1.00"}}], "e": []}
     assert list(used_paths(body)) == [
-        "a", "a.b", "lines", "lines[*].count", "lines[*].item", "lines[*].item.price", "e",
+        "a",
+        "a.b",
+        "lines",
+        "lines[*].count",
+        "lines[*].item",
+        "lines[*].item.price",
+        "e",
     ]
 
 
@@ -60,7 +66,8 @@ def test_usage_cli_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["contracts", "usage", "--contracts", str(PACTS), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["messages"]["order.accepted"]["fields"]["data.customer.name"] == [
-        "invoicing", "shipping",
+        "invoicing",
+        "shipping",
     ]
 
 
@@ -113,10 +120,16 @@ def test_flagged_by_schema_rules_but_safe_for_consumers(
     new["required"].append("giftWrap")
     del new["properties"]["acceptedAt"]
     new["required"].remove("acceptedAt")
-    code = main([
-        "contracts", "impact", str(V1), str(_write(tmp_path, new)),
-        "--contracts", str(ROOT / "contracts"),
-    ])
+    code = main(
+        [
+            "contracts",
+            "impact",
+            str(V1),
+            str(_write(tmp_path, new)),
+            "--contracts",
+            str(ROOT / "contracts"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0, out
     assert "schema compatibility (FULL_TRANSITIVE): incompatible" in out
@@ -128,10 +141,20 @@ def test_accepted_by_schema_rules_but_breaks_a_consumer(
 ) -> None:
     new = copy.deepcopy(v1)
     new["required"].remove("total")  # BACKWARD-compatible: new readers accept old data
-    code = main([
-        "contracts", "impact", str(V1), str(_write(tmp_path, new)),
-        "--contracts", str(ROOT / "contracts"), "--mode", "BACKWARD", "--format", "json",
-    ])
+    code = main(
+        [
+            "contracts",
+            "impact",
+            str(V1),
+            str(_write(tmp_path, new)),
+            "--contracts",
+            str(ROOT / "contracts"),
+            "--mode",
+            "BACKWARD",
+            "--format",
+            "json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 1
     assert report["schemaRulesFlag"] == []

@@ -21,8 +21,13 @@ def pact(consumer: str, provider: str = "order", marker: str = "") -> dict[str, 
     return {
         "consumer": {"name": consumer},
         "provider": {"name": provider},
-        "interactions": [{"description": f"an event {marker}", "type": "Asynchronous/Messages",
-                          "contents": {"content": {"orderId": "x"}}}],
+        "interactions": [
+            {
+                "description": f"an event {marker}",
+                "type": "Asynchronous/Messages",
+                "contents": {"content": {"orderId": "x"}},
+            }
+        ],
         "metadata": {"pactSpecification": {"version": "4.0"}},
     }
 
@@ -31,9 +36,15 @@ def verify(reg: Any, provider_version: str, consumer: str, success: bool) -> Non
     for p in reg.pacts_for_verification("order"):
         if p.consumer == consumer:
             reg.record_verification(
-                provider="order", provider_version=provider_version, consumer=p.consumer,
-                consumer_version=p.consumer_version, sha=p.sha, success=success,
-                mismatches=[] if success else [
+                provider="order",
+                provider_version=provider_version,
+                consumer=p.consumer,
+                consumer_version=p.consumer_version,
+                sha=p.sha,
+                success=success,
+                mismatches=[]
+                if success
+                else [
                     {"interaction": "an event", "path": "$.billingAddress", "message": "missing"}
                 ],
             )
@@ -47,12 +58,16 @@ def test_latest_per_branch_and_pending(tmp_path: Path) -> None:
     reg.publish("invoicing", "1", branch="main", pacts=[pact("invoicing")])
     selected = reg.pacts_for_verification("order")
     assert [(p.consumer, p.consumer_version, p.branch) for p in selected] == [
-        ("invoicing", "1", "main"), ("shipping", "3", "feat-x"), ("shipping", "2", "main"),
+        ("invoicing", "1", "main"),
+        ("shipping", "3", "feat-x"),
+        ("shipping", "2", "main"),
     ]
     assert all(p.pending for p in selected)  # never verified yet
     verify(reg, "10", "shipping", success=True)
     assert {p.consumer_version: p.pending for p in reg.pacts_for_verification("order")} == {
-        "1": True, "2": False, "3": False,
+        "1": True,
+        "2": False,
+        "3": False,
     }
     assert json.loads(reg.blob_path(selected[0].sha).read_text())["consumer"]["name"] == (
         "invoicing"
@@ -131,8 +146,10 @@ def _publish_many(spec: str, consumer: str, count: int, barrier: Any) -> None:
 def _race(spec: str, count: int) -> None:
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_publish_many, args=(spec, name, count, barrier))
-             for name in ("shipping", "invoicing")]
+    procs = [
+        ctx.Process(target=_publish_many, args=(spec, name, count, barrier))
+        for name in ("shipping", "invoicing")
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:
@@ -146,8 +163,9 @@ def _check_complete(index: dict[str, Any], count: int) -> None:
     seqs = [r["seq"] for key in ("pacts", "versions") for r in index[key]]
     assert len(set(seqs)) == len(seqs)
     for consumer in ("shipping", "invoicing"):
-        assert sorted(int(p["consumerVersion"]) for p in index["pacts"]
-                      if p["consumer"] == consumer) == list(range(count))
+        assert sorted(
+            int(p["consumerVersion"]) for p in index["pacts"] if p["consumer"] == consumer
+        ) == list(range(count))
 
 
 def test_concurrent_publishes_to_a_directory_lose_nothing(tmp_path: Path) -> None:
