@@ -109,8 +109,10 @@ class SchemaRegistry:
     *data*: against the schema the ``dataschema`` names, else the type's newest version,
     with the formats ``date-time``, ``email`` and ``uuid`` (and any other format) asserted.
 
-    Valid events take a fast path (hand-written envelope checks and one compiled
-    ``jsonschema_rs`` call); only failing events are examined again for detailed errors.
+    Valid events take a fast path: the ``dataschema`` (else the ``type``) picks a compiled
+    ``jsonschema_rs`` validator that checks the envelope attributes and the data in one call;
+    the record key is compared in Python. Only failing events are examined again, by
+    hand-written envelope rules and the data validator's errors, for detailed violations.
 
     Args:
         schemas: ``{event_type: {version: schema}}``; every schema is JSON Schema 2020-12.
