@@ -92,3 +92,31 @@ def test_the_wrong_event_on_a_topic_is_rejected(producer: KafkaProducer) -> None
 def test_topics_without_a_schema_take_anything(producer: KafkaProducer) -> None:
     metadata = producer.send("order.dlq", key=b"k", value=orjson.dumps({"any": 1})).get(timeout=15)
     assert metadata.offset >= 0
+
+
+def test_any_registered_version_is_accepted(tmp_path: Path) -> None:
+    # A v2 of order.accepted with one more (optional) property: Tansu must take v1 and v2
+    # records and still refuse what neither allows.
+    contracts = tmp_path / "contracts"
+    folder = contracts / "schemas" / "order.accepted"
+    folder.mkdir(parents=True)
+    v1 = orjson.loads((CONTRACTS / "schemas" / "order.accepted" / "v1.json").read_bytes())
+    v2 = {**v1, "$id": "urn:accord:schemas:order.accepted:v2",
+          "properties": {**v1["properties"], "note": {"type": "string", "maxLength": 20}}}
+    (folder / "v1.json").write_bytes(orjson.dumps(v1))
+    (folder / "v2.json").write_bytes(orjson.dumps(v2))
+    registry = tmp_path / "registry"
+    export_tansu_registry(contracts, registry, {"order": "order.accepted"})
+    with EmbeddedBroker(schema_registry=registry, log_path=tmp_path / "tansu.log") as broker:
+        broker.create_topics(["order"], partitions=1)
+        client = KafkaProducer(**broker.producer_config(retries=0))
+        try:
+            event = sample_event("order.accepted", random.Random(4))
+            send(client, "order", event)  # v1
+            event["data"]["note"] = "leave at the door"
+            send(client, "order", event)  # v2 only
+            event["data"]["note"] = "x" * 21  # neither
+            with pytest.raises(InvalidRecordError):
+                send(client, "order", event)
+        finally:
+            client.close()
