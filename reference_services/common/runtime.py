@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,11 +105,18 @@ class HttpServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> HttpServer:
+    def start(self, timeout_s: float = 10.0) -> HttpServer:
+        """Serve on a thread; return once uvicorn accepts connections."""
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True, name="http"
         )
         self._thread.start()
+        deadline = time.monotonic() + timeout_s
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"HTTP server on {self.url} did not start within {timeout_s}s")
+            time.sleep(0.01)
         return self
 
     def stop(self) -> None:
