@@ -33,18 +33,13 @@ import jsonschema_rs
 
 from accord.events import CONTENT_TYPE_JSON, KafkaMessage, rfc3339, to_kafka
 from accord.schemas._registry import SchemaRegistry, dataschema_uri
+from accord.schemas._samples import SOURCES  # the producing service of each reference type
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-__all__ = ["data", "events", "kafka_records"]
+__all__ = ["SOURCES", "data", "events", "kafka_records"]
 
-#: The producing service of each reference event type (``/accord/generated`` otherwise).
-SOURCES = {
-    "order.accepted": "/reference/order",
-    "delivery.created": "/reference/shipping",
-    "invoice.created": "/reference/invoicing",
-}
 #: Data fields that carry the domain time and so become the event's ``time``.
 TIME_FIELDS = ("acceptedAt", "createdAt")
 #: Data field that carries the partition key.
