@@ -71,9 +71,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     publish.add_argument(
         "--schemas",
-        default=None,
-        metavar="DIR",
-        help="also publish the event schemas DIR/<type>/vN.json",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="also publish event schemas: a file, DIR/vN.json or DIR/<type>/vN.json; repeatable",
     )
     publish.add_argument(
         "--dry-run",
@@ -224,14 +225,19 @@ def _publish(args: argparse.Namespace) -> int:
         ]
         files += chosen
     schemas: list[dict[str, Any]] = []
-    if args.schemas:
-        root = Path(args.schemas)
-        if not root.is_dir():
-            raise UsageError(f"{root}: no such schema directory")
-        for path in sorted(root.glob("*/v*.json")):
+    for given in args.schemas:
+        root = Path(given)
+        if root.is_file():
+            paths = [root]
+        elif root.is_dir():
+            paths = sorted([*root.glob("*/v*.json"), *root.glob("v*.json")])
+        else:
+            raise UsageError(f"{root}: no such schema file or directory")
+        for path in paths:
             doc = _read_json(str(path))
-            if isinstance(doc, dict):
-                schemas.append(doc)
+            if not isinstance(doc, dict):
+                raise UsageError(f"{path}: not a JSON schema (top level is not an object)")
+            schemas.append(doc)
     if not files and not schemas:
         raise UsageError(
             f"nothing to publish for {args.pacticipant}: pass pact files, --contracts DIR "
