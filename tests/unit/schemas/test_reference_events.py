@@ -66,7 +66,7 @@ def test_the_services_events_of_a_sample_order_validate() -> None:
         _REGISTRY.check(event, key=order_event["partitionkey"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(events(_REGISTRY, "order.accepted"))
 def test_consumers_emit_valid_events_or_refuse_for_any_valid_order(
     order_event: dict[str, Any],

@@ -18,7 +18,7 @@ from accord.schemas._samples import sample_event  # noqa: E402
 pytestmark = pytest.mark.unit
 
 _SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 _REGISTRY = SchemaRegistry.from_directory(
     __import__("pathlib").Path(__file__).resolve().parents[3] / "contracts"
