@@ -93,6 +93,16 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="verify the pact at URL (e.g. a Pact Broker pact URL); repeatable",
     )
     verify.add_argument(
+        "--broker-url",
+        default=None,
+        help="read each --consumer's latest pact from this Pact Broker "
+        "(URL/pacts/provider/P/consumer/C/latest, or .../branch/B/latest with --consumer-branch)",
+    )
+    verify.add_argument(
+        "--consumer", action="append", default=[], help="with --broker-url; repeatable"
+    )
+    verify.add_argument("--consumer-branch", default="", help="with --broker-url")
+    verify.add_argument(
         "--contracts",
         default=None,
         metavar="DIR",
@@ -285,9 +295,13 @@ def _adapter(args: argparse.Namespace) -> Any:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from accord.pacts import verify_provider
+    from accord.pacts import broker_pact_urls, verify_provider
 
     sources = list(args.pact_url)
+    if args.broker_url:
+        sources += broker_pact_urls(
+            args.broker_url, args.provider, args.consumer, branch=args.consumer_branch
+        )
     if args.contracts:
         sources.append(str(_pact_dir(args.contracts)))
     if not sources and not (args.registry or os.environ.get("ACCORD_REGISTRY")):

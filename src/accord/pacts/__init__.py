@@ -9,7 +9,7 @@ interaction and JSON path (:class:`ContractViolationError`), the usage matrix
 
 from __future__ import annotations
 
-from accord.pacts._broker import broker_publish_command, pact_cli
+from accord.pacts._broker import broker_pact_urls, broker_publish_command, pact_cli
 from accord.pacts._errors import ContractViolationError, Mismatch
 from accord.pacts._impact import FieldChange, ImpactReport, analyse_impact, schema_fields
 from accord.pacts._model import Interaction, PactDocument, load_pacts, pact_paths, used_paths
@@ -33,6 +33,7 @@ __all__ = [
     "ProviderUnderTest",
     "VerificationResult",
     "analyse_impact",
+    "broker_pact_urls",
     "broker_publish_command",
     "format_usage_markdown",
     "load_pacts",

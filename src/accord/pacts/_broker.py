@@ -6,10 +6,11 @@ import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from accord.errors import UsageError
 
-__all__ = ["broker_publish_command", "pact_cli"]
+__all__ = ["broker_pact_urls", "broker_publish_command", "pact_cli"]
 
 
 def pact_cli() -> str:
@@ -53,3 +54,24 @@ def broker_publish_command(
     if build_url:
         command += ["--build-url", build_url]
     return command
+
+
+def broker_pact_urls(
+    broker_url: str, provider: str, consumers: Sequence[str], *, branch: str = ""
+) -> list[str]:
+    """The Pact Broker URLs of each consumer's latest pact with ``provider``.
+
+    ``{broker}/pacts/provider/{provider}/consumer/{consumer}/latest``, or
+    ``.../branch/{branch}/latest`` for the latest of a consumer branch.
+
+    Raises:
+        UsageError: when no consumer is named.
+    """
+    if not consumers:
+        raise UsageError("--broker-url needs the consumers to verify: pass --consumer NAME")
+    base = broker_url.rstrip("/")
+    tail = f"branch/{quote(branch, safe='')}/latest" if branch else "latest"
+    return [
+        f"{base}/pacts/provider/{quote(provider, safe='')}/consumer/{quote(c, safe='')}/{tail}"
+        for c in consumers
+    ]

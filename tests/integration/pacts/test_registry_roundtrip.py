@@ -315,6 +315,44 @@ def test_verify_reads_pacts_from_urls(pact_server: str, capsys: pytest.CaptureFi
     assert out.count(" OK") == 4
 
 
+def test_verify_reads_latest_pacts_from_a_broker_layout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No Pact Broker runs here: a static server with the broker's "latest pact" URL layout
+    # stands in for one, so this proves the URLs accord builds and that pact reads them.
+    for consumer in ("shipping", "invoicing"):
+        target = tmp_path / "pacts/provider/order/consumer" / consumer / "branch/main/latest"
+        target.parent.mkdir(parents=True)
+        target.write_bytes((PACTS / f"{consumer}-order.json").read_bytes())
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        code, out = run(
+            capsys,
+            "verify",
+            "--provider",
+            "order",
+            "--broker-url",
+            f"http://127.0.0.1:{server.server_address[1]}",
+            "--consumer",
+            "shipping",
+            "--consumer",
+            "invoicing",
+            "--consumer-branch",
+            "main",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    assert code == 0, out
+    assert "/pacts/provider/order/consumer/invoicing/branch/main/latest" in out
+    assert out.count(" OK") == 4
+
+
 def test_verify_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, "verify", "--provider", "payments", "--contracts", str(PACTS))
     assert code == 2
@@ -322,6 +360,9 @@ def test_verify_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
     code, out = run(capsys, "verify", "--provider", "order")
     assert code == 2
     assert "nothing to verify" in out
+    code, out = run(capsys, "verify", "--provider", "order", "--broker-url", "http://b")
+    assert code == 2
+    assert "pass --consumer NAME" in out
     code, out = run(
         capsys,
         "can-i-deploy",
