@@ -26,7 +26,8 @@ def usage_matrix(pacts: Sequence[PactDocument]) -> dict[str, Any]:
             if interaction.kind == "message":
                 key = interaction.event_type or interaction.description
                 paths = [f"data.{p}" for p in used_paths(interaction.body)]
-                paths += [f"metadata.{k}" for k in interaction.metadata]
+                # Pact itself adds ``contentType`` (from the body's content type): not a header.
+                paths += [f"metadata.{k}" for k in interaction.metadata if k != "contentType"]
                 table = messages
             else:
                 key = f"{pact.provider} {interaction.request}"
@@ -65,6 +66,8 @@ def format_usage_markdown(matrix: dict[str, Any]) -> str:
             for path, users in entry["fields"].items():
                 marks = ["✓" if c in users else "" for c in consumers]
                 out.append(f"| `{path}` | " + " | ".join(marks) + " |")
+            if not entry["fields"]:
+                out.append("| _(status only)_ | " + " | ".join("✓" for _ in consumers) + " |")
             out.append("")
     if not out:
         return "No interactions found in the pacts.\n"
