@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from reference_services.common.consumer import EventConsumer
+from sqlalchemy import Engine
+
+from reference_services.common.consumer import DLQ_SUFFIX, EventConsumer
 from reference_services.common.db import MEMORY_URL, create_db_engine, wait_for_database
 from reference_services.common.outbox import KafkaPublisher, OutboxRelay
 from reference_services.common.runtime import HttpServer, ServiceRuntime
@@ -150,41 +152,46 @@ def _order(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]
 def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
     from reference_services.shipping.adapters import orm
     from reference_services.shipping.entrypoints import create_app
-    from reference_services.shipping.service_layer import handlers
-    from reference_services.shipping.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+    from reference_services.shipping.service_layer import handlers, unit_of_work
 
-    engine = runtime.engine
-    wait_for_database(engine, orm.metadata)
-    kafka.connect(kafka.topics.order, kafka.topics.order + ".dlq", kafka.topics.delivery)
-    wake = kafka.relay(orm.outbox)
-
-    def uow_factory() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, wake)
-
-    def handle(event: dict[str, Any]) -> object:
-        return handlers.handle_order_accepted(event, uow_factory(), now=clock)
-
-    runtime.uow_factory = uow_factory
-    kafka.consume(handle)
-    runtime.app = create_app(uow_factory, ready=runtime.ready)
+    _consumer_service(
+        runtime, kafka, clock, orm, kafka.topics.delivery,
+        unit_of_work.SqlAlchemyUnitOfWork, handlers.handle_order_accepted, create_app,
+    )  # fmt: skip
 
 
 def _invoicing(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
     from reference_services.invoicing.adapters import orm
     from reference_services.invoicing.entrypoints import create_app
-    from reference_services.invoicing.service_layer import handlers
-    from reference_services.invoicing.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+    from reference_services.invoicing.service_layer import handlers, unit_of_work
 
+    _consumer_service(
+        runtime, kafka, clock, orm, kafka.topics.invoice,
+        unit_of_work.SqlAlchemyUnitOfWork, handlers.handle_order_accepted, create_app,
+    )  # fmt: skip
+
+
+def _consumer_service(
+    runtime: ServiceRuntime,
+    kafka: _Kafka,
+    clock: Callable[[], datetime],
+    orm: Any,
+    out_topic: str,
+    uow_class: Callable[[Engine, Callable[[], None] | None], Any],
+    handle_order_accepted: Callable[..., object],
+    create_app: Callable[..., Any],
+) -> None:
+    """Shipping and invoicing are wired alike: tables, topics, relay, consumer, app."""
     engine = runtime.engine
     wait_for_database(engine, orm.metadata)
-    kafka.connect(kafka.topics.order, kafka.topics.order + ".dlq", kafka.topics.invoice)
+    kafka.connect(kafka.topics.order, kafka.topics.order + DLQ_SUFFIX, out_topic)
     wake = kafka.relay(orm.outbox)
 
-    def uow_factory() -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(engine, wake)
+    def uow_factory() -> Any:
+        return uow_class(engine, wake)
 
     def handle(event: dict[str, Any]) -> object:
-        return handlers.handle_order_accepted(event, uow_factory(), now=clock)
+        return handle_order_accepted(event, uow_factory(), now=clock)
 
     runtime.uow_factory = uow_factory
     kafka.consume(handle)

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 from reference_services.common.errors import Conflict
+from reference_services.common.unit_of_work import UnitOfWork
 
 __all__ = ["create_once"]
 
 T = TypeVar("T")
 
 
-class _UnitOfWork(Protocol):
-    def __enter__(self) -> Any: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
-
-
 def create_once(
-    uow: _UnitOfWork,
+    uow: UnitOfWork,
     *,
     existing: Callable[[], T | None],
     build: Callable[[], T],

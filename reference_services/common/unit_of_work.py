@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.exc import IntegrityError
@@ -17,35 +17,48 @@ from sqlalchemy.orm import Session, sessionmaker
 from reference_services.common.errors import Conflict
 from reference_services.common.outbox import Outbox
 
-__all__ = ["SqlAlchemyUnitOfWorkBase", "execute_insert"]
+__all__ = ["SqlAlchemyUnitOfWorkBase", "UnitOfWork", "execute_insert"]
+
+
+class UnitOfWork(Protocol):
+    """What the handlers need of any unit of work; services add repositories and ``publish``."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
 
 
 class SqlAlchemyUnitOfWorkBase:
     """Session handling, outbox and after-commit hook; subclasses add repositories in
     :meth:`_open`.
 
+    Subclasses set :attr:`outbox_table`.
+
     Args:
         engine: the service's database.
-        outbox: the service's outbox table.
         after_commit: called after every successful commit (the relay's ``wake``).
     """
 
+    outbox_table: ClassVar[Table]
     session: Session
     outbox: Outbox
 
-    def __init__(
-        self,
-        engine: Engine,
-        outbox: Table,
-        after_commit: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
         self._session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-        self._outbox_table = outbox
         self._after_commit = after_commit
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
-        self.outbox = Outbox(self.session, self._outbox_table)
+        self.outbox = Outbox(self.session, self.outbox_table)
         self._open(self.session)
         return self
 

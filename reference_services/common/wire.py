@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +16,7 @@ from reference_services.common.text import clean_text
 
 __all__ = [
     "ZIP_PATTERN",
+    "OrderLineIn",
     "address_json",
     "event_data",
     "get_address",
@@ -25,6 +27,7 @@ __all__ = [
     "get_text",
     "get_time",
     "get_uuid",
+    "order_lines",
 ]
 
 ZIP_PATTERN = re.compile(r"^[0-9A-Za-z -]{3,10}$")
@@ -116,3 +119,36 @@ def get_address(obj: dict[str, Any], key: str, where: str) -> tuple[str, str, st
 def address_json(address: Any) -> dict[str, str]:
     """``{"street", "zip", "city"}`` of any service's address value object."""
     return {"street": address.street, "zip": address.zip, "city": address.city}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineIn:
+    """One line of an incoming ``order.accepted``: count, item id and name, and where the item
+    object is (``/lines/<i>/item``) for reading further fields such as the price."""
+
+    count: int
+    item_id: str
+    name: str
+    item: dict[str, Any]
+    where: str
+
+
+def order_lines(data: dict[str, Any]) -> list[OrderLineIn]:
+    """The ``lines`` of an ``order.accepted`` payload (at least one)."""
+    lines = []
+    for index, raw in enumerate(get_list(data, "lines", "")):
+        where = f"/lines/{index}"
+        if not isinstance(raw, dict):
+            raise UnprocessableEvent(f"{where}: must be an object")
+        item = get_object(raw, "item", where)
+        here = f"{where}/item"
+        lines.append(
+            OrderLineIn(
+                get_count(raw, "count", where),
+                get_text(item, "itemId", here),
+                get_text(item, "name", here),
+                item,
+                here,
+            )
+        )
+    return lines

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
-from reference_services.common.errors import UnprocessableEvent
+from accord.events import KafkaMessage, rfc3339, to_kafka
+from reference_services.common.events import dataschema, reference_event, source
 from reference_services.common.money import format_money
 from reference_services.common.wire import (
     address_json,
     event_data,
     get_address,
-    get_count,
-    get_list,
     get_money,
     get_object,
     get_text,
     get_uuid,
+    order_lines,
 )
 from reference_services.invoicing.domain import (
     Address,
@@ -39,10 +37,10 @@ __all__ = [
 ]
 
 EVENT_TYPE = "invoice.created"
-SOURCE = "/reference/invoicing"
+SERVICE = "invoicing"
+SOURCE = source(SERVICE)
 TOPIC = "invoice"
-DATASCHEMA = "urn:accord:schemas:invoice.created:v1"
-_NAMESPACE = uuid.UUID("3c9d1e52-7a84-4b6f-b0d3-5e8a2f1c7b40")
+DATASCHEMA = dataschema(EVENT_TYPE)
 
 
 def parse_order_accepted(event: dict[str, Any]) -> OrderToInvoice:
@@ -53,20 +51,6 @@ def parse_order_accepted(event: dict[str, Any]) -> OrderToInvoice:
         UnprocessableEvent: naming the JSON pointer of the first missing or bad field.
     """
     data = event_data(event, "order.accepted")
-    lines = []
-    for index, raw in enumerate(get_list(data, "lines", "")):
-        where = f"/lines/{index}"
-        if not isinstance(raw, dict):
-            raise UnprocessableEvent(f"{where}: must be an object")
-        item = get_object(raw, "item", where)
-        lines.append(
-            InvoiceLine(
-                get_count(raw, "count", where),
-                get_text(item, "itemId", f"{where}/item"),
-                get_text(item, "name", f"{where}/item"),
-                get_money(item, "price", f"{where}/item"),
-            )
-        )
     customer = get_object(data, "customer", "")
     return OrderToInvoice(
         order_id=get_uuid(data, "orderId", ""),
@@ -76,7 +60,15 @@ def parse_order_accepted(event: dict[str, Any]) -> OrderToInvoice:
             get_text(customer, "email", "/customer"),
         ),
         billing_address=Address(*get_address(data, "billingAddress", "")),
-        lines=tuple(lines),
+        lines=tuple(
+            InvoiceLine(
+                line.count,
+                line.item_id,
+                line.name,
+                get_money(line.item, "price", line.where),
+            )
+            for line in order_lines(data)
+        ),
         stated_total=get_money(data, "total", ""),
     )
 
@@ -111,14 +103,12 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
 
 def invoice_created_event(invoice: Invoice) -> dict[str, Any]:
     """The structured CloudEvent ``invoice.created`` (key = order id, id stable per order)."""
-    return make_event(
+    return reference_event(
         EVENT_TYPE,
-        SOURCE,
+        SERVICE,
         invoice_data(invoice),
-        key=str(invoice.order_id),
-        id=str(uuid.uuid5(_NAMESPACE, f"{EVENT_TYPE}:{invoice.order_id}")),
+        order_id=invoice.order_id,
         time=invoice.created_at,
-        dataschema=DATASCHEMA,
     )
 
 

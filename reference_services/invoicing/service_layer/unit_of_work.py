@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import TracebackType
 from typing import Protocol
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from reference_services.common.unit_of_work import SqlAlchemyUnitOfWorkBase
+from reference_services.common.unit_of_work import UnitOfWork as BaseUnitOfWork
 from reference_services.invoicing.adapters import events, orm
 from reference_services.invoicing.adapters.repository import InvoiceRepository
 from reference_services.invoicing.domain import InvoiceCreated
@@ -17,26 +15,16 @@ from reference_services.invoicing.domain import InvoiceCreated
 __all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     invoices: InvoiceRepository
 
-    def __enter__(self) -> UnitOfWork: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
     def publish(self, event: InvoiceCreated) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
 
 
 class SqlAlchemyUnitOfWork(SqlAlchemyUnitOfWorkBase):
     invoices: InvoiceRepository
 
-    def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
-        super().__init__(engine, orm.outbox, after_commit)
+    outbox_table = orm.outbox
 
     def _open(self, session: Session) -> None:
         self.invoices = InvoiceRepository(session)

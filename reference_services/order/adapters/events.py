@@ -6,10 +6,10 @@ it, which is :func:`order_accepted_message`. Pact provider verification calls th
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
+from accord.events import KafkaMessage, rfc3339, to_kafka
+from reference_services.common.events import dataschema, reference_event, source
 from reference_services.common.money import format_money
 from reference_services.common.wire import address_json
 from reference_services.order.domain import Order
@@ -19,22 +19,16 @@ __all__ = [
     "EVENT_TYPE",
     "SOURCE",
     "TOPIC",
-    "event_id",
     "order_accepted_event",
     "order_accepted_message",
     "order_data",
 ]
 
 EVENT_TYPE = "order.accepted"
-SOURCE = "/reference/order"
+SERVICE = "order"
+SOURCE = source(SERVICE)
 TOPIC = "order"
-DATASCHEMA = "urn:accord:schemas:order.accepted:v1"
-_NAMESPACE = uuid.UUID("6f1c8a3e-4c4b-4f4e-9a57-2d1b7f0c0a11")
-
-
-def event_id(order_id: uuid.UUID) -> str:
-    """The CloudEvent id: stable per order, so a re-published event keeps its id."""
-    return str(uuid.uuid5(_NAMESPACE, f"{EVENT_TYPE}:{order_id}"))
+DATASCHEMA = dataschema(EVENT_TYPE)
 
 
 def order_data(order: Order) -> dict[str, Any]:
@@ -66,14 +60,8 @@ def order_data(order: Order) -> dict[str, Any]:
 
 def order_accepted_event(order: Order) -> dict[str, Any]:
     """The structured CloudEvent ``order.accepted`` for ``order`` (key = order id)."""
-    return make_event(
-        EVENT_TYPE,
-        SOURCE,
-        order_data(order),
-        key=str(order.order_id),
-        id=event_id(order.order_id),
-        time=order.accepted_at,
-        dataschema=DATASCHEMA,
+    return reference_event(
+        EVENT_TYPE, SERVICE, order_data(order), order_id=order.order_id, time=order.accepted_at
     )
 
 

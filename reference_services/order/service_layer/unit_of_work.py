@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import TracebackType
 from typing import Protocol
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from reference_services.common.unit_of_work import SqlAlchemyUnitOfWorkBase
+from reference_services.common.unit_of_work import UnitOfWork as BaseUnitOfWork
 from reference_services.order.adapters import events, orm
 from reference_services.order.adapters.repository import (
     CustomerRepository,
@@ -21,21 +19,12 @@ from reference_services.order.domain import OrderAccepted
 __all__ = ["SqlAlchemyUnitOfWork", "UnitOfWork"]
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(BaseUnitOfWork, Protocol):
     customers: CustomerRepository
     items: ItemRepository
     orders: OrderRepository
 
-    def __enter__(self) -> UnitOfWork: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
     def publish(self, event: OrderAccepted) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...
 
 
 class SqlAlchemyUnitOfWork(SqlAlchemyUnitOfWorkBase):
@@ -45,8 +34,7 @@ class SqlAlchemyUnitOfWork(SqlAlchemyUnitOfWorkBase):
     items: ItemRepository
     orders: OrderRepository
 
-    def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
-        super().__init__(engine, orm.outbox, after_commit)
+    outbox_table = orm.outbox
 
     def _open(self, session: Session) -> None:
         self.customers = CustomerRepository(session)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from accord.events import KafkaMessage, make_event, rfc3339, to_kafka
-from reference_services.common.errors import UnprocessableEvent
+from accord.events import KafkaMessage, rfc3339, to_kafka
+from reference_services.common.events import dataschema, reference_event, source
 from reference_services.common.wire import (
     address_json,
     event_data,
     get_address,
-    get_count,
-    get_list,
     get_object,
     get_text,
     get_uuid,
+    order_lines,
 )
 from reference_services.shipping.domain import Address, Delivery, DeliveryLine, OrderToShip
 
@@ -31,10 +29,10 @@ __all__ = [
 ]
 
 EVENT_TYPE = "delivery.created"
-SOURCE = "/reference/shipping"
+SERVICE = "shipping"
+SOURCE = source(SERVICE)
 TOPIC = "delivery"
-DATASCHEMA = "urn:accord:schemas:delivery.created:v1"
-_NAMESPACE = uuid.UUID("0b7e2d4c-5f60-4d3e-8c1a-9e7f3b2a6d21")
+DATASCHEMA = dataschema(EVENT_TYPE)
 
 
 def parse_order_accepted(event: dict[str, Any]) -> OrderToShip:
@@ -45,24 +43,13 @@ def parse_order_accepted(event: dict[str, Any]) -> OrderToShip:
         UnprocessableEvent: naming the JSON pointer of the first missing or bad field.
     """
     data = event_data(event, "order.accepted")
-    lines = []
-    for index, raw in enumerate(get_list(data, "lines", "")):
-        where = f"/lines/{index}"
-        if not isinstance(raw, dict):
-            raise UnprocessableEvent(f"{where}: must be an object")
-        item = get_object(raw, "item", where)
-        lines.append(
-            DeliveryLine(
-                get_count(raw, "count", where),
-                get_text(item, "itemId", f"{where}/item"),
-                get_text(item, "name", f"{where}/item"),
-            )
-        )
     return OrderToShip(
         order_id=get_uuid(data, "orderId", ""),
         customer_name=get_text(get_object(data, "customer", ""), "name", "/customer"),
         shipping_address=Address(*get_address(data, "shippingAddress", "")),
-        lines=tuple(lines),
+        lines=tuple(
+            DeliveryLine(line.count, line.item_id, line.name) for line in order_lines(data)
+        ),
     )
 
 
@@ -84,14 +71,12 @@ def delivery_data(delivery: Delivery) -> dict[str, Any]:
 
 def delivery_created_event(delivery: Delivery) -> dict[str, Any]:
     """The structured CloudEvent ``delivery.created`` (key = order id, id stable per order)."""
-    return make_event(
+    return reference_event(
         EVENT_TYPE,
-        SOURCE,
+        SERVICE,
         delivery_data(delivery),
-        key=str(delivery.order_id),
-        id=str(uuid.uuid5(_NAMESPACE, f"{EVENT_TYPE}:{delivery.order_id}")),
+        order_id=delivery.order_id,
         time=delivery.created_at,
-        dataschema=DATASCHEMA,
     )
 
 
