@@ -95,21 +95,34 @@ def main() -> None:
         for t in registry.types
     }
 
+    # Plain for-loops, the least loop overhead Python has: the ratios are not diluted by it.
     def python_jsonschema() -> int:
-        validators = py_validators
-        return sum(1 for e in events if not validators[e["type"]].is_valid(e["data"]))
+        validators, bad = py_validators, 0
+        for e in events:
+            if not validators[e["type"]].is_valid(e["data"]):
+                bad += 1
+        return bad
 
     def bare_rs() -> int:
-        validators = rs_validators
-        return sum(1 for e in events if not validators[e["type"]].is_valid(e["data"]))
+        validators, bad = rs_validators, 0
+        for e in events:
+            if not validators[e["type"]].is_valid(e["data"]):
+                bad += 1
+        return bad
 
     def accord_validate() -> int:
-        validate = registry.validate
-        return sum(1 for e in events if validate(e))
+        validate, bad = registry.validate, 0
+        for e in events:
+            if validate(e):
+                bad += 1
+        return bad
 
     def accord_is_valid() -> int:
-        is_valid = registry.is_valid
-        return sum(1 for e in events if not is_valid(e))
+        is_valid, bad = registry.is_valid, 0
+        for e in events:
+            if not is_valid(e):
+                bad += 1
+        return bad
 
     for loop in (bare_rs, accord_validate, accord_is_valid):  # warm caches once
         loop()
