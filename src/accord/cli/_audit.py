@@ -312,7 +312,10 @@ def _audit(args: argparse.Namespace) -> int:
     trigger = args.trigger or config.get("trigger")
     expect = args.expect or _config_pairs(config, "expect", where)
     keys = args.key or _config_pairs(config, "key", where)
-    agree = args.agree or list(config.get("agree", []))
+    configured_agree = config.get("agree", [])
+    if isinstance(configured_agree, str):
+        configured_agree = [configured_agree]
+    agree = args.agree or [str(item) for item in configured_agree]
     report_dir = args.report_dir or config.get("report-dir") or config.get("report_dir")
     formats = args.format or config.get("formats") or config.get("format")
     if formats is None and report_dir is not None:
@@ -324,7 +327,10 @@ def _audit(args: argparse.Namespace) -> int:
         if args.p99_tolerance is not None
         else config.get("p99-tolerance", config.get("p99_tolerance", "10%"))
     )
-    specs = list(args.sources) or list(config.get("sources", []))
+    configured_sources = config.get("sources", [])
+    if isinstance(configured_sources, str):
+        configured_sources = [configured_sources]
+    specs = list(args.sources) or [str(item) for item in configured_sources]
     if not specs:
         raise UsageError("give at least one SOURCE: a .jsonl file, - or kafka://HOST:PORT/TOPICS")
     if args.follow and len(specs) > 1:

@@ -200,6 +200,15 @@ def test_configuration_from_pyproject_and_cli_overrides(
     assert main(["audit"]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["report.json", "report.md"]
     assert main(["audit", "--expect", f"{INVOICE}=10s"]) == 1  # CLI overrides the table
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.accord.audit]\n"
+        'trigger = "order.accepted"\n'
+        'sources = "e.jsonl"\n'
+        'expect = { "invoice.created" = 60 }\n'
+        'key = { "invoice.created" = "/data/orderId" }\n'
+        'agree = "invoice.created:/data/orderId=/partitionkey"\n'
+    )
+    assert main(["audit"]) == 0  # single strings and plain seconds are accepted
     (tmp_path / "pyproject.toml").write_text("[tool.accord.audit]\ntriger = 'x'\n")
     assert main(["audit"]) == 2
     assert "unknown key(s) triger" in capsys.readouterr().err
