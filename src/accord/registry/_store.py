@@ -7,9 +7,11 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -329,18 +331,14 @@ class GitRegistry(Registry):
 
     branch = "main"
 
-    def __init__(self, url: str, *, attempts: int = 8) -> None:
+    def __init__(self, url: str, *, attempts: int = 30) -> None:
         self.url = url
         self.remote = url.removeprefix("git+")
         self.attempts = attempts
         if self.remote.startswith("file://"):
             path = Path(self.remote.removeprefix("file://"))
             if not path.exists():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self._check(
-                    _git(["init", "--bare", "--initial-branch", self.branch, str(path)]),
-                    "create the registry repository",
-                )
+                self._create_bare(path)
         self._tmp = Path(tempfile.mkdtemp(prefix="accord-registry-"))
         self.root = self._tmp / "clone"
         self._check(_git(["clone", "--quiet", self.remote, str(self.root)]), f"clone {self.remote}")
@@ -349,6 +347,21 @@ class GitRegistry(Registry):
 
     def __repr__(self) -> str:
         return f"GitRegistry({self.url!r})"
+
+    def _create_bare(self, path: Path) -> None:
+        """Create the bare repository; safe when another publisher creates it at once
+        (initialise beside it, then an atomic rename that only the first one wins)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+        try:
+            self._check(
+                _git(["init", "--quiet", "--bare", "--initial-branch", self.branch, str(staging)]),
+                "create the registry repository",
+            )
+            with contextlib.suppress(OSError):  # someone else created it first
+                os.rename(staging, path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     @staticmethod
     def _check(proc: subprocess.CompletedProcess[str], what: str) -> None:
@@ -373,7 +386,7 @@ class GitRegistry(Registry):
         # Optimistic concurrency: apply on the remote head, commit, push; when another
         # publisher pushed first, start again from their head. Blobs are untracked files
         # until committed, and `reset --hard` keeps untracked files, so they survive a retry.
-        for _ in range(self.attempts):
+        for attempt in range(self.attempts):
             self._sync()
             index = self._read_index()
             change(index)
@@ -387,6 +400,8 @@ class GitRegistry(Registry):
             )
             if push.returncode == 0:
                 return
+            # Back off a little, randomly, so racing publishers stop colliding.
+            time.sleep(random.uniform(0.0, 0.05 * min(attempt + 1, 10)))
         raise RegistryError(
             f"git: could not push to {self.remote} after {self.attempts} attempts (other "
             "publishers kept winning); retry"
