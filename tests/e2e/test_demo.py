@@ -1,16 +1,21 @@
-"""`accord demo` end to end: embedded broker, the three services, real PostgreSQL."""
+"""`accord demo` and `accord up` end to end: embedded broker, the services, real PostgreSQL.
+
+Also: Ctrl-C and SIGTERM stop them with nothing left running.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import requests
 from sqlalchemy import create_engine, text
 
 from accord.testing import DEFAULT_ADMIN_URL
@@ -129,3 +134,67 @@ def test_demo_with_schema_enforcement_on_the_broker_exits_0(tmp_path: Path) -> N
     assert sorted(p.name for p in (tmp_path / "work" / "schema-registry").iterdir()) == [
         "delivery.json", "invoice.json", "order.json"
     ]
+
+
+def read_until(stream: object, pattern: str, seen: list[str]) -> re.Match[str]:
+    """Read lines until one matches; the process's own timeout bounds this (see callers)."""
+    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+        seen.append(line)
+        found = re.search(pattern, line)
+        if found:
+            return found
+    raise AssertionError("process ended before printing " + pattern + ":\n" + "".join(seen))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_demo_stops_everything(tmp_path: Path, signum: signal.Signals) -> None:
+    demo = subprocess.Popen(
+        [*ACCORD, "demo", "--orders", "100000", "--rate", "20",
+         "--report-dir", str(tmp_path / "report"), "--workdir", str(tmp_path / "work")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    seen: list[str] = []
+    try:
+        read_until(demo.stderr, r"placing 100000 orders", seen)
+        read_until(demo.stderr, r"^orders +\d+/100000", seen)  # orders are flowing
+        demo.send_signal(signum)
+        _, rest = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+    stderr = "".join(seen) + rest
+    assert demo.returncode == 130, stderr
+    assert "accord: interrupted" in stderr
+    ports, pids = started_by(stderr)
+    assert len(ports) == 4 and len(pids) == 4, stderr
+    assert not [port for port in ports if listening(port)]
+    assert not [pid for pid in pids if alive(pid)]
+
+
+def test_up_serves_the_system_until_ctrl_c(tmp_path: Path) -> None:
+    up = subprocess.Popen(
+        [*ACCORD, "up", "--workdir", str(tmp_path / "work")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    seen: list[str] = []
+    try:
+        bootstrap = read_until(up.stdout, r"^bootstrap +(\S+)", seen).group(1)
+        urls = {}
+        for _ in range(3):
+            found = read_until(up.stdout, r"^(\w+) +(http://\S+)", seen)
+            urls[found.group(1)] = found.group(2)
+        assert set(urls) == {"order", "shipping", "invoicing"}
+        for url in urls.values():
+            assert requests.get(url + "/health", timeout=5).json()["status"] == "ok"
+        up.send_signal(signal.SIGINT)
+        _, stderr = up.communicate(timeout=60)
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    assert up.returncode == 0, stderr
+    ports = [int(bootstrap.rsplit(":", 1)[1])] + [int(u.rsplit(":", 1)[1]) for u in urls.values()]
+    assert not [port for port in ports if listening(port)]
+    _, pids = started_by(stderr)
+    assert len(pids) == 4 and not [pid for pid in pids if alive(pid)]

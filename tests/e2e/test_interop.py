@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from accord.broker._base import port_open
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +29,6 @@ def run_accord(*args: str, timeout_s: float = 300.0) -> subprocess.CompletedProc
         [*ACCORD, *args], capture_output=True, text=True, timeout=timeout_s,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-
-
-def listening(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.2)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 confluent_kafka = pytest.importorskip("confluent_kafka", reason="needs the test extra")
@@ -135,5 +130,5 @@ def test_a_foreign_client_sees_one_cloudevent_per_order_on_each_topic(tmp_path: 
         broker.send_signal(signal.SIGINT)
         broker.wait(timeout=30)
     port = int(bootstrap.rsplit(":", 1)[1])
-    assert not listening(port)
+    assert not port_open("127.0.0.1", port)
     assert broker.returncode == 0
