@@ -76,8 +76,17 @@ class _Kafka:
 
         broker, name = self.broker, self.runtime.name
         group = self.group_id or name
+        # A slow consumer takes fewer records per poll, so that one batch of delays stays far
+        # below max.poll.interval.ms (5 min) and the group does not evict it.
+        per_poll = (
+            100
+            if self.processing_delay_ms <= 0
+            else max(1, min(100, 30_000 // self.processing_delay_ms))
+        )
         self.runtime.consumer = EventConsumer(
-            lambda: make_consumer(broker, group, client_id=f"reference-{name}"),
+            lambda: make_consumer(
+                broker, group, client_id=f"reference-{name}", max_poll_records=per_poll
+            ),
             [self.topics.order],
             {"order.accepted": handler},
             self.runtime.publisher,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import socket
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -85,6 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s",
     )
     url = args.database_url or default_database_url(args.service)
+    # Bind first: a taken port fails fast, and the log names the real port when --port is 0.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        sock.close()
+        print(
+            f"reference {args.service}: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
+            "choose another --port",
+            file=sys.stderr,
+        )
+        return 1
     try:
         runtime = bootstrap(
             args.service,
@@ -94,9 +108,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             group_id=args.group_id,
         )
     except (AccordError, OSError) as exc:
+        sock.close()
         print(f"reference {args.service}: cannot start: {exc}", file=sys.stderr)
         return 1
     except Exception as exc:  # database unreachable, bad URL
+        sock.close()
         print(
             f"reference {args.service}: cannot start: {type(exc).__name__}: {exc}".splitlines()[0],
             file=sys.stderr,
@@ -113,9 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             lifespan="off",
             timeout_graceful_shutdown=5,
         )
-        log.info("%s: serving on http://%s:%d", args.service, args.host, args.port)
-        _server(config).run()
+        log.info("%s: serving on http://%s:%d", args.service, args.host, sock.getsockname()[1])
+        _server(config).run(sockets=[sock])
     finally:
         runtime.stop()
+        sock.close()
         log.info("%s: stopped", args.service)
     return 0

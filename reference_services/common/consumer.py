@@ -146,50 +146,61 @@ class EventConsumer:
 
     # -- the loop ----------------------------------------------------------------------------
     def _run(self) -> None:
-        from kafka import TopicPartition
-        from kafka.structs import OffsetAndMetadata
-
         consumer = self._consumer_factory()
         consumer.subscribe(self.topics)
         try:
             while not self._stop.is_set():
-                batches = consumer.poll(timeout_ms=self._poll_timeout_ms)
-                if consumer.assignment():
-                    self._assigned.set()
-                else:
-                    self._assigned.clear()
-                done: dict[Any, Any] = {}
-                retry_from: dict[Any, int] = {}
-                for tp, records in batches.items():
-                    for record in records:
-                        if retry_from or self._stop.is_set():
-                            # Not processed: rewind so the next poll returns it again.
-                            retry_from.setdefault(tp, record.offset)
-                            break
-                        if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
-                            break
-                        try:
-                            self.process(
-                                record.topic,
-                                record.partition,
-                                record.offset,
-                                record.key,
-                                record.value,
-                                record.headers or [],
-                            )
-                        except Exception:
-                            log.exception(
-                                "%s/%d@%d: handler failed; retrying from this record",
-                                record.topic, record.partition, record.offset,
-                            )
-                            retry_from[tp] = record.offset
-                            continue
-                        done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
-                if done:
-                    consumer.commit(offsets=done)
-                if retry_from and not self._stop.is_set():
-                    for tp, offset in retry_from.items():
-                        consumer.seek(TopicPartition(tp.topic, tp.partition), offset)
+                try:
+                    self._poll_once(consumer)
+                except Exception:
+                    # E.g. a commit refused after a rebalance: the group hands the partitions
+                    # out again from the committed offsets, so going on is safe.
+                    log.exception("consumer of %s: poll round failed; going on", self.topics)
                     self._stop.wait(1.0)
         finally:
             consumer.close(autocommit=False)
+
+    def _poll_once(self, consumer: Any) -> None:
+        from kafka import TopicPartition
+        from kafka.structs import OffsetAndMetadata
+
+        batches = consumer.poll(timeout_ms=self._poll_timeout_ms)
+        if consumer.assignment():
+            self._assigned.set()
+        else:
+            self._assigned.clear()
+        done: dict[Any, Any] = {}
+        retry_from: dict[Any, int] = {}
+        for tp, records in batches.items():
+            for record in records:
+                if retry_from or self._stop.is_set():
+                    # Not processed: rewind so the next poll returns it again.
+                    retry_from.setdefault(tp, record.offset)
+                    break
+                if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
+                    break
+                try:
+                    self.process(
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                        record.key,
+                        record.value,
+                        record.headers or [],
+                    )
+                except Exception:
+                    log.exception(
+                        "%s/%d@%d: handler failed; retrying from this record",
+                        record.topic,
+                        record.partition,
+                        record.offset,
+                    )
+                    retry_from[tp] = record.offset
+                    continue
+                done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
+        if done:
+            consumer.commit(offsets=done)
+        if retry_from and not self._stop.is_set():
+            for tp, offset in retry_from.items():
+                consumer.seek(TopicPartition(tp.topic, tp.partition), offset)
+            self._stop.wait(1.0)

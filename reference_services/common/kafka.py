@@ -30,7 +30,9 @@ def make_producer(broker: ExternalBroker, client_id: str) -> Any:
     return KafkaProducer(**broker.producer_config(client_id=client_id, acks="all", retries=5))
 
 
-def make_consumer(broker: ExternalBroker, group_id: str, client_id: str) -> Any:
+def make_consumer(
+    broker: ExternalBroker, group_id: str, client_id: str, max_poll_records: int = 100
+) -> Any:
     """A ``KafkaConsumer`` in ``group_id``, manual commits, from the earliest offset."""
     from kafka import KafkaConsumer
 
@@ -40,6 +42,6 @@ def make_consumer(broker: ExternalBroker, group_id: str, client_id: str) -> Any:
             client_id=client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_records=100,
+            max_poll_records=max_poll_records,
         )
     )

@@ -141,3 +141,29 @@ def test_processing_delay_is_per_event_and_stop_interrupts_it() -> None:
     assert handled == []
     assert fake.commits == []
     assert fake.closed
+
+
+def test_a_refused_commit_does_not_kill_the_consumer() -> None:
+    """After a rebalance Kafka refuses the commit; the loop must go on, not die silently."""
+    p0 = TopicPartition("order", 0)
+    fake = FakeConsumer({p0: records(0, 2)})
+    real_commit = fake.commit
+    refused: list[int] = []
+
+    def commit_once_refused(offsets: dict[TopicPartition, Any]) -> None:
+        if not refused:
+            refused.append(1)
+            # The group re-assigns from the committed offset (none yet): a redelivery.
+            fake.position[p0] = 0
+            raise RuntimeError("CommitFailedError: group rebalanced")
+        real_commit(offsets)
+
+    fake.commit = commit_once_refused  # type: ignore[method-assign]
+    handled: list[str] = []
+    consumer = EventConsumer(
+        lambda: fake, ["order"], {"order.accepted": lambda e: handled.append(e["id"])}, NoDlq()
+    )
+    run_until(consumer, lambda: bool(fake.commits))
+    assert fake.commits[-1] == {p0: 2}
+    assert len(handled) == 4, "both records redelivered after the refused commit"
+    assert len(set(handled)) == 2
