@@ -187,6 +187,8 @@ def _mode_for(contracts: str, event_type: str) -> str:
 
     root = Path(contracts)
     config = root / "compatibility.toml"
+    if not config.is_file() and root.name == "pacts":  # --contracts contracts/pacts
+        config = root.parent / "compatibility.toml"
     if not config.is_file():
         return "FULL_TRANSITIVE"
     try:
