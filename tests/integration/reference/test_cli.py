@@ -19,8 +19,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_consumer_process_health_and_sigterm(
-    broker: EmbeddedBroker, pg_database: Any, eventually: Any, tmp_path: Any
+    fresh_broker: EmbeddedBroker, pg_database: Any, eventually: Any, tmp_path: Any
 ) -> None:
+    # A broker of its own: the process consumes the standard topic 'order' from the start
+    # and publishes to 'invoice', which must not touch what other tests put on the session
+    # broker.
+    broker = fresh_broker
     port = free_port()
     log = (tmp_path / "invoicing.log").open("wb")
     process = subprocess.Popen(
@@ -70,7 +74,7 @@ def test_consumer_process_health_and_sigterm(
     assert "invoicing: stopped" in output, output
 
 
-def test_bad_database_url_is_one_line_and_exit_1(broker: EmbeddedBroker) -> None:
+def test_bad_database_url_is_one_line_and_exit_1() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "reference_services", "order", "--database-url", "nope://x"],
         capture_output=True,
