@@ -1,6 +1,6 @@
 """Wires each reference service: database, unit of work, app, outbox relay, consumer.
 
-``bootstrap("order")`` with no other argument gives an app on an in-memory SQLite database
+``bootstrap("order")`` with no other argument gives an app on a throw-away SQLite database
 without Kafka (what unit tests and schemathesis use). With ``bootstrap_servers`` the service
 gets its outbox relay and, for shipping and invoicing, its consumer; call
 ``runtime.start()``/``runtime.stop()`` (or use it as a context manager) to run them.
@@ -9,17 +9,19 @@ gets its outbox relay and, for shipping and invoicing, its consumer; call
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from reference_services.common.consumer import DLQ_SUFFIX, EventConsumer
-from reference_services.common.db import MEMORY_URL, create_db_engine, wait_for_database
+from reference_services.common.db import create_db_engine, default_database_url, wait_for_database
 from reference_services.common.outbox import KafkaPublisher, OutboxRelay
 from reference_services.common.runtime import HttpServer, ServiceRuntime
 
@@ -108,8 +110,9 @@ def bootstrap(
 
     Args:
         service: ``order``, ``shipping`` or ``invoicing``.
-        database_url: SQLAlchemy URL (``sqlite:///file``, ``postgresql://...``); in-memory
-            SQLite when omitted. Tables are created and the order catalogue seeded.
+        database_url: SQLAlchemy URL (``sqlite:///file``, ``postgresql://...``); when omitted,
+            a SQLite file in a temporary directory that :meth:`ServiceRuntime.stop` removes.
+            Tables are created and the order catalogue seeded.
         bootstrap_servers: Kafka ``host:port``; without it there is no relay and no consumer
             (outbox rows stay unsent).
         processing_delay_ms: consumers wait this long before each event (slow on purpose).
@@ -123,8 +126,14 @@ def bootstrap(
     """
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
-    engine = create_db_engine(database_url or MEMORY_URL)
-    runtime = ServiceRuntime(service, engine)
+    scratch = None
+    if database_url is None:
+        # A throw-away file rather than ":memory:": the HTTP threads, the relay and the consumer
+        # each need their own connection, which one shared in-memory connection cannot give.
+        scratch = tempfile.TemporaryDirectory(prefix=f"accord-{service}-")
+        database_url = default_database_url(service, Path(scratch.name))
+    engine = create_db_engine(database_url)
+    runtime = ServiceRuntime(service, engine, scratch=scratch)
     kafka = _Kafka(runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms)
     clock = now or (lambda: datetime.now(UTC))
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class ServiceRuntime:
         relay: publishes its outbox (None without Kafka).
         consumer: consumes topic ``order`` (shipping and invoicing only; None without Kafka).
         publisher: the Kafka producer the relay and the dead-letter queue share.
+        scratch: the temporary directory of a throw-away database, removed by :meth:`stop`.
     """
 
     name: str
@@ -40,6 +42,7 @@ class ServiceRuntime:
     relay: OutboxRelay | None = None
     consumer: EventConsumer | None = None
     publisher: KafkaPublisher | None = None
+    scratch: tempfile.TemporaryDirectory[str] | None = None
     started: bool = field(default=False, init=False)
 
     def ready(self) -> tuple[bool, str | None]:
@@ -71,6 +74,9 @@ class ServiceRuntime:
         if self.publisher is not None:
             self.publisher.close()
         self.engine.dispose()
+        if self.scratch is not None:
+            self.scratch.cleanup()
+            self.scratch = None
         self.started = False
 
     def __enter__(self) -> ServiceRuntime:

@@ -59,7 +59,7 @@ def create_app(
     """The invoicing service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on an in-memory SQLite
+        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
             database without Kafka.
         ready: the health check; always ready when omitted.
     """

@@ -113,7 +113,7 @@ def create_app(
     """The order service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on an in-memory SQLite
+        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
             database with the seeded catalogue and no Kafka (what schemathesis needs).
         ready: the health check; always ready when omitted.
         now: the clock for acceptance times.

@@ -46,7 +46,7 @@ def create_app(
     """The shipping service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on an in-memory SQLite
+        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
             database without Kafka.
         ready: the health check; always ready when omitted.
     """

@@ -1,4 +1,4 @@
-"""Helpers for the reference services' unit tests: sample events, schemas, in-memory services."""
+"""Helpers for the reference services' unit tests: sample events, schemas, throw-away services."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _schema_errors(event_type: str, data: Any) -> list[str]:
 
 @pytest.fixture
 def service() -> Iterator[Callable[[str], ServiceRuntime]]:
-    """Factory of in-memory services (SQLite in memory, no Kafka), stopped after the test."""
+    """Factory of services on throw-away SQLite files, without Kafka, stopped after the test."""
     made: list[ServiceRuntime] = []
 
     def make(name: str) -> ServiceRuntime:

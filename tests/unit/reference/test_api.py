@@ -1,4 +1,4 @@
-"""The HTTP APIs over real uvicorn servers on 127.0.0.1 (in-memory SQLite, no Kafka)."""
+"""The HTTP APIs over real uvicorn servers on 127.0.0.1 (throw-away SQLite files, no Kafka)."""
 
 from __future__ import annotations
 
