@@ -341,7 +341,7 @@ def _demo(args: argparse.Namespace) -> int:
         )
         return 0 if ok else 1
     finally:
-        if args.workdir is None and ok:
+        if args.workdir is None and (ok or not any(workdir.iterdir())):
             shutil.rmtree(workdir, ignore_errors=True)
         elif workdir.exists():
             _say(f"logs of this run are in {workdir}")
@@ -364,8 +364,8 @@ def _up(args: argparse.Namespace) -> int:
             system = _start_system(args, stack, workdir)
             out = sys.stdout
             print(f"bootstrap  {system.bootstrap_servers}", file=out)
-            for name, url in system.urls.items():
-                print(f"{name:<10} {url}  (log {system.log_paths[name]})", file=out)
+            for name in sorted(system.urls, key=("order", "shipping", "invoicing").index):
+                print(f"{name:<10} {system.urls[name]}  (log {system.log_paths[name]})", file=out)
             out.flush()
             _say("reference system is up; Ctrl-C stops it")
             running.set()
