@@ -192,7 +192,11 @@ def run_demo(
                 deliveries=tracker.arrived["delivery.created"],
                 complete=tracker.complete,
                 elapsed_s=now - started,
-                remaining_s=None if last_placed is None else last_placed + within_s - now,
+                remaining_s=(
+                    last_placed + within_s - now
+                    if last_placed is not None and placer.finished_at is not None
+                    else None
+                ),
             )
         )
 
