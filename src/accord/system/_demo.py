@@ -107,10 +107,26 @@ class DemoResult:
         return self.summary.ok and consistent and not self.timed_out and not self.notes
 
 
+class Follower(Protocol):
+    """What :func:`run_demo` reads events from (:class:`EventFollower` fits)."""
+
+    undecodable: int
+
+    def poll(self, timeout_s: float = 0.2) -> list[dict[str, Any]]: ...
+
+    def close(self) -> None: ...
+
+
+#: ``place(url, count, rate=, seed=, on_placed=, stop=)``, as :func:`place_orders`.
+PlaceFunction = Callable[..., list[PlacedOrder]]
+
+
 class _Placer(threading.Thread):
-    def __init__(self, url: str, count: int, rate: float | None, seed: int | None) -> None:
+    def __init__(
+        self, place: PlaceFunction, url: str, count: int, rate: float | None, seed: int | None
+    ) -> None:
         super().__init__(name="accord-demo-orders", daemon=True)
-        self.url, self.count, self.rate, self.seed = url, count, rate, seed
+        self.place, self.url, self.count, self.rate, self.seed = place, url, count, rate, seed
         self.placed: queue.SimpleQueue[PlacedOrder] = queue.SimpleQueue()
         self.stop = threading.Event()
         self.error: BaseException | None = None
@@ -118,7 +134,7 @@ class _Placer(threading.Thread):
 
     def run(self) -> None:
         try:
-            place_orders(
+            self.place(
                 self.url, self.count, rate=self.rate, seed=self.seed,
                 on_placed=self.placed.put, stop=self.stop,
             )
@@ -138,6 +154,8 @@ def run_demo(
     checker: Checker | None = None,
     on_progress: Callable[[DemoProgress], None] | None = None,
     progress_interval_s: float = 0.2,
+    follower: Follower | None = None,
+    place: PlaceFunction = place_orders,
 ) -> DemoResult:
     """Place orders on a running reference system and wait for their invoices and deliveries.
 
@@ -155,6 +173,9 @@ def run_demo(
             report is returned.
         on_progress: called about every ``progress_interval_s`` and once at the end.
         progress_interval_s: how often to report progress.
+        follower: where events come from; by default all partitions of ``order``,
+            ``invoice`` and ``delivery`` from the start.
+        place: how orders are placed (tests pass a fake).
 
     Raises:
         OrderPlacementError: the order service refused an order.
@@ -170,8 +191,8 @@ def run_demo(
             unusable.append(f"{event.get('type')} {event.get('id')}: {exc}")
 
     tracker = ArrivalTracker(sink=check if checker is not None else None)
-    follower = EventFollower(system.broker, list(TOPICS))
-    placer = _Placer(system.urls["order"], orders, rate, seed)
+    events = follower if follower is not None else EventFollower(system.broker, list(TOPICS))
+    placer = _Placer(place, system.urls["order"], orders, rate, seed)
     started = time.monotonic()
     last_report = 0.0
     last_placed: float | None = None
@@ -212,7 +233,7 @@ def run_demo(
                 placed.append(order)
                 tracker.expect(order.order_id)
                 last_placed = order.placed_at
-            for event in follower.poll(0.1):
+            for event in events.poll(0.1):
                 tracker.add(event)
             now = time.monotonic()
             if now >= next_health_check:
@@ -230,7 +251,7 @@ def run_demo(
     finally:
         placer.stop.set()
         placer.join(timeout=15)
-        follower.close()
+        events.close()
     progress(final=True)
     wait_s = time.monotonic() - started
     place_s = (placer.finished_at or started) - started
@@ -247,7 +268,7 @@ def run_demo(
         place_s=place_s,
         wait_s=wait_s,
         timed_out=timed_out,
-        undecodable=follower.undecodable,
+        undecodable=events.undecodable,
         notes=unusable,
     )
 
