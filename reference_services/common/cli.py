@@ -87,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     url = args.database_url or default_database_url(args.service)
     # Bind first: a taken port fails fast, and the log names the real port when --port is 0.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only then, and
+    # without it Nagle's algorithm and delayed ACKs cost every keep-alive request ~40 ms.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))

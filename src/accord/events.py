@@ -125,7 +125,9 @@ def to_kafka(event: Mapping[str, Any]) -> KafkaMessage:
     try:
         key = str(event["partitionkey"])
     except KeyError:
-        raise EventDecodeError("event has no 'partitionkey' attribute to use as record key") from None
+        raise EventDecodeError(
+            "event has no 'partitionkey' attribute to use as record key"
+        ) from None
     headers: list[tuple[str, bytes]] = []
     for name, value in event.items():
         if name in ("data", "datacontenttype"):
@@ -155,7 +157,7 @@ def from_kafka(
             raise EventDecodeError(f"header {name!r} is not UTF-8") from None
         lowered = name.lower()
         if lowered.startswith(_HEADER_PREFIX):
-            event[lowered[len(_HEADER_PREFIX):]] = text
+            event[lowered[len(_HEADER_PREFIX) :]] = text
         elif lowered == _CONTENT_TYPE_HEADER:
             content_type = text
     if not event:

@@ -47,6 +47,4 @@ def open_broker(spec: str, **kwargs: object) -> Broker:
         return TestcontainersBroker()
     if ":" in spec:
         return ExternalBroker(spec)
-    raise UsageError(
-        f"unknown broker {spec!r}: use 'embedded', 'testcontainers' or HOST:PORT"
-    )
+    raise UsageError(f"unknown broker {spec!r}: use 'embedded', 'testcontainers' or HOST:PORT")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Iterable
@@ -133,10 +134,9 @@ class BrokerBase:
                 if name not in existing
             ]
             if wanted:
-                try:
+                # Another client may create one meanwhile: that is what we wanted anyway.
+                with contextlib.suppress(TopicAlreadyExistsError):
                     admin.create_topics(wanted)
-                except TopicAlreadyExistsError:
-                    pass  # another client created it meanwhile: that is what we wanted
         finally:
             admin.close()
 
@@ -150,9 +150,7 @@ class BrokerBase:
 
         def round_trip() -> None:
             self._check_alive()
-            admin = KafkaAdminClient(
-                **self.admin_config(request_timeout_ms=3000)
-            )
+            admin = KafkaAdminClient(**self.admin_config(request_timeout_ms=3000))
             try:
                 admin.list_topics()
             finally:

@@ -1,21 +1,18 @@
 from __future__ import annotations
 
-import ctypes
 import importlib.resources
 import os
-import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import IO
 
+from accord._process import die_with_parent
 from accord.broker._base import BrokerBase, free_port, wait_for_port_closed
 from accord.errors import BrokerError
 
 _HOST = "127.0.0.1"
-_PR_SET_PDEATHSIG = 1
 
 
 def tansu_binary() -> Path:
@@ -36,12 +33,6 @@ def tansu_binary() -> Path:
     if not (path.is_file() and os.access(path, os.X_OK)):
         raise BrokerError(f"no executable Tansu binary at {path}")
     return path
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # If the process that started the broker is killed outright, the broker goes too.
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class EmbeddedBroker(BrokerBase):
@@ -94,13 +85,18 @@ class EmbeddedBroker(BrokerBase):
         command = [
             str(binary),
             "broker",
-            "--listener-url", url,
-            "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
         ]
         if self.schema_registry is not None:
             if not self.schema_registry.is_dir():
-                raise BrokerError(f"schema registry directory {self.schema_registry} does not exist")
+                raise BrokerError(
+                    f"schema registry directory {self.schema_registry} does not exist"
+                )
             command += ["--schema-registry", f"file://{self.schema_registry.resolve()}"]
         self._log = self.log_path.open("ab")
         self._log_start = self._log.tell()
@@ -110,7 +106,7 @@ class EmbeddedBroker(BrokerBase):
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us, and we stop the broker in order
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
             # Tansu 0.6 reads a file:// schema registry URL relative to its working directory
             # (file:///tmp/x becomes ./tmp/x), so an absolute path only works from the root.
             cwd="/",
@@ -131,7 +127,7 @@ class EmbeddedBroker(BrokerBase):
         # timeout against whatever else holds the port.
         assert self.log_path is not None
         deadline = time.monotonic() + timeout_s
-        while b"listening on" not in self.log_path.read_bytes()[self._log_start:]:
+        while b"listening on" not in self.log_path.read_bytes()[self._log_start :]:
             self._check_alive()
             if time.monotonic() > deadline:
                 raise BrokerError(

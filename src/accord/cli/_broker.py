@@ -16,17 +16,25 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         description="Run the embedded broker in the foreground, print its bootstrap address, "
         "and stop it cleanly on Ctrl-C or SIGTERM.",
     )
-    start.add_argument("--port", type=int, default=None, help="listen on this port (default: a free one)")
-    start.add_argument("--log", default=None, help="write the broker's log here (default: a temp file)")
     start.add_argument(
-        "--topics", default="order,delivery,invoice",
-        help="comma-separated topics to create with 3 partitions (default: %(default)s; '' for none)",
+        "--port", type=int, default=None, help="listen on this port (default: a free one)"
     )
     start.add_argument(
-        "--enforce-schemas", action="store_true",
+        "--log", default=None, help="write the broker's log here (default: a temp file)"
+    )
+    start.add_argument(
+        "--topics",
+        default="order,delivery,invoice",
+        help="comma-separated topics to create, 3 partitions each (default: %(default)s)",
+    )
+    start.add_argument(
+        "--enforce-schemas",
+        action="store_true",
         help="reject records whose value does not match the event schemas in --contracts",
     )
-    start.add_argument("--contracts", default="contracts", help="contracts directory (default: %(default)s)")
+    start.add_argument(
+        "--contracts", default="contracts", help="contracts directory (default: %(default)s)"
+    )
     start.set_defaults(handler=_start)
     broker.set_defaults(handler=lambda args: (broker.print_help(sys.stderr), 2)[1])
 

@@ -17,9 +17,7 @@ def parse_kafka_url(url: str) -> tuple[str, list[str]]:
     parts = urlsplit(url)
     topics = [t for t in parts.path.lstrip("/").split(",") if t]
     if parts.scheme != "kafka" or not parts.netloc or not topics:
-        raise UsageError(
-            f"{url!r} is not a Kafka source: use kafka://HOST:PORT/TOPIC[,TOPIC]"
-        )
+        raise UsageError(f"{url!r} is not a Kafka source: use kafka://HOST:PORT/TOPIC[,TOPIC]")
     return parts.netloc, topics
 
 
@@ -132,8 +130,9 @@ class KafkaSource:
                     if event is None:
                         continue
                     key = record.key.decode(errors="replace") if record.key is not None else None
-                    yield event, Location(
-                        tp.topic, partition=tp.partition, offset=record.offset, key=key
+                    yield (
+                        event,
+                        Location(tp.topic, partition=tp.partition, offset=record.offset, key=key),
                     )
             if batch:
                 last_progress = time.monotonic()

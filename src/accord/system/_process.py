@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,10 +11,10 @@ from typing import IO
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from accord._process import die_with_parent
 from accord.broker import wait_for_port_closed
 from accord.errors import AccordError
 
-_PR_SET_PDEATHSIG = 1
 _LOG_TAIL_LINES = 20
 
 
@@ -38,10 +36,6 @@ class _NotReady(Exception):
     pass
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    # If we are killed outright (SIGKILL), the kernel sends the service SIGTERM: no orphans.
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
@@ -110,7 +104,7 @@ class ServiceProcess:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
         except OSError as exc:
             self._log.close()

@@ -55,7 +55,7 @@ def test_embedded_broker_reports_a_port_it_cannot_use(tmp_path: Path) -> None:
 
 
 def test_missing_schema_registry_directory_is_named(tmp_path: Path) -> None:
-    with pytest.raises(BrokerError, match="schema registry directory .*nope does not exist"):
+    with pytest.raises(BrokerError, match=r"schema registry directory .*nope does not exist"):
         EmbeddedBroker(schema_registry=tmp_path / "nope").start()
 
 
@@ -102,7 +102,9 @@ def test_kafka_source_reads_to_the_high_water_mark_of_multi_record_batches(
     producer.send(topic, key=b"same", value=b"not json", headers=[("ce_type", b"t")])
     producer.flush()
     producer.close()
-    source = KafkaSource(broker.bootstrap_servers, [topic], consumer_config=broker.consumer_config())
+    source = KafkaSource(
+        broker.bootstrap_servers, [topic], consumer_config=broker.consumer_config()
+    )
     events = list(source)
     assert [event["data"]["i"] for event, _ in events] == list(range(25))
     partitions = {where.partition for _, where in events}

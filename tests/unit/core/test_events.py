@@ -22,7 +22,10 @@ def test_make_event_has_accord_conventions() -> None:
 
 def test_kafka_round_trip_keeps_every_attribute() -> None:
     event = make_event(
-        "invoice.created", "/reference/invoicing", {"total": "12.30"}, key="o-1",
+        "invoice.created",
+        "/reference/invoicing",
+        {"total": "12.30"},
+        key="o-1",
         dataschema="urn:accord:schemas:invoice.created:v1",
     )
     message = to_kafka(event)
@@ -30,8 +33,14 @@ def test_kafka_round_trip_keeps_every_attribute() -> None:
     assert message.value == b'{"total":"12.30"}'
     names = [name for name, _ in message.headers]
     assert names == [
-        "ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_partitionkey",
-        "ce_dataschema", "content-type",
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+        "ce_partitionkey",
+        "ce_dataschema",
+        "content-type",
     ]
     assert from_kafka(message.key, message.value, message.headers) == event
 

@@ -38,7 +38,8 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_kafka_urls() -> None:
     assert parse_kafka_url("kafka://127.0.0.1:9092/order,invoice") == (
-        "127.0.0.1:9092", ["order", "invoice"],
+        "127.0.0.1:9092",
+        ["order", "invoice"],
     )
     source = open_source("kafka://h:1/t")
     assert isinstance(source, KafkaSource) and source.topics == ["t"]
