@@ -16,7 +16,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
@@ -243,8 +243,15 @@ def verify_provider(
     def produce(name: str, metadata: dict[str, Any] | None) -> Message:
         return cast("Message", pact_message(provider.message(name, metadata or {})))
 
+    state_errors: dict[str, str] = {}
+
     def set_state(state: str, action: str, parameters: dict[str, Any] | None) -> None:
-        provider.state(state, action, parameters or {})
+        try:
+            provider.state(state, action, parameters or {})
+        except Exception as exc:
+            # Pact only reports "a state change handler has failed": keep the reason.
+            state_errors[state] = f"provider state {state!r} failed: {exc}"
+            raise
 
     verifier.message_handler(produce)
     verifier.state_handler(set_state, teardown=True)
@@ -268,6 +275,15 @@ def verify_provider(
         is_pending = consumer in pending or bool(entry.get("pending"))
         ok = entry.get("result") == "OK"
         found = () if ok else _mismatches(entry, consumer, provider.name, description, is_pending)
+        states = entry.get("providerStates") or []
+        reasons = [state_errors[str(st)] for st in states if str(st) in state_errors]
+        if reasons:
+            found = tuple(
+                replace(m, message=f"{m.message}: {'; '.join(reasons)}")
+                if "state change" in m.message
+                else m
+                for m in found
+            )
         outcomes.append(
             InteractionOutcome(consumer, provider.name, description, ok, is_pending, found)
         )

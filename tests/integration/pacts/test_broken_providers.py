@@ -137,3 +137,16 @@ def test_http_zip_as_free_text_breaks_the_order_details_pact(
     assert _failures(result) == {("shipping", "$.shippingAddress.zip")}
     (mismatch,) = result.mismatches
     assert mismatch.interaction == "a request for the details of an accepted order"
+
+
+def test_an_unknown_provider_state_is_named(provider: OrderProvider, tmp_path: Path) -> None:
+    import json
+
+    pact = json.loads((PACT_DIR / "invoicing-order.json").read_text())
+    pact["interactions"][0]["providerStates"] = [{"name": "an order was cancelled"}]
+    path = tmp_path / "invoicing-order.json"
+    path.write_text(json.dumps(pact))
+    result = verify_provider(provider, [path])
+    (mismatch,) = result.mismatches
+    assert "unknown provider state 'an order was cancelled'" in mismatch.message
+    assert "known: an order was accepted, an order exists" in mismatch.message
