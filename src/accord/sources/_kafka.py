@@ -68,6 +68,8 @@ class KafkaSource:
             "heartbeat_interval_ms": 1000,
             "auto_offset_reset": "earliest",
             "enable_auto_commit": False,
+            # Fail in seconds, not kafka-python's 30 s, when nothing answers at the address.
+            "bootstrap_timeout_ms": 10000,
         }
         self._config.update(consumer_config or {})
         self._config["bootstrap_servers"] = bootstrap_servers
