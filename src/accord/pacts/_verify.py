@@ -16,7 +16,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 
@@ -241,17 +241,25 @@ def verify_provider(
     verifier = Verifier(provider.name, host="127.0.0.1")
 
     def produce(name: str, metadata: dict[str, Any] | None) -> Message:
+        if failing_now:
+            raise RuntimeError("; ".join(failing_now))
         return cast("Message", pact_message(provider.message(name, metadata or {})))
 
     state_errors: dict[str, str] = {}
+    failing_now: list[str] = []
 
     def set_state(state: str, action: str, parameters: dict[str, Any] | None) -> None:
+        if action == "teardown":
+            failing_now.clear()
         try:
             provider.state(state, action, parameters or {})
         except Exception as exc:
-            # Pact only reports "a state change handler has failed": keep the reason.
+            # Not re-raised: pact retries a failing state change for about two minutes and
+            # then only says "a state change handler has failed". The interaction fails
+            # instead (its message is refused) and is reported with this reason.
             state_errors[state] = f"provider state {state!r} failed: {exc}"
-            raise
+            if action == "setup":
+                failing_now.append(state_errors[state])
 
     verifier.message_handler(produce)
     verifier.state_handler(set_state, teardown=True)
@@ -277,12 +285,18 @@ def verify_provider(
         found = () if ok else _mismatches(entry, consumer, provider.name, description, is_pending)
         states = entry.get("providerStates") or []
         reasons = [state_errors[str(st)] for st in states if str(st) in state_errors]
-        if reasons:
-            found = tuple(
-                replace(m, message=f"{m.message}: {'; '.join(reasons)}")
-                if "state change" in m.message
-                else m
-                for m in found
+        if reasons and not ok:
+            # The mismatches are consequences (no message, or an empty database): name the cause.
+            found = (
+                Mismatch(
+                    consumer,
+                    provider.name,
+                    description,
+                    "providerState",
+                    "; ".join(reasons),
+                    "StateChangeError",
+                    is_pending,
+                ),
             )
         outcomes.append(
             InteractionOutcome(consumer, provider.name, description, ok, is_pending, found)

@@ -148,5 +148,6 @@ def test_an_unknown_provider_state_is_named(provider: OrderProvider, tmp_path: P
     path.write_text(json.dumps(pact))
     result = verify_provider(provider, [path])
     (mismatch,) = result.mismatches
+    assert mismatch.path == "providerState"
     assert "unknown provider state 'an order was cancelled'" in mismatch.message
     assert "known: an order was accepted, an order exists" in mismatch.message
