@@ -19,7 +19,7 @@ import pytest
 import requests
 from pact import Pact, match
 
-from accord.pacts._reference import DEFAULT_ORDER_ID
+from reference_services.order.entrypoints.pact_provider import DEFAULT_ORDER_ID
 
 pytestmark = pytest.mark.integration
 

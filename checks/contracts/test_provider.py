@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from accord.pacts import load_pacts, verify_provider
-from accord.pacts._reference import OrderProvider
+from reference_services.order.entrypoints.pact_provider import OrderProvider
 
 pytestmark = pytest.mark.integration
 

@@ -68,6 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("accord: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`accord ... | head`): stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except AccordError as exc:
         print(f"accord: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -14,7 +14,7 @@ from typing import Any
 from accord.errors import UsageError
 
 #: Provider adapters accord knows without ``--provider-adapter``.
-_ADAPTERS = {"order": "accord.pacts._reference:order_provider"}
+_ADAPTERS = {"order": "reference_services.order.entrypoints.pact_provider:order_provider"}
 _REGISTRY_HELP = "registry: a directory or git+file://PATH (default: $ACCORD_REGISTRY)"
 
 

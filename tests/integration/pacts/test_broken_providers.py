@@ -12,7 +12,7 @@ import pytest
 
 from accord.events import to_kafka
 from accord.pacts import ContractViolationError, VerificationResult, verify_provider
-from accord.pacts._reference import DEFAULT_ORDER_ID, OrderProvider
+from reference_services.order.entrypoints.pact_provider import DEFAULT_ORDER_ID, OrderProvider
 
 pytestmark = pytest.mark.integration
 

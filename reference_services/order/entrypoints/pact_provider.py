@@ -1,5 +1,5 @@
-"""The reference order service as a Pact provider (used by ``checks/contracts`` and
-``accord verify --provider order``).
+"""The order service as a Pact provider (used by ``checks/contracts`` and
+``accord verify --provider order``, which loads it by its dotted path).
 
 Provider states go through the order service layer (``handlers.place_order``) on a fresh
 database; the message under test is the record the real :class:`OutboxRelay` hands to its
