@@ -54,3 +54,9 @@ def test_the_new_project_snippet_runs_green(tmp_path: Path) -> None:
             "*= 1 passed in *",
         ]
     )
+
+
+def test_the_readme_carries_the_same_snippet() -> None:
+    readme = (REPO / "README.md").read_text()
+    for name, text in snippet_files().items():
+        assert f"```python\n{text}```" in readme, f"README's {name} differs from {DOC.name}'s"
