@@ -376,7 +376,7 @@ def _can_i_deploy(args: argparse.Namespace) -> int:
         return subprocess.run(command, check=False).returncode
     from accord.registry import open_registry
 
-    with open_registry(_registry_spec(args.registry)) as registry:
+    with open_registry(_registry_spec(args.registry), must_exist=True) as registry:
         decision = registry.can_i_deploy(args.pacticipant, args.version, args.to_environment)
     print(decision.format())
     return 0 if decision.ok else 1

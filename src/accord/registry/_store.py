@@ -423,15 +423,24 @@ class GitRegistry(Registry):
         shutil.rmtree(self._tmp, ignore_errors=True)
 
 
-def open_registry(spec: str | Path) -> Registry:
+def open_registry(spec: str | Path, *, must_exist: bool = False) -> Registry:
     """Open a registry: a directory path, or ``git+file://PATH`` (any git URL after ``git+``).
 
+    Args:
+        spec: where the registry is.
+        must_exist: for commands that only read (can-i-deploy, verify): a directory that does
+            not exist is a typo, not an empty registry.
+
     Raises:
-        UsageError: when ``spec`` is empty.
+        UsageError: when ``spec`` is empty, or names no directory while ``must_exist``.
     """
     text = str(spec)
     if not text:
         raise UsageError("no registry given: pass --registry DIR or --registry git+file://PATH")
     if text.startswith("git+"):
         return GitRegistry(text)
+    if must_exist and not Path(text).is_dir():
+        raise UsageError(
+            f"{text}: no such registry directory; publish to it first or check --registry"
+        )
     return DirectoryRegistry(text)

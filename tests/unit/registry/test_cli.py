@@ -174,3 +174,27 @@ def test_registry_from_environment(
         == 0
     )
     assert (tmp_path / "env-reg" / "registry.json").exists()
+
+
+def test_can_i_deploy_against_a_registry_that_does_not_exist_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "typo"
+    code, out, err = run(
+        capsys,
+        "can-i-deploy",
+        "--registry",
+        str(missing),
+        "--pacticipant",
+        "order",
+        "--version",
+        "1",
+        "--to-environment",
+        "prod",
+    )
+    assert (code, out) == (2, "")
+    assert err == (
+        f"accord: error: {missing}: no such registry directory; "
+        "publish to it first or check --registry\n"
+    )
+    assert not missing.exists()
