@@ -12,11 +12,18 @@ polls a condition with a deadline.
 from __future__ import annotations
 
 from accord.consistency._baseline import regressions
-from accord.consistency._engine import ConsistencyEngine, EventError, Expectation, parse_time
+from accord.consistency._engine import (
+    DEFAULT_LATENESS_S,
+    ConsistencyEngine,
+    EventError,
+    Expectation,
+    parse_time,
+)
 from accord.consistency._eventually import EventuallyError, eventually
 from accord.consistency._merge import merge_reports
 
 __all__ = [
+    "DEFAULT_LATENESS_S",
     "ConsistencyEngine",
     "EventError",
     "EventuallyError",

@@ -13,30 +13,55 @@ JSON-equal between the T0 trigger and the first match, else ``mismatched`` (per 
 Every piece of per-key state is a minimum, a set or a count, so the verdict does not depend
 on the order events arrive in; ties between events with the same time are broken by event id.
 
-Memory: one small list per distinct key (trigger or expected type), holding the earliest
+Memory: one small list per *tracked* key (trigger or expected type), holding the earliest
 time and the hash of the first event id per type; a dict of id hashes only for the rare
 (key, type) that saw more than one distinct id; and, only when ``agree`` pointers are set,
-the compared values. Events themselves are never kept, so memory grows with the number of
-distinct keys, not with the number of events, their size or their copies.
+the compared values. Events themselves are never kept. With a finite ``lateness_s`` the
+engine *finalizes* keys in batches: a key with a trigger and a match for every expectation,
+no second distinct id, and all of those times more than ``lateness_s`` behind the latest
+time read, has a final outcome; its latencies and violations are folded into running
+aggregates and its state shrinks to a compact residue (64-bit key hash and, per type, the
+first id's hash and time: 8 + 16 per type bytes in flat arrays) that still tells a later
+copy from a duplicate. A later event that would move such a key's earliest trigger or match
+(it arrived more than ``lateness_s`` behind) is counted in ``beyond_lateness``; while that
+count is 0 the report is exactly the one of ``lateness_s=None`` (keep everything).
 """
 
 from __future__ import annotations
 
 import gc
 import math
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
 from accord.consistency._stats import histogram, quantiles, within_counts
 from accord.errors import UsageError
 
-__all__ = ["ConsistencyEngine", "EventError", "Expectation", "parse_time", "rfc3339"]
+__all__ = [
+    "DEFAULT_LATENESS_S",
+    "ConsistencyEngine",
+    "EventError",
+    "Expectation",
+    "parse_time",
+    "rfc3339",
+]
+
+#: How far (seconds of event time) an event may lag the latest time read before it and still
+#: be taken exactly into account once its key is finalized (see ``lateness_s``).
+DEFAULT_LATENESS_S = 300.0
+#: Events between two finalization passes (when ``lateness_s`` is finite).
+FINALIZE_EVERY = 65_536
+#: A finalization pass stops after this many consecutive keys too young to finalize.
+_YOUNG_RUN = 4096
 
 _US = timedelta(microseconds=1)
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _fromisoformat = datetime.fromisoformat
 #: Per type: 2 slots of per-key state (earliest time, hash of the first event id).
 _WIDTH = 2
@@ -106,6 +131,64 @@ def _parse_time_slow(value: Any) -> datetime:
     )
 
 
+class _Residue:
+    """What is left of finalized keys: enough to classify their later events exactly.
+
+    Rows in flat arrays (no Python object per key): the key's 64-bit ``hash()``, and per
+    type position (trigger, then each expectation) the hash of the first event id and that
+    event's time in microseconds since 1970. An open-addressing table of row numbers
+    (``array('i')``, kept at most half full) finds a row by key hash. Two keys with equal
+    64-bit hashes would be taken for one (like the id hashes of the live state).
+    """
+
+    __slots__ = ("ids", "index", "khash", "mask", "times", "width")
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.khash = array("q")
+        self.ids = array("q")
+        self.times = array("q")
+        self.index = array("i", [-1]) * 1024
+        self.mask = 1023
+
+    def __len__(self) -> int:
+        return len(self.khash)
+
+    def find(self, h: int) -> int:
+        """The row of key hash ``h``, or -1."""
+        index, khash, mask = self.index, self.khash, self.mask
+        i = h & mask
+        row = index[i]
+        while row >= 0:
+            if khash[row] == h:
+                return row
+            i = (i + 1) & mask
+            row = index[i]
+        return -1
+
+    def grow(self, rows: int) -> None:
+        """Make the table big enough for ``rows`` rows at most half full (placing all again).
+
+        The caller then appends rows: the key hash to ``khash``, ``width`` values each to
+        ``ids`` and ``times``, and the row number into the first free slot of ``index``
+        from ``hash & mask`` on (linear probing).
+        """
+        size = len(self.index)
+        while 2 * rows > size:
+            size *= 4
+        index = self.index = array("i", [-1]) * size
+        mask = self.mask = size - 1
+        for row, h in enumerate(self.khash):
+            i = h & mask
+            while index[i] >= 0:
+                i = (i + 1) & mask
+            index[i] = row
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays."""
+        return sum(a.itemsize * len(a) for a in (self.khash, self.ids, self.times, self.index))
+
+
 class ConsistencyEngine:
     """Audit a stream of CloudEvents against trigger -> expectation SLAs.
 
@@ -121,10 +204,19 @@ class ConsistencyEngine:
         agree: ``(type, trigger_pointer, match_pointer)``: the value at ``match_pointer`` in
             the first event of ``type`` must equal the value at ``trigger_pointer`` in the
             trigger.
+        lateness_s: how far (seconds of event time) an event may lag the latest time read
+            before it. Keys whose trigger and matches are all older than the latest time
+            minus this are finalized: folded into aggregates and shrunk to a compact residue,
+            so memory follows the undecided keys, not the input length. When no event lags
+            more than this, the report is exactly the one of ``None``; an event that lags
+            more and would have changed a finalized key counts in ``beyond_lateness``.
+            ``None`` or ``math.inf``: keep every key's full state until the report.
+        finalize_every: events between two finalization passes.
 
     Raises:
         UsageError: for an inconsistent configuration (duplicate expectation, the trigger
-            type expected, an ``agree`` type that is not expected, a bad pointer).
+            type expected, an ``agree`` type that is not expected, a bad pointer, a negative
+            lateness).
     """
 
     def __init__(
@@ -133,7 +225,16 @@ class ConsistencyEngine:
         expectations: Sequence[Expectation],
         key_pointers: Mapping[str, str] | None = None,
         agree: Iterable[tuple[str, str, str]] | None = None,
+        *,
+        lateness_s: float | None = DEFAULT_LATENESS_S,
+        finalize_every: int = FINALIZE_EVERY,
     ) -> None:
+        if lateness_s is not None and not lateness_s >= 0:  # NaN too
+            raise UsageError(
+                f"lateness {lateness_s!r} must be a number of seconds >= 0 (or inf)"
+            )
+        if finalize_every < 1:
+            raise UsageError(f"finalize_every {finalize_every!r} must be at least 1")
         if not trigger:
             raise UsageError("name the trigger event type, e.g. --trigger order.accepted")
         if not expectations:
@@ -190,11 +291,56 @@ class ConsistencyEngine:
         self._later = [0] * self._width
         self._latest = _EPOCH_MIN
         self._read = 0
+        # Finalization (lateness_s finite): see the module docstring.
+        self.lateness_s = None if lateness_s is None or math.isinf(lateness_s) else lateness_s
+        self._lateness = (
+            None if self.lateness_s is None else timedelta(seconds=self.lateness_s)
+        )
+        self._batch = finalize_every
+        self._since = 0  # events read since the last finalization pass
+        self._final = _Residue(len(self.expectations) + 1)
+        self._final_triggers = 0
+        self._final_latencies = [array("q") for _ in self.expectations]  # microseconds
+        self._final_late = [0] * len(self.expectations)
+        self._final_skew = [0] * len(self.expectations)
+        self._final_mismatched = [0] * len(self.expectations)
+        self._final_violations: list[dict[str, Any]] = []
+        # Finalized (key, slot) that later saw another distinct id: id hash -> earliest time
+        # (the first id included), like _multi.
+        self._final_multi: dict[tuple[str, int], dict[int, datetime]] = {}
+        self._beyond = 0
+        self._peak_tracked = 0
 
     @property
     def keys(self) -> int:
-        """How many distinct keys the engine holds state for (its memory driver)."""
+        """How many distinct keys (of the trigger or an expected type) were read."""
+        return len(self._keys) + len(self._final)
+
+    @property
+    def tracked_keys(self) -> int:
+        """How many keys the engine keeps full state for (its memory driver)."""
         return len(self._keys)
+
+    @property
+    def peak_tracked_keys(self) -> int:
+        """The most keys with full state seen by a finalization pass (or now, if more)."""
+        return max(self._peak_tracked, len(self._keys))
+
+    @property
+    def finalized_keys(self) -> int:
+        """How many keys were finalized (kept only as a compact residue)."""
+        return len(self._final)
+
+    @property
+    def beyond_lateness(self) -> int:
+        """Events that lagged more than ``lateness_s`` and would have changed a finalized key."""
+        return self._beyond
+
+    def residue_bytes(self) -> int:
+        """Bytes of the compact state of finalized keys (residue and latencies)."""
+        return self._final.nbytes() + sum(
+            a.itemsize * len(a) for a in self._final_latencies
+        )
 
     def add(self, event: Mapping[str, Any]) -> None:
         """Take one structured CloudEvent into account.
@@ -235,6 +381,21 @@ class ConsistencyEngine:
                 gc.enable()
 
     def _add_located(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
+        if self._lateness is None:
+            self._feed(pairs)
+            return
+        # Finalize every `_batch` events; islice over the (C) iterator keeps the hot loop
+        # free of any per-event check for it.
+        it = iter(pairs)
+        while True:
+            room = self._batch - self._since
+            before = self._read
+            self._feed(islice(it, max(room, 1)))
+            if self._read - before < room:
+                return  # the input ran out before the batch was full
+            self.finalize()
+
+    def _feed(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
         # The hot loop of an audit: everything it touches is a local variable.
         slots_get = self._slots.get
         key_tokens = self._key_tokens
@@ -246,6 +407,10 @@ class ConsistencyEngine:
         has_agree = bool(self.agree)
         fromiso = _fromisoformat
         latest = self._latest
+        final = self._final
+        has_final = len(final) > 0
+        index, khash, mask = final.index, final.khash, final.mask
+        late_event = self._late_event
         read = 0
         where: Any = None
         event: Mapping[str, Any] = {}
@@ -276,6 +441,18 @@ class ConsistencyEngine:
                 digest = hash(event_id)
                 state = keys_get(key)
                 if state is None:
+                    if has_final:  # a finalized key? (inlined _Residue.find)
+                        h = hash(key)
+                        i = h & mask
+                        row = index[i]
+                        while row >= 0:
+                            if khash[row] == h:
+                                late_event(key, row, slot, moment, digest, event_id)
+                                break
+                            i = (i + 1) & mask
+                            row = index[i]
+                        if row >= 0:
+                            continue
                     state = keys[key] = [None] * width
                 earliest = state[slot]
                 if earliest is None:
@@ -326,6 +503,148 @@ class ConsistencyEngine:
         finally:
             self._latest = latest
             self._read += read
+            self._since += read
+
+    def _late_event(
+        self, key: str, row: int, slot: int, moment: datetime, digest: int, event_id: Any
+    ) -> None:
+        """An event of a finalized key: a copy, another distinct id, or beyond lateness."""
+        final = self._final
+        at = row * final.width + slot // _WIDTH
+        first, first_us = final.ids[at], final.times[at]
+        self._later[slot] += 1
+        moment_us = (moment - _EPOCH) // _US
+        # It would move the key's earliest event: T0, a latency or the agreed values change.
+        beyond = moment_us < first_us
+        ids = self._final_multi.get((key, slot))
+        if ids is None and digest != first:
+            ids = self._final_multi[key, slot] = {first: _from_us(first_us)}
+        if ids is not None:
+            seen = ids.get(digest)
+            if seen is None or moment < seen:
+                ids[digest] = moment
+            # a tie in time is broken by event id, which decides the agreed values
+            if moment_us == first_us and digest != first and self._agree_tokens[slot]:
+                beyond = True
+        if beyond:
+            self._beyond += 1
+
+    def finalize(self) -> int:
+        """Finalize the keys whose outcome no event within ``lateness_s`` can change.
+
+        Runs by itself every ``finalize_every`` events; calling it more often only costs
+        time. Returns how many keys were finalized (0 when ``lateness_s`` is None).
+        """
+        if self._lateness is None or self._latest is _EPOCH_MIN:
+            self._since = 0
+            return 0
+        self._since = 0
+        try:
+            horizon = (self._latest - self._lateness).astimezone(UTC)
+        except OverflowError:  # within lateness of year 1
+            return 0
+        keys = self._keys
+        self._peak_tracked = max(self._peak_tracked, len(keys))
+        multi = self._multi
+        multi_keys = {key for key, _ in multi} if multi else ()
+        n = len(self.expectations)
+        match_slots = [_WIDTH * (i + 1) for i in range(n)]
+        limits = [round(e.within_s * 1_000_000) for e in self.expectations]
+        final = self._final
+        rows = len(final)
+        khash, ids, times, index = final.khash, final.ids, final.times, final.index
+        if 2 * (rows + len(keys)) > len(index):  # room for every candidate, half full
+            final.grow(rows + len(keys))
+            index = final.index
+        mask = final.mask
+        latencies = [a.append for a in self._final_latencies]
+        epoch, us = _EPOCH, _US
+        has_agree = bool(self.agree)
+        done: list[str] = []
+        odd: list[tuple[str, list[Any], int, int]] = []  # (key, state, expectation, latency)
+        young = 0
+        # One pass: each key's state is read once, while it is in the CPU cache.
+        for key, state in keys.items():
+            t0 = state[0]
+            if t0 is None:
+                continue  # no trigger (yet): an orphan, may still get one
+            if t0 >= horizon:
+                young += 1
+                if young > _YOUNG_RUN:
+                    break  # keys further on were first seen later still
+                continue
+            young = 0
+            for slot in match_slots:
+                match = state[slot]
+                if match is None or match >= horizon:
+                    break
+            else:
+                if key in multi_keys:
+                    continue
+                # Final: fold it into the aggregates and the residue.
+                done.append(key)
+                h = hash(key)
+                i = h & mask
+                while index[i] >= 0:
+                    i = (i + 1) & mask
+                index[i] = rows
+                rows += 1
+                khash.append(h)
+                ids.append(state[1])
+                t0_us = (t0 - epoch) // us
+                times.append(t0_us)
+                for e, slot in enumerate(match_slots):
+                    latency = (state[slot] - t0) // us
+                    ids.append(state[slot + 1])
+                    times.append(t0_us + latency)
+                    if 0 <= latency <= limits[e]:
+                        latencies[e](latency)
+                    else:
+                        odd.append((key, state, e, latency))
+                if has_agree:
+                    self._fold_agree(key, state)
+        for key in done:
+            del keys[key]
+        for key, state, e, latency in odd:
+            if latency < 0:
+                self._final_skew[e] += 1
+                latencies[e](0)
+            else:
+                self._final_late[e] += 1
+                latencies[e](latency)
+                self._final_violations.append(
+                    self._late_violation(self.expectations[e], key, state[0], latency)
+                )
+        self._final_triggers += len(done)
+        return len(done)
+
+    def _fold_agree(self, key: str, state: list[Any]) -> None:
+        values = self._agree_values
+        trigger_info = values.pop((key, 0), None)
+        for i, expectation in enumerate(self.expectations):
+            slot = _WIDTH * (i + 1)
+            match_info = values.pop((key, slot), None)
+            pairs = self._agree_pairs.get(slot)
+            if not pairs:
+                continue
+            differ = _differences(trigger_info, match_info, pairs)
+            if differ:
+                self._final_mismatched[i] += 1
+                self._final_violations.append(
+                    _violation(
+                        "mismatched", expectation.type, key, state[slot], "; ".join(differ)
+                    )
+                )
+
+    def _late_violation(
+        self, expectation: Expectation, key: str, t0: datetime, latency: int
+    ) -> dict[str, Any]:
+        limit_us = round(expectation.within_s * 1_000_000)
+        return _violation(
+            "late", expectation.type, key, t0,
+            f"{expectation.type} after {_fmt_s(latency)} > {_fmt_s(limit_us)}",
+            latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
+        )
 
     def _odd_key(self, event: Mapping[str, Any], key: Any, slot: int) -> str:
         if key is None or key is ABSENT:
@@ -415,7 +734,8 @@ class ConsistencyEngine:
 
     def _report(self, until: datetime | None, partial: bool) -> dict[str, Any]:
         end = self.window_end(until)
-        violations: list[dict[str, Any]] = []
+        # late and mismatched keys that were finalized
+        violations: list[dict[str, Any]] = list(self._final_violations)
         trigger = self.trigger
         keys = self._keys
         n = len(self.expectations)
@@ -447,7 +767,7 @@ class ConsistencyEngine:
                     outside.append((i, key, latency))
                 else:
                     append(latency)
-        triggers = len(keys) - len(orphan_keys)
+        triggers = len(keys) - len(orphan_keys) + self._final_triggers
         duplicate_triggers, trigger_distinct = self._duplicate_triggers(violations)
         trigger_distinct += triggers - duplicate_triggers
         expectations: dict[str, Any] = {}
@@ -474,6 +794,8 @@ class ConsistencyEngine:
             "consistent": not violations,
             "events": self._read,
             "redelivered_triggers": triggers + self._later[0] - trigger_distinct,
+            "lateness_s": self.lateness_s,
+            "beyond_lateness": self._beyond,
         }
         if partial:
             report["partial"] = True
@@ -483,8 +805,13 @@ class ConsistencyEngine:
         """Keys with several trigger ids: (how many keys, how many distinct ids they have)."""
         trigger = self.trigger
         count = ids = 0
-        for key in sorted({key for key, slot in self._multi if slot == 0}):
-            times = self._id_times(key, 0, self._keys[key][0])
+        live = {key for key, slot in self._multi if slot == 0}
+        final = {key for key, slot in self._final_multi if slot == 0}
+        for key in sorted(live | final):
+            if key in live:
+                times = self._id_times(key, 0, self._keys[key][0])
+            else:
+                times = sorted(self._final_multi[key, 0].values())
             count += 1
             ids += len(times)
             violations.append(
@@ -510,9 +837,12 @@ class ConsistencyEngine:
         """One expectation's counters and statistics from what the key pass set aside."""
         expected, trigger = expectation.type, self.trigger
         keys = self._keys
+        index = slot // _WIDTH - 1
         limit_us = round(expectation.within_s * 1_000_000)
         limit_text = _fmt_s(limit_us)
         multi_keys = {key for key, s in self._multi if s == slot}
+        final_multi = {key for key, s in self._final_multi if s == slot}
+        latencies.extend(self._final_latencies[index])  # finalized keys: ok, late, skew
         # missing <=> window end >= T0 + L <=> T0 <= window end - L. Without a window end
         # there were no timed events, hence no keys.
         try:
@@ -535,7 +865,7 @@ class ConsistencyEngine:
                 pending += 1
                 if partial:
                     pending_keys.append((t0, key))
-        late = skew = 0
+        late, skew = self._final_late[index], self._final_skew[index]
         for key, latency in outside:
             if latency < 0:
                 skew += 1
@@ -543,13 +873,7 @@ class ConsistencyEngine:
                 continue
             late += 1
             latencies.append(latency)
-            violations.append(
-                _violation(
-                    "late", expected, key, keys[key][0],
-                    f"{expected} after {_fmt_s(latency)} > {limit_text}",
-                    latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
-                )
-            )
+            violations.append(self._late_violation(expectation, key, keys[key][0], latency))
         orphaned = 0
         orphan_with = 0  # orphan keys with events of this type
         for key in orphan_keys:
@@ -571,11 +895,14 @@ class ConsistencyEngine:
         # (key, type) that saw several
         distinct = matched + orphaned
         duplicated = 0
-        for key in sorted(multi_keys):
-            state = keys[key]
-            if state[0] is None:
-                continue  # orphans: counted above
-            times = self._id_times(key, slot, state[slot])
+        for key in sorted(multi_keys | final_multi):
+            if key in final_multi:
+                times = sorted(self._final_multi[key, slot].values())
+            else:
+                state = keys[key]
+                if state[0] is None:
+                    continue  # orphans: counted above
+                times = self._id_times(key, slot, state[slot])
             distinct += len(times) - 1
             duplicated += 1
             violations.append(
@@ -585,6 +912,7 @@ class ConsistencyEngine:
                 )
             )
         mismatched = self._mismatches(slot, expected, violations)
+        mismatched += self._final_mismatched[index]
         latencies.sort()
         ok = matched - late
         decided = ok + late + missing
@@ -657,6 +985,10 @@ def _show(value: Any) -> str:
 
     text = orjson.dumps(value).decode()
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
 
 
 def _fmt_s(us: int) -> str:

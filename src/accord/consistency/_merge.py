@@ -146,11 +146,20 @@ def merge_reports(
         "consistent": not violations,
         "events": sum(int(r.get("events", 0)) for r in reports),
         "redelivered_triggers": sum(int(r.get("redelivered_triggers", 0)) for r in reports),
+        "lateness_s": _lateness(reports),
+        "beyond_lateness": sum(int(r.get("beyond_lateness", 0)) for r in reports),
         "merged_from": len(reports),
     }
     if partial:
         merged["partial"] = True
     return merged
+
+
+def _lateness(reports: Sequence[Mapping[str, Any]]) -> float | None:
+    """The largest lateness of the partials; None (no finalization) if any had none."""
+    values = [r.get("lateness_s") for r in reports]
+    numbers = [float(v) for v in values if v is not None]
+    return max(numbers) if len(numbers) == len(values) else None
 
 
 def _summed_within(parts: Sequence[Mapping[str, Any]]) -> dict[str, int]:

@@ -75,6 +75,8 @@ def test_every_outcome_against_the_hand_computed_report(scenario: list[dict[str,
         "consistent": False,
         "events": 31,
         "redelivered_triggers": 1,
+        "lateness_s": 300.0,
+        "beyond_lateness": 0,
     }
     assert [(v["time"], v["kind"], v["type"], v["key"]) for v in violations] == [
         ("2026-01-01T00:00:00.000000Z", "late", INVOICE, "late"),
