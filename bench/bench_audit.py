@@ -160,6 +160,9 @@ report = engine.report()
 done = time.process_time()
 summary = {t: {k: s[k] for k in ("ok", "late", "missing", "duplicated", "redelivered")}
            for t, s in report["expectations"].items()}
+summary["beyond_lateness"] = report["beyond_lateness"]
+summary["keys"] = {"tracked_peak": engine.peak_tracked_keys, "tracked_end": engine.tracked_keys,
+                   "finalized": engine.finalized_keys, "residue_bytes": engine.residue_bytes()}
 print(report["events"], done - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
       fed - start, engine.keys, state_rss_kb, json.dumps(summary))
 """

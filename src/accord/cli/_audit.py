@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accord.errors import UsageError
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from accord.consistency import ConsistencyEngine
     from accord.sources import Source
 
 FORMATS = ("json", "junit", "html", "md")
+_EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 _CONFIG_KEYS = {
     "trigger", "expect", "key", "agree", "formats", "format", "report-dir", "report_dir",
-    "p99-tolerance", "p99_tolerance", "sources",
+    "p99-tolerance", "p99_tolerance", "sources", "lateness",
 }
+#: Events per chunk when several sources are read interleaved by time.
+_CHUNK = 4096
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -60,6 +62,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     audit.add_argument(
         "--until", metavar="RFC3339",
         help="window end (default: the latest event time read)",
+    )
+    audit.add_argument(
+        "--lateness", metavar="DURATION", default=None,
+        help="how far an event's time may lag the latest time read before it (default 5m); "
+        "complete keys older than that are finalized, so memory follows the undecided keys; "
+        "events later than that which would change a finalized key count in "
+        "beyond_lateness; 'inf' keeps every key until the end (exact for any order)",
     )
     _output_options(audit)
     audit.add_argument(
@@ -197,12 +206,32 @@ def _parse_until(text: str | None) -> datetime | None:
         raise UsageError(f"--until: {exc}") from None
 
 
-def build_engine(
-    trigger: str | None, expect: Sequence[str], keys: Sequence[str], agree: Sequence[str]
-) -> ConsistencyEngine:
-    """The engine for CLI-style settings (``TYPE=DURATION``, ``TYPE=POINTER``, agree specs)."""
+def parse_lateness(text: Any) -> float | None:
+    """``--lateness``: a duration, or ``inf`` (None: never finalize)."""
     from accord._durations import parse_duration
-    from accord.consistency import ConsistencyEngine, Expectation
+
+    value = str(text).strip()
+    if value.lower() in ("inf", "infinity", "none"):
+        return None
+    try:
+        return parse_duration(value)
+    except UsageError as exc:
+        raise UsageError(f"--lateness: {exc}, or inf") from None
+
+
+def build_engine(
+    trigger: str | None,
+    expect: Sequence[str],
+    keys: Sequence[str],
+    agree: Sequence[str],
+    lateness: str | None = None,
+) -> ConsistencyEngine:
+    """The engine for CLI-style settings (``TYPE=DURATION``, ``TYPE=POINTER``, agree specs).
+
+    ``lateness``: a duration or ``inf`` (default: the engine's default, 5 minutes).
+    """
+    from accord._durations import parse_duration
+    from accord.consistency import DEFAULT_LATENESS_S, ConsistencyEngine, Expectation
 
     if not trigger:
         raise UsageError("name the trigger: --trigger order.accepted (or trigger = in pyproject)")
@@ -217,7 +246,8 @@ def build_engine(
         for item in keys
     )
     return ConsistencyEngine(
-        trigger, expectations, key_pointers=pointers, agree=[_parse_agree(a) for a in agree]
+        trigger, expectations, key_pointers=pointers, agree=[_parse_agree(a) for a in agree],
+        lateness_s=DEFAULT_LATENESS_S if lateness is None else parse_lateness(lateness),
     )
 
 
@@ -237,8 +267,72 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
         else:
             engine.add_located(iter(source))
     except EventError as exc:
-        where = f"{source.name}:{exc.where}" if isinstance(exc.where, int) else str(exc.where)
-        raise UsageError(f"{where}: {exc}") from None
+        raise UsageError(f"{_where(source, exc.where)}: {exc}") from None
+
+
+def _where(source: Source, where: Any) -> str:
+    return f"{getattr(source, 'name', source)}:{where}" if isinstance(where, int) else str(where)
+
+
+def feed_interleaved(
+    engine: ConsistencyEngine, sources: Sequence[Source], chunk: int = _CHUNK
+) -> None:
+    """Add the events of several sources interleaved by event time, a chunk at a time.
+
+    Reading ``order.jsonl`` to its end before ``invoice.jsonl`` would hold every order
+    until the invoices come and lag the invoices far behind the latest time read. Instead
+    the source whose last chunk ended earliest (by the ``time`` of its last timed event)
+    is read next, so events lag one another by at most about one chunk's span of time.
+    """
+    import heapq
+    from itertools import count, islice
+
+    from accord.consistency import EventError
+    from accord.sources import JsonlSource
+
+    def chunks(source: Source) -> Iterator[list[Any]]:
+        if isinstance(source, JsonlSource):
+            return source.chunks(chunk)
+        it = iter(source)
+        return iter(lambda: list(islice(it, chunk)), [])
+
+    streams = [chunks(source) for source in sources]
+    heap: list[tuple[datetime, int, int, list[Any]]] = []
+    order = count()  # ties: the source read least recently first
+    frontiers = [_EPOCH_MIN] * len(sources)
+
+    def advance(i: int) -> None:
+        pairs = next(streams[i], None)
+        if pairs is None:
+            return
+        frontiers[i] = max(frontiers[i], _last_time(pairs, frontiers[i]))
+        heapq.heappush(heap, (frontiers[i], next(order), i, pairs))
+
+    for i in range(len(sources)):
+        advance(i)
+    all_jsonl = all(isinstance(s, JsonlSource) for s in sources)
+    while heap:
+        _, _, i, pairs = heapq.heappop(heap)
+        try:
+            engine.add_located(pairs, pause_gc=all_jsonl)
+        except EventError as exc:
+            raise UsageError(f"{_where(sources[i], exc.where)}: {exc}") from None
+        advance(i)
+
+
+def _last_time(pairs: list[Any], default: datetime) -> datetime:
+    """The time of the last event of a chunk that has a usable one (looking back 64)."""
+    from accord.consistency import parse_time
+
+    for event, _ in reversed(pairs[-64:]):
+        raw = event.get("time") if isinstance(event, dict) else None
+        if raw is None:
+            continue
+        try:
+            return parse_time(raw)
+        except UsageError:
+            continue
+    return default
 
 
 def _read_all(engine: ConsistencyEngine, sources: Sequence[Source], follow: bool) -> bool:
@@ -246,8 +340,10 @@ def _read_all(engine: ConsistencyEngine, sources: Sequence[Source], follow: bool
     import signal
 
     if not follow:
-        for source in sources:
-            feed(engine, source)
+        if len(sources) == 1:
+            feed(engine, sources[0])
+        else:
+            feed_interleaved(engine, sources)
         return False
 
     def on_term(signum: int, frame: object) -> None:
@@ -341,7 +437,8 @@ def _audit(args: argparse.Namespace) -> int:
     if (args.follow or args.group_id) and not all(s.startswith("kafka://") for s in specs):
         raise UsageError("--follow and --group-id apply to kafka:// sources only")
     until = _parse_until(args.until)
-    engine = build_engine(trigger, expect, keys, agree)
+    lateness = args.lateness if args.lateness is not None else config.get("lateness")
+    engine = build_engine(trigger, expect, keys, agree, lateness)
     baseline = _read_report(args.baseline) if args.baseline else None
     sources = [open_source(s, follow=args.follow, group_id=args.group_id) for s in specs]
     interrupted = _read_all(engine, sources, args.follow)

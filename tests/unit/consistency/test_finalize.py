@@ -1,0 +1,289 @@
+"""Finalization: memory follows the undecided keys, and the report stays exact.
+
+Keys whose trigger and matches are all more than ``lateness_s`` behind the latest time read
+are folded into aggregates and kept only as a compact residue; these tests check that this
+happens, that later events of such keys are still classified exactly, that what cannot be
+is counted in ``beyond_lateness``, and that inputs lagging at most ``lateness_s`` give the
+report of ``lateness_s=None``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accord.cli import main
+from accord.cli._audit import feed_interleaved
+from accord.consistency import ConsistencyEngine, Expectation
+from accord.errors import UsageError
+from accord.sources import JsonlSource
+
+pytestmark = pytest.mark.unit
+
+ORDER, INVOICE, DELIVERY = "order.accepted", "invoice.created", "delivery.created"
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def at(seconds: float) -> str:
+    return (START + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+def ev(type_: str, id_: str, key: str, seconds: float, **data: Any) -> dict[str, Any]:
+    return {"type": type_, "id": id_, "partitionkey": key, "time": at(seconds), "data": data}
+
+
+def engine(lateness_s: float | None, every: int = 1, agree: bool = True) -> ConsistencyEngine:
+    return ConsistencyEngine(
+        ORDER,
+        [Expectation(INVOICE, 5.0), Expectation(DELIVERY, 10.0)],
+        agree=[(DELIVERY, "/data/city", "/data/city")] if agree else [],
+        lateness_s=lateness_s,
+        finalize_every=every,
+    )
+
+
+def report(events: list[dict[str, Any]], lateness_s: float | None, every: int = 1,
+           **kwargs: Any) -> dict[str, Any]:
+    e = engine(lateness_s, every, **kwargs)
+    for event in events:
+        e.add(event)
+    out = e.report(partial=True)
+    out.pop("lateness_s")
+    return out
+
+
+def orders(n: int, spacing: float = 1.0) -> list[dict[str, Any]]:
+    """n orders in time order, each with an invoice after 2 s and a delivery after 3 s."""
+    out = []
+    for k in range(n):
+        t = k * spacing
+        out += [
+            ev(ORDER, f"o{k}", f"k{k}", t, city="X"),
+            ev(INVOICE, f"i{k}", f"k{k}", t + 2 + (k % 7)),  # some late (> 5 s)
+            ev(DELIVERY, f"d{k}", f"k{k}", t + 3, city="X" if k % 11 else "Y"),
+        ]
+    out.sort(key=lambda e: e["time"])
+    return out
+
+
+def test_a_long_in_order_stream_keeps_only_recent_keys() -> None:
+    e = engine(60.0, every=100)
+    for event in orders(3000):
+        e.add(event)
+    assert e.keys == 3000
+    assert e.finalized_keys > 2800
+    assert e.tracked_keys < 150, "only the last minute or so of keys keeps full state"
+    assert e.peak_tracked_keys < 250
+    assert e.residue_bytes() > 0
+    exact = report(orders(3000), None)
+    got = e.report(partial=True)
+    assert got["lateness_s"] == 60.0
+    got.pop("lateness_s")
+    assert got == exact
+    assert exact["expectations"][INVOICE]["late"] > 0  # finalized late keys are reported
+    assert exact["expectations"][DELIVERY]["mismatched"] > 0
+
+
+def test_later_events_of_finalized_keys_are_classified_exactly() -> None:
+    events = orders(500)
+    last = 500.0
+    events += [
+        # a redelivered copy of k0's invoice, long after (same id, same time)
+        ev(INVOICE, "i0", "k0", 2),
+        # a second distinct invoice for k1, later: duplicated
+        ev(INVOICE, "i1-again", "k1", last + 1),
+        ev(INVOICE, "i1-again", "k1", last + 1),  # and its copy
+        # a second distinct trigger for k2, later: duplicate_trigger
+        ev(ORDER, "o2-again", "k2", last + 2),
+        # a copy of k3's trigger
+        ev(ORDER, "o3", "k3", 3),
+    ]
+    e = engine(30.0, every=50)
+    for event in events:
+        e.add(event)
+    assert e.finalized_keys > 400
+    got = e.report(partial=True)
+    got.pop("lateness_s")
+    exact = report(events, None)
+    assert got == exact
+    assert got["beyond_lateness"] == 0
+    assert got["duplicate_triggers"] == 1 and got["redelivered_triggers"] == 1
+    assert got["expectations"][INVOICE]["duplicated"] == 1
+    assert got["expectations"][INVOICE]["redelivered"] == 2
+    kinds = {(v["kind"], v["key"]) for v in got["violations"]}
+    assert ("duplicated", "k1") in kinds and ("duplicate_trigger", "k2") in kinds
+
+
+def test_an_event_that_would_move_a_finalized_key_counts_beyond_lateness() -> None:
+    events = orders(300)
+    # k5 is long finalized; an earlier trigger for it would move T0 (latency 7 s -> late)
+    events.append(ev(ORDER, "o5-early", "k5", 5 - 10))
+    # an earlier copy (same id, earlier time) of k6's delivery would move its match
+    events.append(ev(DELIVERY, "d6", "k6", 6 + 1))
+    e = engine(30.0, every=50)
+    for event in events:
+        e.add(event)
+    got = e.report()
+    assert got["beyond_lateness"] == 2
+    # what can still be told exactly is: the second trigger id, the copy
+    exact = report(events, None)
+    assert got["duplicate_triggers"] == exact["duplicate_triggers"] == 1
+    assert (got["expectations"][DELIVERY]["redelivered"]
+            == exact["expectations"][DELIVERY]["redelivered"] == 1)
+    assert exact["beyond_lateness"] == 0  # never with lateness None
+
+
+def test_infinite_lateness_never_finalizes() -> None:
+    e = ConsistencyEngine(ORDER, [Expectation(INVOICE, 5.0)], lateness_s=math.inf,
+                          finalize_every=1)
+    for event in orders(200):
+        e.add(event)
+    assert e.lateness_s is None and e.finalized_keys == 0 and e.tracked_keys == 200
+    assert e.finalize() == 0
+    assert e.report()["lateness_s"] is None
+
+
+def test_bad_lateness_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="lateness"):
+        ConsistencyEngine(ORDER, [Expectation(INVOICE, 5.0)], lateness_s=-1)
+    with pytest.raises(UsageError, match="lateness"):
+        ConsistencyEngine(ORDER, [Expectation(INVOICE, 5.0)], lateness_s=math.nan)
+
+
+def test_the_hand_computed_scenario_with_finalization_after_every_event(
+    scenario: list[dict[str, Any]],
+) -> None:
+    """The scenario spans 10 minutes: lateness 10 min covers any shuffle of it."""
+    def run(events: list[dict[str, Any]], lateness: float | None) -> dict[str, Any]:
+        e = ConsistencyEngine(
+            ORDER, [Expectation(INVOICE, 60.0), Expectation(DELIVERY, 60.0)],
+            agree=[(DELIVERY, "/data/shippingAddress", "/data/address")],
+            lateness_s=lateness, finalize_every=1,
+        )
+        for event in events:
+            e.add(event)
+        out = e.report()
+        out.pop("lateness_s")
+        return out
+
+    exact = run(scenario, None)
+    rng = random.Random(3)
+    for _ in range(20):
+        shuffled = scenario[:]
+        rng.shuffle(shuffled)
+        assert run(shuffled, 600.0) == exact
+    # in time order (the audit.tick last) even a lateness of 0 is exact
+    in_order = sorted(scenario, key=lambda e: datetime.fromisoformat(e["time"]))
+    assert run(in_order, 0.0) == exact
+
+
+# Events from small pools (keys, ids, times collide), arriving in the order of
+# time + a delay of at most D: no event lags the latest time before it by more than D.
+_D = 6
+_event = st.builds(
+    lambda type_, key, n, second, delay: (
+        second + delay,
+        {
+            "type": type_,
+            "id": f"{type_}-{key}-{n}",
+            "partitionkey": key,
+            "time": at(second + (n if type_ != "other" else 0)),
+            "data": {"city": "XY"[n % 2]},
+        },
+    ),
+    st.sampled_from([ORDER, INVOICE, DELIVERY, "other"]),
+    st.sampled_from([f"k{i}" for i in range(8)]),
+    st.integers(0, 2),
+    st.integers(0, 60),
+    st.integers(0, _D),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_event, max_size=60))
+def test_disorder_within_lateness_gives_the_exact_report(
+    drawn: list[tuple[int, dict[str, Any]]],
+) -> None:
+    # copies of one id must be identical: keep the first drawn time per id
+    first: dict[str, dict[str, Any]] = {}
+    arrivals = []
+    for arrive, event in drawn:
+        event = first.setdefault(event["id"], event)
+        seconds = (datetime.fromisoformat(event["time"]) - START).total_seconds()
+        arrivals.append((max(arrive, seconds), event))  # arrive no earlier than its time
+    arrivals.sort(key=lambda pair: pair[0])
+    events = [event for _, event in arrivals]
+    exact = report(events, None)
+    finalized = report(events, float(_D), every=1)
+    assert finalized == exact
+    assert finalized["beyond_lateness"] == 0
+
+
+def write_jsonl(path: Path, events: list[dict[str, Any]]) -> str:
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    return str(path)
+
+
+def test_several_sources_are_read_interleaved_by_time(tmp_path: Path) -> None:
+    events = orders(3000)
+    by_type = {t: [e for e in events if e["type"] == t] for t in (ORDER, INVOICE, DELIVERY)}
+    # orders alone in one file; invoices and deliveries in two more, blank lines included
+    paths = [write_jsonl(tmp_path / f"{t}.jsonl", es) for t, es in by_type.items()]
+    Path(paths[1]).write_bytes(b"\n" + Path(paths[1]).read_bytes() + b"\n\n")
+    e = engine(60.0, every=100)
+    feed_interleaved(e, [JsonlSource(p) for p in paths], chunk=100)
+    assert e.peak_tracked_keys < 400, "reading one file after another would hold all 3000"
+    got = e.report(partial=True)
+    got.pop("lateness_s")
+    assert got == report(events, None)
+    assert got["events"] == len(events)
+
+
+def test_audit_of_trigger_and_expectations_in_separate_files(tmp_path: Path,
+                                                              monkeypatch: Any) -> None:
+    monkeypatch.chdir(tmp_path)
+    events = orders(200)
+    triggers = write_jsonl(tmp_path / "orders.jsonl", [e for e in events if e["type"] == ORDER])
+    rest = write_jsonl(tmp_path / "rest.jsonl", [e for e in events if e["type"] != ORDER])
+    expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=5s", "--expect", f"{DELIVERY}=10s"]
+    reports = {}
+    for lateness in ("1m", "inf"):
+        out = tmp_path / lateness
+        assert main(["audit", rest, triggers, *expect, "--lateness", lateness,
+                     "--report-dir", str(out), "--format", "json"]) == 1  # late invoices
+        reports[lateness] = json.loads((out / "report.json").read_text())
+    assert reports["1m"].pop("lateness_s") == 60.0
+    assert reports["inf"].pop("lateness_s") is None
+    assert reports["1m"] == reports["inf"]
+    assert reports["1m"]["expectations"][INVOICE]["late"] > 0
+    assert reports["1m"]["triggers"] == 200
+
+
+def test_bad_lateness_option_exits_2(tmp_path: Path, monkeypatch: Any,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = write_jsonl(tmp_path / "e.jsonl", orders(1))
+    assert main(["audit", source, "--trigger", ORDER, "--expect", f"{INVOICE}=5s",
+                 "--lateness", "soon"]) == 2
+    assert "--lateness" in capsys.readouterr().err
+
+
+def test_jsonl_chunks_skip_blank_lines_and_name_a_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n{"a": 2}\n{"a": 3}\n\n\n{"a": 4}\n{"a": 5}\n')
+    chunks = list(JsonlSource(path).chunks(2))
+    assert [[(v["a"], n) for v, n in c] for c in chunks] == [
+        [(1, 1), (2, 3)], [(3, 4), (4, 7)], [(5, 8)]
+    ]
+    path.write_bytes(b'{"a": 1}\n{oops\n')
+    with pytest.raises(UsageError, match=r"c\.jsonl:2: not JSON"):
+        list(JsonlSource(path).chunks(10))
