@@ -558,9 +558,12 @@ class ConsistencyEngine:
             index = final.index
         mask = final.mask
         latencies = [a.append for a in self._final_latencies]
+        plan = list(zip(range(n), match_slots, limits, latencies, strict=True))
+        khash_append, ids_append, times_append = khash.append, ids.append, times.append
         epoch, us = _EPOCH, _US
         has_agree = bool(self.agree)
         done: list[str] = []
+        done_append = done.append
         odd: list[tuple[str, list[Any], int, int]] = []  # (key, state, expectation, latency)
         young = 0
         # One pass: each key's state is read once, while it is in the CPU cache.
@@ -582,23 +585,23 @@ class ConsistencyEngine:
                 if key in multi_keys:
                     continue
                 # Final: fold it into the aggregates and the residue.
-                done.append(key)
+                done_append(key)
                 h = hash(key)
                 i = h & mask
                 while index[i] >= 0:
                     i = (i + 1) & mask
                 index[i] = rows
                 rows += 1
-                khash.append(h)
-                ids.append(state[1])
+                khash_append(h)
+                ids_append(state[1])
                 t0_us = (t0 - epoch) // us
-                times.append(t0_us)
-                for e, slot in enumerate(match_slots):
+                times_append(t0_us)
+                for e, slot, limit, append in plan:
                     latency = (state[slot] - t0) // us
-                    ids.append(state[slot + 1])
-                    times.append(t0_us + latency)
-                    if 0 <= latency <= limits[e]:
-                        latencies[e](latency)
+                    ids_append(state[slot + 1])
+                    times_append(t0_us + latency)
+                    if 0 <= latency <= limit:
+                        append(latency)
                     else:
                         odd.append((key, state, e, latency))
                 if has_agree:
@@ -941,6 +944,7 @@ class ConsistencyEngine:
             stats["pending_keys"] = [
                 {"key": key, "trigger_time": rfc3339(t0)} for t0, key in sorted(pending_keys)
             ]
+        latencies.clear()  # one int object per key: free it before the next expectation
         return stats
 
 def rfc3339(moment: datetime) -> str:
