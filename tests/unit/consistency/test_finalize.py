@@ -287,3 +287,22 @@ def test_jsonl_chunks_skip_blank_lines_and_name_a_bad_line(tmp_path: Path) -> No
     path.write_bytes(b'{"a": 1}\n{oops\n')
     with pytest.raises(UsageError, match=r"c\.jsonl:2: not JSON"):
         list(JsonlSource(path).chunks(10))
+
+
+def test_lateness_from_pyproject_and_bad_lines_of_the_second_source(
+    tmp_path: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.accord.audit]\ntrigger = "order.accepted"\nlateness = "inf"\n'
+        'expect = { "invoice.created" = "60s", "delivery.created" = "60s" }\n'
+    )
+    events = orders(3)
+    a = write_jsonl(tmp_path / "a.jsonl", [e for e in events if e["type"] == ORDER])
+    b = write_jsonl(tmp_path / "b.jsonl", [e for e in events if e["type"] != ORDER])
+    assert main(["audit", a, b, "--format", "json"]) == 0
+    assert json.loads((tmp_path / "report.json").read_text())["lateness_s"] is None
+    with Path(b).open("ab") as out:
+        out.write(b'{"type": "invoice.created", "id": "x", "partitionkey": "k", "time": "no"}\n')
+    assert main(["audit", a, b]) == 2
+    assert "b.jsonl:7: time 'no' is not an RFC 3339 time" in capsys.readouterr().err
