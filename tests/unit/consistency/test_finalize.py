@@ -306,3 +306,24 @@ def test_lateness_from_pyproject_and_bad_lines_of_the_second_source(
         out.write(b'{"type": "invoice.created", "id": "x", "partitionkey": "k", "time": "no"}\n')
     assert main(["audit", a, b]) == 2
     assert "b.jsonl:7: time 'no' is not an RFC 3339 time" in capsys.readouterr().err
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_event, max_size=60), st.randoms(use_true_random=False))
+def test_any_order_report_is_exact_unless_beyond_lateness_says_otherwise(
+    drawn: list[tuple[int, dict[str, Any]]], rng: random.Random
+) -> None:
+    first: dict[str, dict[str, Any]] = {}
+    events = [first.setdefault(event["id"], event) for _, event in drawn]
+    rng.shuffle(events)  # any disorder, far beyond the lateness of 2 s
+    exact = report(events, None)
+    finalized = report(events, 2.0, every=1)
+    if finalized["beyond_lateness"] == 0:
+        assert finalized == exact
+    else:
+        # copies and distinct ids are still counted exactly
+        for name in ("triggers", "duplicate_triggers", "redelivered_triggers", "events"):
+            assert finalized[name] == exact[name]
+        for type_, stats in exact["expectations"].items():
+            for name in ("duplicated", "redelivered", "orphaned"):
+                assert finalized["expectations"][type_][name] == stats[name], (type_, name)
