@@ -238,7 +238,11 @@ def build_engine(
     expectations = []
     for item in expect:
         type_, duration = _split(item, "=", "--expect", "TYPE=DURATION, e.g. invoice.created=60s")
-        expectations.append(Expectation(type_, parse_duration(duration)))
+        try:
+            within = parse_duration(duration)
+        except UsageError as exc:
+            raise UsageError(f"--expect {item}: {exc}") from None
+        expectations.append(Expectation(type_, within))
     if not expectations:
         raise UsageError("expect at least one event type: --expect invoice.created=60s")
     pointers = dict(

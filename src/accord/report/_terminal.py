@@ -83,6 +83,15 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
             lines.append(f"  {kind}  {event_type}  key={key}  {detail}".rstrip())
         if total > len(shown):
             lines.append(f"  ... and {total - len(shown)} more")
+    beyond = report.get("beyond_lateness") or 0
+    if beyond:
+        lateness = report.get("lateness_s")
+        lines.append("")
+        lines.append(
+            f"warning: {beyond} events arrived more than {lateness}s behind the latest time read "
+            "and could not move a finalized key's earliest time; rerun with --lateness inf "
+            "for an exact verdict"
+        )
     lines.append("")
     lines.append(verdict_line(report))
     return "\n".join(lines)

@@ -88,3 +88,23 @@ def test_a_sparse_report_still_renders() -> None:
     assert "(no expectations)" in text
     assert "  x  ?  key=?" in text.splitlines()
     assert text.endswith("NOT CONSISTENT: 1 violation (1 x) over 0 triggers")
+
+
+def test_events_beyond_the_lateness_horizon_are_a_warning_not_silence() -> None:
+    report = {
+        "trigger": "order.accepted",
+        "triggers": 1,
+        "duplicate_triggers": 0,
+        "expectations": {},
+        "violations": [],
+        "consistent": True,
+        "lateness_s": 300.0,
+        "beyond_lateness": 2,
+    }
+    lines = terminal_table(report).splitlines()
+    assert lines[-3] == (
+        "warning: 2 events arrived more than 300.0s behind the latest time read and could not "
+        "move a finalized key's earliest time; rerun with --lateness inf for an exact verdict"
+    )
+    del report["beyond_lateness"]
+    assert not any(line.startswith("warning:") for line in terminal_table(report).splitlines())
