@@ -4,7 +4,7 @@ import copy
 import json
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,23 +71,53 @@ def _compile(schema: dict[str, Any]) -> Any:
 _NON_EMPTY = {"type": "string", "minLength": 1}
 
 
-def _fast_schema(event_type: str, data_schema: Mapping[str, Any]) -> dict[str, Any]:
-    """One schema for the hot path's single compiled call.
+def _fast_schema(event_type: str, versions: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+    """The one schema of a type's hot path: envelope and data, every version.
 
-    It validates ``[type, specversion, id, source, time, datacontenttype, data]``: a list,
-    because jsonschema_rs checks list items cheaper than the same values as object properties.
+    It validates ``[type, specversion, id, source, time, datacontenttype, dataschema, data]``
+    (absent optional attributes as ``None``): a list, because jsonschema_rs checks list items
+    cheaper than the same values looked up as object properties. ``dataschema`` picks the
+    version whose schema ``data`` must match (absent or ``null``: the newest); each version is
+    embedded under its own ``$id``, so its ``#/...`` references stay its own.
     """
+    uris = {version: dataschema_uri(event_type, version) for version in versions}
+    envelope: list[Any] = [
+        {"const": event_type},
+        {"const": SPECVERSION},
+        _NON_EMPTY,
+        {**_NON_EMPTY, "format": "uri-reference"},
+        {"type": "string", "format": "date-time"},
+        {"enum": [None, CONTENT_TYPE_JSON]},
+    ]
+    latest = max(versions)
+    if len(versions) == 1:
+        return {
+            "type": "array",
+            "prefixItems": [
+                *envelope,
+                {"enum": [None, uris[latest]]},
+                {**versions[latest], "$id": uris[latest]},
+            ],
+        }
+    # Several versions: one branch per version, the newest first (the usual case).
+    skip: list[Any] = [True] * len(envelope)
     return {
         "type": "array",
-        "prefixItems": [
-            {"const": event_type},
-            {"const": SPECVERSION},
-            _NON_EMPTY,
-            {**_NON_EMPTY, "format": "uri-reference"},
-            {"type": "string", "format": "date-time"},
-            {"enum": [None, CONTENT_TYPE_JSON]},
-            dict(data_schema),
+        "prefixItems": envelope,
+        "anyOf": [
+            {
+                "prefixItems": [
+                    *skip,
+                    {"enum": [None, uris[version]]} if version == latest
+                    else {"const": uris[version]},
+                    {"$ref": uris[version]},
+                ]
+            }
+            for version in sorted(versions, reverse=True)
         ],
+        "$defs": {
+            f"v{version}": {**schema, "$id": uris[version]} for version, schema in versions.items()
+        },
     }
 
 
@@ -109,10 +139,11 @@ class SchemaRegistry:
     *data*: against the schema the ``dataschema`` names, else the type's newest version,
     with the formats ``date-time``, ``email`` and ``uuid`` (and any other format) asserted.
 
-    Valid events take a fast path: the ``dataschema`` (else the ``type``) picks a compiled
-    ``jsonschema_rs`` validator that checks the envelope attributes and the data in one call;
-    the record key is compared in Python. Only failing events are examined again, by
-    hand-written envelope rules and the data validator's errors, for detailed violations.
+    Valid events take a fast path: the ``type`` picks a compiled ``jsonschema_rs`` validator
+    that checks the envelope attributes and the data (against the version ``dataschema``
+    names) in one call; the record key is compared in Python. Only failing events are
+    examined again, by hand-written envelope rules and the data validator's errors, for
+    detailed violations.
 
     Args:
         schemas: ``{event_type: {version: schema}}``; every schema is JSON Schema 2020-12.
@@ -135,9 +166,8 @@ class SchemaRegistry:
         self._schemas: dict[str, dict[int, dict[str, Any]]] = {}
         self._paths: dict[str, dict[int, Path]] = {t: dict(v) for t, v in (paths or {}).items()}
         self._entries: dict[str, _TypeEntry] = {}
-        # Compiled validators of [type, specversion, id, source, time, datacontenttype, data].
-        self._fast_by_uri: dict[str, Any] = {}
-        self._fast_latest: dict[str, Any] = {}
+        # Per type, the is_valid of the compiled validator of _fast_schema's list.
+        self._fast: dict[str, Callable[[list[Any]], bool]] = {}
         for event_type in sorted(schemas):
             versions = schemas[event_type]
             if not versions:
@@ -146,21 +176,14 @@ class SchemaRegistry:
             self._schemas[event_type] = {}
             for version in sorted(versions):
                 schema = dict(versions[version])
-                where = str(self._paths.get(event_type, {}).get(version)
-                            or f"{event_type} v{version}")
-                _check_schema(schema, where, event_type, version)
-                compiled[version] = _compile_or_explain(schema, where)
+                _check_schema(schema, self._where(event_type, version), event_type, version)
+                compiled[version] = _compile_or_explain(schema, self._where(event_type, version))
                 self._schemas[event_type][version] = schema
             latest = max(compiled)
-            for version, schema in self._schemas[event_type].items():
-                # Embedded with its own $id, so its "#/..." references stay its own.
-                embedded = {**schema, "$id": dataschema_uri(event_type, version)}
-                where = str(self._paths.get(event_type, {}).get(version)
-                            or f"{event_type} v{version}")
-                whole = _compile_or_explain(_fast_schema(event_type, embedded), where)
-                self._fast_by_uri[dataschema_uri(event_type, version)] = whole
-                if version == latest:
-                    self._fast_latest[event_type] = whole
+            self._fast[event_type] = _compile_or_explain(
+                _fast_schema(event_type, self._schemas[event_type]),
+                self._where(event_type, latest),
+            ).is_valid
             self._entries[event_type] = _TypeEntry(
                 latest=compiled[latest],
                 by_uri={dataschema_uri(event_type, v): c for v, c in compiled.items()},
@@ -258,6 +281,9 @@ class SchemaRegistry:
         """The ``dataschema`` URI for a type's version (the newest by default)."""
         return dataschema_uri(event_type, self.latest(event_type) if version is None else version)
 
+    def _where(self, event_type: str, version: int) -> str:
+        return str(self._paths.get(event_type, {}).get(version) or f"{event_type} v{version}")
+
     def _known_type(self, event_type: str) -> str:
         if event_type not in self._schemas:
             raise KeyError(f"unknown event type {event_type!r} (known: {self._known})")
@@ -272,17 +298,15 @@ class SchemaRegistry:
             event: the structured CloudEvent (a dict).
             key: the Kafka record key it was read with, when known.
         """
-        # The hot path, repeated in validate() to save a call: the dataschema URI (else the
-        # type) picks a compiled validator, and one jsonschema_rs call checks the envelope
-        # attributes and the data together. Anything that misses (a missing attribute, an
-        # unusual but valid content type) takes the detailed path, which has the last word.
+        # The hot path, repeated in validate() to save a call: the type picks a compiled
+        # validator, and one jsonschema_rs call checks the envelope attributes and the data
+        # (of the version dataschema names) together. Anything that misses (a missing
+        # attribute, an unusual but valid content type) takes the detailed path, which has the
+        # last word.
         try:
-            uri = event.get("dataschema")
-            ok = (
-                self._fast_by_uri[uri] if uri is not None else self._fast_latest[event["type"]]
-            ).is_valid([
-                event["type"], event["specversion"], event["id"], event["source"],
-                event["time"], event.get("datacontenttype"), event["data"],
+            ok = self._fast[event["type"]]([
+                event["type"], event["specversion"], event["id"], event["source"], event["time"],
+                event.get("datacontenttype"), event.get("dataschema"), event["data"],
             ])
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
@@ -302,12 +326,9 @@ class SchemaRegistry:
             where: where the event was read, copied into each violation.
         """
         try:
-            uri = event.get("dataschema")
-            ok = (
-                self._fast_by_uri[uri] if uri is not None else self._fast_latest[event["type"]]
-            ).is_valid([
-                event["type"], event["specversion"], event["id"], event["source"],
-                event["time"], event.get("datacontenttype"), event["data"],
+            ok = self._fast[event["type"]]([
+                event["type"], event["specversion"], event["id"], event["source"], event["time"],
+                event.get("datacontenttype"), event.get("dataschema"), event["data"],
             ])
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False

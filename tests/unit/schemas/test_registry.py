@@ -81,6 +81,36 @@ def test_latest_version_and_dataschema_choose_the_schema(tmp_path: Path) -> None
     assert not registry.is_valid(event)
 
 
+def test_valid_events_of_every_version_take_the_fast_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each version's own "#/$defs/..." references resolve inside the one compiled fast schema.
+    v1 = {**_MINIMAL, "required": ["a"], "properties": {"a": {"$ref": "#/$defs/text"}},
+          "$defs": {"text": {"type": "string"}}}
+    v2 = {**_MINIMAL, "required": ["a", "b"], "properties": {"a": {"$ref": "#/$defs/text"},
+                                                              "b": {"$ref": "#/$defs/count"}},
+          "$defs": {"text": {"type": "string", "minLength": 2}, "count": {"type": "integer"}}}
+    registry = SchemaRegistry({"thing.done": {1: v1, 2: v2}})
+    event = {"specversion": "1.0", "id": "1", "source": "/x", "type": "thing.done",
+             "time": "2026-01-01T00:00:00Z", "data": {"a": "xy", "b": 1}}
+    v1_event = {**event, "dataschema": dataschema_uri("thing.done", 1), "data": {"a": "x"}}
+    slow: list[Any] = []
+    explain = registry._explain
+    monkeypatch.setattr(registry, "_explain",
+                        lambda *args: slow.append(args[0]) or explain(*args))
+    for valid in (event, {**event, "dataschema": None},
+                  {**event, "dataschema": dataschema_uri("thing.done", 2)}, v1_event):
+        assert registry.validate(valid) == [] and registry.is_valid(valid)
+    assert slow == []
+    # Data of one version under the other's dataschema, or an unknown version: the fast
+    # path refuses, the detailed path explains.
+    assert sorted(v.pointer for v in registry.validate({**v1_event, "dataschema": None})) == [
+        "/data/a", "/data/b"]
+    assert [v.pointer for v in registry.validate(
+        {**event, "dataschema": dataschema_uri("thing.done", 3)})] == ["/dataschema"]
+    assert len(slow) == 2
+
+
 def test_local_refs_work_without_an_id(tmp_path: Path) -> None:
     schema = {"type": "object", "required": ["id"], "properties": {"id": {"$ref": "#/$defs/id"}},
               "$defs": {"id": {"type": "string", "format": "uuid"}}}
