@@ -17,14 +17,17 @@ Memory: one small list per *tracked* key (trigger or expected type), holding the
 time and the hash of the first event id per type; a dict of id hashes only for the rare
 (key, type) that saw more than one distinct id; and, only when ``agree`` pointers are set,
 the compared values. Events themselves are never kept. With a finite ``lateness_s`` the
-engine *finalizes* keys in batches: a key with a trigger and a match for every expectation,
-no second distinct id, and all of those times more than ``lateness_s`` behind the latest
-time read, has a final outcome; its latencies and violations are folded into running
-aggregates and its state shrinks to a compact residue (64-bit key hash and, per type, the
-first id's hash and time: 8 + 16 per type bytes in flat arrays) that still tells a later
-copy from a duplicate. A later event that would move such a key's earliest trigger or match
-(it arrived more than ``lateness_s`` behind) is counted in ``beyond_lateness``; while that
-count is 0 the report is exactly the one of ``lateness_s=None`` (keep everything).
+engine *finalizes* keys: a key with a trigger and a match for every expectation, no second
+distinct id, and all of those times more than ``lateness_s`` behind the latest time read,
+has a final outcome; its violations are folded into running aggregates and its state
+shrinks to a compact residue (64-bit key hash, per type the first id's hash, T0 and per
+expectation the latency: 8 + 16 per type bytes in flat arrays) that still tells a later copy
+from a duplicate. Without ``agree`` a key moves into the residue as soon as it is complete
+(*settling*: still updated exactly by later events) and a batch pass only marks rows final;
+with ``agree`` a batch pass finalizes keys from their full state. A later event that would
+move a final key's earliest trigger or match (it arrived more than ``lateness_s`` behind) is
+counted in ``beyond_lateness``; while that count is 0 the report is exactly the one of
+``lateness_s=None`` (keep everything).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from __future__ import annotations
 import gc
 import math
 from array import array
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -135,10 +139,11 @@ class _Residue:
     """What is left of finalized keys: enough to classify their later events exactly.
 
     Rows in flat arrays (no Python object per key): the key's 64-bit ``hash()``, and per
-    type position (trigger, then each expectation) the hash of the first event id and that
-    event's time in microseconds since 1970. An open-addressing table of row numbers
-    (``array('i')``, kept at most half full) finds a row by key hash. Two keys with equal
-    64-bit hashes would be taken for one (like the id hashes of the live state).
+    type position (trigger, then each expectation) the hash of the first event id and, for
+    the trigger, T0 in microseconds since 1970, for an expectation the latency of its match
+    in microseconds (match time - T0, negative with clock skew). An open-addressing table of
+    row numbers (``array('i')``, kept at most half full) finds a row by key hash. Two keys
+    with equal 64-bit hashes would be taken for one (like the id hashes of the live state).
     """
 
     __slots__ = ("ids", "index", "khash", "mask", "times", "width")
@@ -300,7 +305,6 @@ class ConsistencyEngine:
         self._since = 0  # events read since the last finalization pass
         self._final = _Residue(len(self.expectations) + 1)
         self._final_triggers = 0
-        self._final_latencies = [array("q") for _ in self.expectations]  # microseconds
         self._final_late = [0] * len(self.expectations)
         self._final_skew = [0] * len(self.expectations)
         self._final_mismatched = [0] * len(self.expectations)
@@ -310,6 +314,25 @@ class ConsistencyEngine:
         self._final_multi: dict[tuple[str, int], dict[int, datetime]] = {}
         self._beyond = 0
         self._peak_tracked = 0
+        # Settling (finite lateness, no agree): a key moves to the residue the moment its
+        # state is complete (a trigger and a match for every expectation, no second id),
+        # and its full state is dropped then. Until a finalization pass finds it behind the
+        # horizon its row is *settling*: later events still update it exactly (an earlier
+        # time moves its T0 or a latency). The pass makes rows final by moving
+        # _settled_upto (rows before it are final) and counts their late and clock-skew
+        # latencies (the latencies themselves stay in the residue rows). _settle_odd: the
+        # settling rows to look at again (late, skewed, or moved by a later event) with
+        # their keys. _checkpoints: (rows, latest time in us) at each pass; the rows settled
+        # before a checkpoint whose time is behind the horizon are all behind it (a key's
+        # times are at most the latest time read when it settled).
+        self._early = self._lateness is not None and not self.agree
+        self._settled_upto = 0
+        self._settle_odd: dict[int, str] = {}
+        self._checkpoints: deque[tuple[int, int]] = deque()
+        # keys with several distinct ids of some type (never settled early: kept in full)
+        self._multi_keys: set[str] = set()
+        # a fresh key's state; the last slot counts the types still without an event
+        self._template: list[Any] = [None] * self._width + [len(self.expectations) + 1]
 
     @property
     def keys(self) -> int:
@@ -329,7 +352,12 @@ class ConsistencyEngine:
     @property
     def finalized_keys(self) -> int:
         """How many keys were finalized (kept only as a compact residue)."""
-        return len(self._final)
+        return self._settled_upto
+
+    @property
+    def settling_keys(self) -> int:
+        """Complete keys already in the residue but still within the lateness."""
+        return len(self._final) - self._settled_upto
 
     @property
     def beyond_lateness(self) -> int:
@@ -338,9 +366,7 @@ class ConsistencyEngine:
 
     def residue_bytes(self) -> int:
         """Bytes of the compact state of finalized keys (residue and latencies)."""
-        return self._final.nbytes() + sum(
-            a.itemsize * len(a) for a in self._final_latencies
-        )
+        return self._final.nbytes()
 
     def add(self, event: Mapping[str, Any]) -> None:
         """Take one structured CloudEvent into account.
@@ -411,6 +437,18 @@ class ConsistencyEngine:
         has_final = len(final) > 0
         index, khash, mask = final.index, final.khash, final.mask
         late_event = self._late_event
+        early = self._early
+        template = self._template
+        multi_keys = self._multi_keys
+        rows = len(final)
+        cap = len(index) >> 1  # rows the table takes while at most half full
+        khash_append, ids_append, times_append = khash.append, final.ids.append, final.times.append
+        settle_odd = self._settle_odd
+        settle_plan = [
+            (_WIDTH * (e + 1), round(x.within_s * 1_000_000))
+            for e, x in enumerate(self.expectations)
+        ]
+        epoch, us = _EPOCH, _US
         read = 0
         where: Any = None
         event: Mapping[str, Any] = {}
@@ -453,13 +491,42 @@ class ConsistencyEngine:
                             row = index[i]
                         if row >= 0:
                             continue
-                    state = keys[key] = [None] * width
+                    state = keys[key] = template[:]
                 earliest = state[slot]
                 if earliest is None:
                     state[slot] = moment
                     state[slot + 1] = digest
                     if has_agree:
                         self._keep_agree(key, slot, event, moment, event_id)
+                    elif early:
+                        left = state[width] - 1
+                        state[width] = left
+                        if left or key in multi_keys:
+                            continue
+                        # Complete: settle it into the residue now and drop its state.
+                        if rows >= cap:
+                            final.grow(rows + 1)
+                            index, mask = final.index, final.mask
+                            cap = len(index) >> 1
+                        h = hash(key)
+                        i = h & mask
+                        while index[i] >= 0:
+                            i = (i + 1) & mask
+                        index[i] = rows
+                        khash_append(h)
+                        t0 = state[0]
+                        t0_us = (t0 - epoch) // us
+                        ids_append(state[1])
+                        times_append(t0_us)
+                        for s, limit in settle_plan:
+                            latency = (state[s] - t0) // us
+                            ids_append(state[s + 1])
+                            times_append(latency)
+                            if latency > limit or latency < 0:
+                                settle_odd[rows] = key
+                        rows += 1
+                        has_final = True
+                        del keys[key]
                     continue
                 # Not the first event of this (key, type): a copy or another id.
                 later[slot] += 1
@@ -469,6 +536,7 @@ class ConsistencyEngine:
                     if ids is None:
                         if digest != first:
                             multi[key, slot] = {first: earliest, digest: moment}
+                            multi_keys.add(key)
                     else:
                         seen = ids.get(digest)
                         if seen is None or moment < seen:
@@ -511,11 +579,24 @@ class ConsistencyEngine:
         """An event of a finalized key: a copy, another distinct id, or beyond lateness."""
         final = self._final
         at = row * final.width + slot // _WIDTH
-        first, first_us = final.ids[at], final.times[at]
+        base = row * final.width
+        times = final.times
+        first = final.ids[at]
+        # the row holds T0 and, per expectation, the latency of its match
+        first_us = times[at] if at == base else times[base] + times[at]
         self._later[slot] += 1
         moment_us = (moment - _EPOCH) // _US
         # It would move the key's earliest event: T0, a latency or the agreed values change.
         beyond = moment_us < first_us
+        if beyond and row >= self._settled_upto:  # settling: still exact
+            if at == base:  # an earlier T0: every latency grows
+                for k in range(base + 1, base + final.width):
+                    times[k] += first_us - moment_us
+                times[base] = moment_us
+            else:
+                times[at] = moment_us - times[base]
+            self._settle_odd[row] = key  # its latencies changed: look at them again
+            beyond = False
         ids = self._final_multi.get((key, slot))
         if ids is None and digest != first:
             ids = self._final_multi[key, slot] = {first: _from_us(first_us)}
@@ -545,6 +626,8 @@ class ConsistencyEngine:
             return 0
         keys = self._keys
         self._peak_tracked = max(self._peak_tracked, len(keys))
+        if self._early:
+            return self._fold_settled((horizon - _EPOCH) // _US)
         multi = self._multi
         multi_keys = {key for key, _ in multi} if multi else ()
         n = len(self.expectations)
@@ -557,8 +640,7 @@ class ConsistencyEngine:
             final.grow(rows + len(keys))
             index = final.index
         mask = final.mask
-        latencies = [a.append for a in self._final_latencies]
-        plan = list(zip(range(n), match_slots, limits, latencies, strict=True))
+        plan = list(zip(range(n), match_slots, limits, strict=True))
         khash_append, ids_append, times_append = khash.append, ids.append, times.append
         epoch, us = _EPOCH, _US
         has_agree = bool(self.agree)
@@ -596,30 +678,60 @@ class ConsistencyEngine:
                 ids_append(state[1])
                 t0_us = (t0 - epoch) // us
                 times_append(t0_us)
-                for e, slot, limit, append in plan:
+                for e, slot, limit in plan:
                     latency = (state[slot] - t0) // us
                     ids_append(state[slot + 1])
-                    times_append(t0_us + latency)
-                    if 0 <= latency <= limit:
-                        append(latency)
-                    else:
+                    times_append(latency)
+                    if latency > limit or latency < 0:
                         odd.append((key, state, e, latency))
                 if has_agree:
                     self._fold_agree(key, state)
         for key in done:
             del keys[key]
+        self._settled_upto = len(final)
         for key, state, e, latency in odd:
             if latency < 0:
                 self._final_skew[e] += 1
-                latencies[e](0)
             else:
                 self._final_late[e] += 1
-                latencies[e](latency)
                 self._final_violations.append(
                     self._late_violation(self.expectations[e], key, state[0], latency)
                 )
         self._final_triggers += len(done)
         return len(done)
+
+    def _fold_settled(self, horizon_us: int) -> int:
+        """The finalization pass when keys settle early: the rows behind the horizon become
+        final (their latencies stay in the residue; late and skewed ones are counted)."""
+        checkpoints = self._checkpoints
+        cut = start = self._settled_upto
+        while checkpoints and checkpoints[0][1] < horizon_us:
+            cut = checkpoints.popleft()[0]
+        checkpoints.append((len(self._final), (self._latest - _EPOCH) // _US))
+        if cut <= start:
+            return 0
+        odd = self._settle_odd
+        for row in sorted(r for r in odd if r < cut):
+            key = odd.pop(row)
+            for e, latency, t0_us in self._row_latencies(row):
+                if latency < 0:
+                    self._final_skew[e] += 1
+                elif latency > round(self.expectations[e].within_s * 1_000_000):
+                    self._final_late[e] += 1
+                    self._final_violations.append(
+                        self._late_violation(self.expectations[e], key, _from_us(t0_us), latency)
+                    )
+        self._final_triggers += cut - start
+        self._settled_upto = cut
+        return cut - start
+
+    def _row_latencies(self, row: int) -> list[tuple[int, int, int]]:
+        """(expectation, latency, T0) of one residue row, in microseconds."""
+        final = self._final
+        base = row * final.width
+        times = final.times
+        t0_us = times[base]
+        return [(e, times[base + e + 1], t0_us) for e in range(final.width - 1)]
 
     def _fold_agree(self, key: str, state: list[Any]) -> None:
         values = self._agree_values
@@ -753,7 +865,8 @@ class ConsistencyEngine:
         # limit) costs a subtraction and an append; everything else is set aside.
         orphan_keys: list[str] = []
         unmatched: list[tuple[int, str]] = []  # (expectation, key): missing or pending
-        outside: list[tuple[int, str, int]] = []  # (expectation, key, latency): late or skew
+        # (expectation, key, latency, T0): late or skew
+        outside: list[tuple[int, str, int, datetime]] = []
         us = _US
         for key, state in keys.items():
             t0 = state[0]
@@ -767,10 +880,20 @@ class ConsistencyEngine:
                     continue
                 latency = (match - t0) // us
                 if latency > limit or latency < 0:
-                    outside.append((i, key, latency))
+                    outside.append((i, key, latency, t0))
                 else:
                     append(latency)
-        triggers = len(keys) - len(orphan_keys) + self._final_triggers
+        # Settling rows (complete keys in the residue, not final yet): their late and skewed
+        # latencies (all latencies of residue rows are taken from the residue below).
+        start = self._settled_upto
+        settling_odd: list[tuple[int, str, int, datetime]] = []
+        for row, key in self._settle_odd.items():
+            for i, latency, t0_us in self._row_latencies(row):
+                if latency > limits[i] or latency < 0:
+                    settling_odd.append((i, key, latency, _from_us(t0_us)))
+        triggers = (
+            len(keys) - len(orphan_keys) + self._final_triggers + len(self._final) - start
+        )
         duplicate_triggers, trigger_distinct = self._duplicate_triggers(violations)
         trigger_distinct += triggers - duplicate_triggers
         expectations: dict[str, Any] = {}
@@ -781,7 +904,8 @@ class ConsistencyEngine:
                 end,
                 latencies[i],
                 [key for j, key in unmatched if j == i],
-                [(key, latency) for j, key, latency in outside if j == i],
+                [(key, latency, t0) for j, key, latency, t0 in outside if j == i],
+                [(key, latency, t0) for j, key, latency, t0 in settling_odd if j == i],
                 orphan_keys,
                 violations,
                 partial,
@@ -832,7 +956,8 @@ class ConsistencyEngine:
         end: datetime | None,
         latencies: list[int],
         unmatched: list[str],
-        outside: list[tuple[str, int]],
+        outside: list[tuple[str, int, datetime]],
+        settling_odd: list[tuple[str, int, datetime]],
         orphan_keys: list[str],
         violations: list[dict[str, Any]],
         partial: bool,
@@ -845,7 +970,9 @@ class ConsistencyEngine:
         limit_text = _fmt_s(limit_us)
         multi_keys = {key for key, s in self._multi if s == slot}
         final_multi = {key for key, s in self._final_multi if s == slot}
-        latencies.extend(self._final_latencies[index])  # finalized keys: ok, late, skew
+        # every residue row (final or settling): its raw latency (negative: clock skew)
+        final = self._final
+        latencies.extend(final.times[index + 1 :: final.width])
         # missing <=> window end >= T0 + L <=> T0 <= window end - L. Without a window end
         # there were no timed events, hence no keys.
         try:
@@ -869,14 +996,20 @@ class ConsistencyEngine:
                 if partial:
                     pending_keys.append((t0, key))
         late, skew = self._final_late[index], self._final_skew[index]
-        for key, latency in outside:
+        for key, latency, t0 in outside:
             if latency < 0:
                 skew += 1
                 latencies.append(0)
                 continue
             late += 1
             latencies.append(latency)
-            violations.append(self._late_violation(expectation, key, keys[key][0], latency))
+            violations.append(self._late_violation(expectation, key, t0, latency))
+        for key, latency, t0 in settling_odd:  # their latencies are in already
+            if latency < 0:
+                skew += 1
+            else:
+                late += 1
+                violations.append(self._late_violation(expectation, key, t0, latency))
         orphaned = 0
         orphan_with = 0  # orphan keys with events of this type
         for key in orphan_keys:
@@ -917,6 +1050,11 @@ class ConsistencyEngine:
         mismatched = self._mismatches(slot, expected, violations)
         mismatched += self._final_mismatched[index]
         latencies.sort()
+        # residue rows with clock skew count as 0 (the live ones were appended as 0)
+        for j, value in enumerate(latencies):
+            if value >= 0:
+                break
+            latencies[j] = 0
         ok = matched - late
         decided = ok + late + missing
         within = within_counts(latencies)
