@@ -73,9 +73,27 @@ def test_demo_of_200_orders_on_postgresql_exits_0_and_leaves_nothing_behind(
     assert report["triggers"] == 200 and report["consistent"] is True
     for kind in ("invoice.created", "delivery.created"):
         assert report["expectations"][kind]["ok"] == 200
-    assert {p.name for p in report_dir.iterdir()} >= {
-        "report.json", "junit.xml", "report.html", "report.md"
+    assert {p.name for p in report_dir.iterdir()} == {
+        "report.json", "junit.xml", "report.html", "report.md", "events.jsonl"
     }
+
+    # The run's events, kept as JSONL, validate and audit offline to the same verdict.
+    events = report_dir / "events.jsonl"
+    lines = events.read_text().splitlines()
+    assert len(lines) >= 600  # 200 orders x (accepted, invoice, delivery), copies allowed
+    checked = run_accord("schema", "validate", str(events))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    audited = run_accord(
+        "audit", str(events), "--trigger", "order.accepted",
+        "--expect", "invoice.created=60s", "--expect", "delivery.created=60s",
+        "--format", "json", "--report-dir", str(tmp_path / "offline"),
+    )
+    assert audited.returncode == 0, audited.stdout + audited.stderr
+    offline = json.loads((tmp_path / "offline" / "report.json").read_text())
+    for kind in ("invoice.created", "delivery.created"):
+        assert offline["expectations"][kind]["latency_s"] == (
+            report["expectations"][kind]["latency_s"]
+        )
 
     # Everything it started is gone: processes, ports, and the databases it created.
     ports, pids = started_by(done.stderr)

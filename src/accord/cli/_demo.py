@@ -292,6 +292,39 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
     return lines
 
 
+class _RecordingChecker:
+    """Feeds the consistency engine and writes each event it sees to a JSONL file.
+
+    The file holds this run's events as structured CloudEvents, so the run can be checked
+    again offline (``accord audit DIR/events.jsonl ...``, ``accord schema validate ...``).
+    It is written beside itself and renamed into place by :meth:`close`: never half-written.
+    """
+
+    def __init__(self, inner: Any, path: Path) -> None:
+        import orjson
+
+        self._inner = inner
+        self._dumps = orjson.dumps
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._partial = path.with_name(path.name + ".partial")
+        self._file = self._partial.open("wb")
+
+    def add(self, event: dict[str, Any]) -> None:
+        self._file.write(self._dumps(event) + b"\n")
+        self._inner.add(event)
+
+    def report(self, until: Any = None) -> dict[str, Any]:
+        return dict(self._inner.report(until=until))
+
+    def close(self, keep: bool) -> None:
+        self._file.close()
+        if keep:
+            self._partial.replace(self.path)
+        else:
+            self._partial.unlink(missing_ok=True)
+
+
 def _demo(args: argparse.Namespace) -> int:
     _check_options(args)
     from accord.system import default_checker, run_demo
@@ -309,6 +342,10 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         with _terminate_as_interrupt(), ExitStack() as stack:
             system = _start_system(args, stack, workdir)
+            recorder = _RecordingChecker(
+                default_checker(args.within), Path(args.report_dir) / "events.jsonl"
+            )
+            stack.callback(recorder.close, keep=False)  # an interrupted run keeps no file
             _say(
                 f"services up in {format_duration(system.startup_s or 0.0)}; placing "
                 f"{args.orders} orders" + (f" at {args.rate:g}/s" if args.rate else "")
@@ -316,10 +353,11 @@ def _demo(args: argparse.Namespace) -> int:
             try:
                 result = run_demo(
                     system, args.orders, within_s=args.within, rate=args.rate, seed=args.seed,
-                    checker=default_checker(args.within), on_progress=on_progress,
+                    checker=recorder, on_progress=on_progress,
                 )
             finally:
                 printer.finish(last[0] if last else None)
+            recorder.close(keep=True)
         ok = result.ok
         out = sys.stdout
         if result.report is not None:
@@ -328,7 +366,7 @@ def _demo(args: argparse.Namespace) -> int:
             except ImportError:  # pragma: no cover - reports not installed
                 _say("accord.report is not available: no report written")
             else:
-                paths = write_reports(result.report, args.report_dir)
+                paths = [*write_reports(result.report, args.report_dir), recorder.path]
                 print(terminal_table(result.report), file=out)
                 print(f"report: {', '.join(str(p) for p in paths)}", file=out)
         for line in summary_lines(result, args.within):
