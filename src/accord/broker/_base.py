@@ -150,7 +150,7 @@ class BrokerBase:
 
         def round_trip() -> None:
             self._check_alive()
-            admin = KafkaAdminClient(**self.admin_config(request_timeout_ms=3000))
+            admin = KafkaAdminClient(**self.admin_config(request_timeout_ms=3000, bootstrap_timeout_ms=3000))
             try:
                 admin.list_topics()
             finally:
@@ -168,8 +168,29 @@ class BrokerBase:
         except (KafkaError, OSError) as exc:
             raise BrokerError(
                 f"broker at {self._bootstrap} did not answer a metadata request within "
-                f"{timeout_s:.0f}s ({type(exc).__name__}: {exc})"
+                f"{timeout_s:.0f}s ({describe(exc)})"
             ) from exc
+
+
+def describe(exc: BaseException) -> str:
+    """``Type: message`` once, although kafka-python's messages already start with the type."""
+    text = str(exc)
+    name = type(exc).__name__
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
+def parse_bootstrap(servers: str) -> str:
+    """Check ``host:port[,host:port...]`` and return it; :class:`UsageError` otherwise."""
+    from accord.errors import UsageError
+
+    for server in servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise UsageError(
+                f"{servers!r} is not a bootstrap address: use HOST:PORT[,HOST:PORT], "
+                "e.g. 127.0.0.1:9092"
+            )
+    return servers
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from accord._process import die_with_parent
-from accord.broker._base import BrokerBase, free_port, wait_for_port_closed
+from accord.broker._base import BrokerBase, free_port, port_open, wait_for_port_closed
 from accord.errors import BrokerError
 
 _HOST = "127.0.0.1"
@@ -61,6 +61,8 @@ class EmbeddedBroker(BrokerBase):
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._log_start = 0
+        self._temporary_log = False
+        self._failed = False
 
     @property
     def pid(self) -> int | None:
@@ -77,10 +79,13 @@ class EmbeddedBroker(BrokerBase):
         binary = tansu_binary()
         port = self._port or free_port(_HOST)
         url = f"tcp://{_HOST}:{port}"
+        if self._port is not None and port_open(_HOST, self._port):
+            raise BrokerError(f"{_HOST}:{self._port} is already in use: choose another port")
         if self.log_path is None:
             fd, name = tempfile.mkstemp(prefix="accord-tansu-", suffix=".log")
             os.close(fd)
             self.log_path = Path(name)
+            self._temporary_log = True
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [
             str(binary),
@@ -117,6 +122,7 @@ class EmbeddedBroker(BrokerBase):
             self._wait_listening(self._ready_timeout_s)
             self.wait_ready(self._ready_timeout_s)
         except BrokerError:
+            self._failed = True
             self.stop()
             raise
         return self
@@ -144,6 +150,7 @@ class EmbeddedBroker(BrokerBase):
 
     def stop(self) -> None:
         process, self._process = self._process, None
+        failed = self._failed or (process is not None and process.poll() is not None)
         if process is not None and process.poll() is None:
             process.terminate()
             try:
@@ -157,3 +164,6 @@ class EmbeddedBroker(BrokerBase):
         if self._log is not None:
             self._log.close()
             self._log = None
+            if self._temporary_log and not failed and self.log_path is not None:
+                # A log nobody asked for is only worth keeping when something went wrong.
+                self.log_path.unlink(missing_ok=True)

@@ -43,6 +43,13 @@ def _start(args: argparse.Namespace) -> int:
     import tempfile
 
     from accord.broker import EmbeddedBroker
+    from accord.broker._base import port_open
+    from accord.errors import UsageError
+
+    if args.port is not None and port_open("127.0.0.1", args.port):
+        raise UsageError(
+            f"--port {args.port}: 127.0.0.1:{args.port} is in use; choose another port"
+        )
 
     registry_dir = None
     if args.enforce_schemas:

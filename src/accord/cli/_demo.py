@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from accord._durations import duration_type, format_duration
-from accord.errors import UsageError
+from accord.errors import BrokerError, UsageError
 
 if TYPE_CHECKING:
     from accord.broker import Broker
@@ -149,7 +149,7 @@ def _start_system(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> 
 
     broker: Broker
     if args.kafka:
-        broker = ExternalBroker(args.kafka)
+        broker = ExternalBroker(args.kafka, ready_timeout_s=10.0)
         _say(f"using the broker at {args.kafka}")
     else:
         registry = None
@@ -160,7 +160,12 @@ def _start_system(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> 
             export_tansu_registry(args.contracts, registry)
         broker = EmbeddedBroker(schema_registry=registry, log_path=workdir / "broker.log")
         _say("starting the embedded broker" + (" with schema enforcement" if registry else ""))
-    stack.enter_context(broker)
+    try:
+        stack.enter_context(broker)
+    except BrokerError as exc:
+        if args.kafka:  # the user's address: a usage error, not a failure of the system
+            raise UsageError(f"--kafka {args.kafka}: {exc}") from None
+        raise
     pid = getattr(broker, "pid", None)
     _say(f"broker ready at {broker.bootstrap_servers}" + (f" (pid {pid})" if pid else ""))
     system = ReferenceSystem(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
-from accord.broker import EmbeddedBroker, TestcontainersBroker, open_broker
+from accord.broker import EmbeddedBroker, ExternalBroker, TestcontainersBroker, open_broker
 from accord.broker._base import port_open
 from accord.errors import BrokerError, UsageError
 from accord.events import make_event, to_kafka
@@ -44,14 +44,33 @@ def test_embedded_broker_starts_ready_and_stops_with_port_released(tmp_path: Pat
     assert "listening on: tcp://127.0.0.1" in log.read_text()
 
 
-def test_embedded_broker_reports_a_port_it_cannot_use(tmp_path: Path) -> None:
+def test_embedded_broker_refuses_a_port_in_use(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        broker = EmbeddedBroker(port=port, log_path=tmp_path / "t.log", ready_timeout_s=3)
-        with pytest.raises(BrokerError, match=r"Tansu exited with code \d+ on start; see its log"):
+        broker = EmbeddedBroker(port=port, log_path=tmp_path / "t.log")
+        with pytest.raises(BrokerError, match=rf"^127.0.0.1:{port} is already in use"):
             broker.start()
+        assert broker.pid is None
+
+
+def test_a_broker_that_dies_on_start_is_reported_with_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALF_TANSU_BIN", "/bin/false")
+    broker = EmbeddedBroker(ready_timeout_s=5)
+    with pytest.raises(BrokerError, match=r"^Tansu exited with code 1 on start; see its log "):
+        broker.start()
+    assert broker.log_path is not None and broker.log_path.exists()  # kept: it explains
+    broker.log_path.unlink()
+
+
+def test_a_temporary_log_goes_with_a_clean_stop() -> None:
+    with EmbeddedBroker() as running:
+        log = running.log_path
+        assert log is not None and log.exists()
+    assert not log.exists()
 
 
 def test_missing_schema_registry_directory_is_named(tmp_path: Path) -> None:
@@ -65,6 +84,12 @@ def test_client_settings_come_from_the_broker(broker: EmbeddedBroker) -> None:
     assert config["heartbeat_interval_ms"] == 1000
     assert config["bootstrap_servers"] == broker.bootstrap_servers
     assert config["group_id"] == "g"
+
+
+@pytest.mark.parametrize("bad", ["localhost", "127.0.0.1:", "h:99999", "h:1,:2", ""])
+def test_external_broker_wants_host_and_port(bad: str) -> None:
+    with pytest.raises(UsageError, match="is not a bootstrap address: use HOST:PORT"):
+        ExternalBroker(bad)
 
 
 def test_open_broker_choices() -> None:

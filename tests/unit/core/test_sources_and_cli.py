@@ -60,3 +60,26 @@ def test_cli_usage_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[
 def test_cli_without_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 2
     assert "usage: accord" in capsys.readouterr().err
+
+
+def test_broker_start_on_a_port_in_use_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["broker", "start", "--port", str(port)]) == 2
+    assert capsys.readouterr().err == (
+        f"accord: error: --port {port}: 127.0.0.1:{port} is in use; choose another port\n"
+    )
+
+
+def test_demo_with_a_kafka_address_without_port_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--kafka", "localhost"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "accord: error: 'localhost' is not a bootstrap address: use HOST:PORT[,HOST:PORT], "
+        "e.g. 127.0.0.1:9092\n"
+    )
