@@ -192,8 +192,18 @@ def accord_reference_system(
     settings = pytestconfig.stash[settings_key]
     options = dict(accord_reference_system_options)
     options.setdefault("workdir", tmp_path_factory.mktemp("reference-system"))
+    from accord.errors import AccordError
+
     # ReferenceSystem creates fresh databases for this run on that server and drops them.
-    with ReferenceSystem(
-        accord_broker, database_url=settings.database_url, **options
-    ) as system:
+    system = ReferenceSystem(accord_broker, database_url=settings.database_url, **options)
+    problem = None
+    try:
+        system.start()
+    except AccordError as exc:  # an unreachable database, a service that would not start
+        problem = f"accord: reference system: {exc}"
+    if problem is not None:  # outside the except: no "during handling..." chain
+        pytest.fail(problem, pytrace=False)
+    try:
         yield system
+    finally:
+        system.stop()
