@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from fastapi import FastAPI, Path, Query, Request
+from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -96,7 +97,19 @@ def new_app(service: str, description: str) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     return app
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, except that a body which is not JSON at all is the documented 400:
+    there is no field to name, only the place where parsing failed."""
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if errors and all(error.get("type") == "json_invalid" for error in errors):
+        where = errors[0].get("ctx", {}).get("error") or errors[0].get("msg", "")
+        return JSONResponse({"detail": f"the body is not JSON: {where}"}, status_code=400)
+    return await request_validation_exception_handler(request, exc)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

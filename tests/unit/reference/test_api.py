@@ -137,10 +137,19 @@ def test_order_reads_refuse_bad_input_without_500(
 def test_post_with_undecodable_body_is_a_documented_400(serve: Callable[[str], str]) -> None:
     url = serve("order")
     wait_up(url)
-    response = requests.post(
-        f"{url}/orders", data=b"\xff\xfe{", headers={"content-type": "application/json"}
-    )
-    assert response.status_code in (400, 422)
+    for body, detail in (
+        (b"\xff\xfe{", "There was an error parsing the body"),  # not even text: FastAPI's
+        (b'{"customerId": ', "the body is not JSON: "),  # text, but not JSON: ours
+    ):
+        response = requests.post(
+            f"{url}/orders", data=body, headers={"content-type": "application/json"}
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["detail"].startswith(detail)
+    # A JSON body of the wrong shape is still a 422 naming the field.
+    response = requests.post(f"{url}/orders", json={"customerId": 7})
+    assert response.status_code == 422
+    assert any(error["loc"][:2] == ["body", "customerId"] for error in response.json()["detail"])
 
 
 def test_deliveries_by_id_and_by_order(
