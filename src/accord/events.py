@@ -161,7 +161,7 @@ def from_kafka(
         elif lowered == _CONTENT_TYPE_HEADER:
             content_type = text
     if not event:
-        raise EventDecodeError("record has no ce_ headers: not a CloudEvent in binary mode")
+        raise EventDecodeError("record has no ce_ headers")
     if content_type is not None:
         event["datacontenttype"] = content_type
     if value is None:

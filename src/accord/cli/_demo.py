@@ -96,8 +96,8 @@ def _system_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workdir", type=Path, default=None, metavar="DIR",
-        help="where service logs and SQLite files go (default: a temporary directory, removed "
-        "after a successful demo)",
+        help="where service logs and SQLite files go (default: a temporary directory that "
+        "accord demo removes after a successful run and accord up keeps)",
     )
     parser.add_argument(
         "--startup-timeout", type=duration_type, default=60.0, metavar="DURATION",

@@ -83,3 +83,13 @@ def test_demo_with_a_kafka_address_without_port_is_a_usage_error(
         "accord: error: 'localhost' is not a bootstrap address: use HOST:PORT[,HOST:PORT], "
         "e.g. 127.0.0.1:9092\n"
     )
+
+
+def test_an_unknown_option_names_the_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["schema", "validate", "--bogus", "x.jsonl"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (
+        "accord schema validate: error: unrecognized arguments: --bogus "
+        "(see accord schema validate --help)\n"
+    )
