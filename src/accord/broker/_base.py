@@ -150,7 +150,9 @@ class BrokerBase:
 
         def round_trip() -> None:
             self._check_alive()
-            admin = KafkaAdminClient(**self.admin_config(request_timeout_ms=3000, bootstrap_timeout_ms=3000))
+            admin = KafkaAdminClient(
+                **self.admin_config(request_timeout_ms=3000, bootstrap_timeout_ms=3000)
+            )
             try:
                 admin.list_topics()
             finally:
