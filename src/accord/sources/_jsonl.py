@@ -28,6 +28,10 @@ class JsonlSource:
         self._stream = stream
         if self.path != "-" and stream is None:
             p = Path(self.path)
+            if p.is_dir():
+                raise UsageError(
+                    f"{self.path}: is a directory (expected a .jsonl file of CloudEvents)"
+                )
             if not p.is_file():
                 raise UsageError(
                     f"{self.path}: no such file (expected a .jsonl file of CloudEvents)"
@@ -128,7 +132,9 @@ class JsonlSource:
             self._close(stream)
 
     def _skip_blank(self, exc: orjson.JSONDecodeError, number: int) -> None:
-        if str(exc.doc).strip():
+        # Only a blank line is skipped. ``exc.doc`` is not a test: orjson leaves it empty for
+        # bytes that are not UTF-8, which must be reported, not skipped.
+        if not str(exc).startswith("input data is empty"):
             raise UsageError(f"{self.name}:{number}: not JSON ({exc})") from None
 
     def _close(self, stream: IO[bytes]) -> None:

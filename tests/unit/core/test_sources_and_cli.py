@@ -93,3 +93,20 @@ def test_an_unknown_option_names_the_subcommand(capsys: pytest.CaptureFixture[st
         "accord schema validate: error: unrecognized arguments: --bogus "
         "(see accord schema validate --help)\n"
     )
+
+
+def test_a_line_that_is_not_utf8_is_reported_not_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b'{"id": "a"}\n   \n\xff\xfe{}\n{"id": "b"}\n')
+    with pytest.raises(UsageError, match=rf"^{path}:3: not JSON \(str is not valid UTF-8"):
+        list(JsonlSource(path))
+    source = JsonlSource(path)
+    with pytest.raises(UsageError, match=rf"^{path}:3: not JSON"):
+        source.feed(list)
+    with pytest.raises(UsageError, match=rf"^{path}:3: not JSON"):
+        list(JsonlSource(path).chunks(2))
+
+
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=rf"^{tmp_path}: is a directory"):
+        JsonlSource(tmp_path)
