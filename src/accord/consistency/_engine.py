@@ -40,10 +40,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
-from accord.consistency._stats import histogram, quantiles, within_counts
+from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
 from accord.errors import UsageError
 
 __all__ = [
@@ -67,6 +68,8 @@ _US = timedelta(microseconds=1)
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _fromisoformat = datetime.fromisoformat
+#: The attributes the hot loop reads from every event, in one call.
+_FIELDS = itemgetter("type", "time", "partitionkey", "id")
 #: Per type: 2 slots of per-key state (earliest time, hash of the first event id).
 _WIDTH = 2
 
@@ -448,15 +451,20 @@ class ConsistencyEngine:
             (_WIDTH * (e + 1), round(x.within_s * 1_000_000))
             for e, x in enumerate(self.expectations)
         ]
-        epoch, us = _EPOCH, _US
+        epoch = _EPOCH
+        fields = _FIELDS
         read = 0
         where: Any = None
         event: Mapping[str, Any] = {}
         try:
             for event, where in pairs:  # noqa: B007 - read by the except clauses
                 read += 1
-                slot = slots_get(event.get("type"))  # type: ignore[arg-type]
-                raw = event.get("time")
+                try:  # one C call for the four attributes (free unless one is missing)
+                    type_, raw, key, event_id = fields(event)
+                except (KeyError, TypeError):  # not all four, or not a dict: see below
+                    type_, raw = event.get("type"), event.get("time")
+                    key, event_id = event.get("partitionkey"), event.get("id")
+                slot = slots_get(type_)
                 if raw is None:
                     if slot is None:
                         continue
@@ -470,10 +478,10 @@ class ConsistencyEngine:
                 if slot is None:
                     continue
                 tokens = key_tokens[slot]
-                key = event.get("partitionkey") if tokens is None else resolve(event, tokens)
+                if tokens is not None:
+                    key = resolve(event, tokens)
                 if type(key) is not str:
                     key = self._odd_key(event, key, slot)
-                event_id = event.get("id")
                 if event_id is None:
                     raise EventError(f"{_describe(event)} has no 'id' attribute")
                 digest = hash(event_id)
@@ -515,11 +523,13 @@ class ConsistencyEngine:
                         index[i] = rows
                         khash_append(h)
                         t0 = state[0]
-                        t0_us = (t0 - epoch) // us
+                        # in microseconds (exact; cheaper than timedelta // timedelta)
+                        d = t0 - epoch
                         ids_append(state[1])
-                        times_append(t0_us)
+                        times_append((d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds)
                         for s, limit in settle_plan:
-                            latency = (state[s] - t0) // us
+                            d = state[s] - t0
+                            latency = (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
                             ids_append(state[s + 1])
                             times_append(latency)
                             if latency > limit or latency < 0:
@@ -972,7 +982,7 @@ class ConsistencyEngine:
         final_multi = {key for key, s in self._final_multi if s == slot}
         # every residue row (final or settling): its raw latency (negative: clock skew)
         final = self._final
-        latencies.extend(final.times[index + 1 :: final.width])
+        residue = final.times[index + 1 :: final.width]
         # missing <=> window end >= T0 + L <=> T0 <= window end - L. Without a window end
         # there were no timed events, hence no keys.
         try:
@@ -1026,7 +1036,7 @@ class ConsistencyEngine:
                         f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
                     )
                 )
-        matched = len(latencies)
+        matched = len(latencies) + len(residue)
         # distinct ids: one per key with events of this type, plus the extra ids of the few
         # (key, type) that saw several
         distinct = matched + orphaned
@@ -1049,7 +1059,8 @@ class ConsistencyEngine:
             )
         mismatched = self._mismatches(slot, expected, violations)
         mismatched += self._final_mismatched[index]
-        latencies.sort()
+        latencies = sorted_latencies(latencies, residue)
+        del residue
         # residue rows with clock skew count as 0 (the live ones were appended as 0)
         for j, value in enumerate(latencies):
             if value >= 0:

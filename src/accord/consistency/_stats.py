@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import chain, islice, repeat
 from typing import Any
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "histogram_buckets",
     "histogram_quantiles",
     "quantiles",
+    "sorted_latencies",
     "within_counts",
 ]
 
@@ -62,6 +64,36 @@ def quantiles(sorted_us: Sequence[int]) -> dict[str, Any]:
         out[name] = _seconds(sorted_us[-(-percent * n // 100) - 1]) if n else 0
     out["max"] = _seconds(sorted_us[-1]) if n else 0
     return out
+
+
+#: How many latencies :func:`sorted_latencies` looks at before choosing how to sort.
+_SAMPLE = 65_536
+
+
+def sorted_latencies(*parts: Iterable[int]) -> list[int]:
+    """Every value of ``parts`` in one ascending list.
+
+    Latencies of a whole audit are often of a coarse resolution (event times in whole
+    milliseconds) and repeat a lot: then counting them (``Counter`` counts in C) and
+    spelling the sorted distinct values out again is several times faster than sorting a
+    million of them. When the first ``_SAMPLE`` values are mostly distinct, it sorts instead
+    (the count only cost that sample).
+    """
+    values = chain.from_iterable(parts)
+    counts: Counter[int] = Counter(islice(values, _SAMPLE))
+    if 2 * len(counts) > counts.total():
+        out = _spelled_out(counts)
+        out.extend(values)
+        out.sort()
+        return out
+    counts.update(values)
+    return _spelled_out(counts)
+
+
+def _spelled_out(counts: Mapping[int, int]) -> list[int]:
+    """The values of a multiset in ascending order, each as often as it is counted."""
+    distinct = sorted(counts)
+    return list(chain.from_iterable(map(repeat, distinct, map(counts.__getitem__, distinct))))
 
 
 def bucket_of(us: int) -> int:

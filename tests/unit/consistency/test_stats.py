@@ -10,6 +10,7 @@ from accord.consistency._stats import (
     histogram_buckets,
     histogram_quantiles,
     quantiles,
+    sorted_latencies,
     within_counts,
 )
 
@@ -65,3 +66,19 @@ def test_histogram_quantiles_stay_within_the_stated_error() -> None:
     for name in ("p50", "p90", "p95", "p99"):
         assert abs(estimate[name] - exact[name]) <= 0.123 * exact[name]
     assert estimate["max"] == exact["max"]
+
+
+@pytest.mark.parametrize("resolution", [1, 1000], ids=["distinct-us", "repeating-ms"])
+def test_sorted_latencies_is_sorted_whatever_the_resolution(resolution: int) -> None:
+    import random
+    from array import array
+
+    rng = random.Random(7)
+    # more than the 65,536 values looked at before choosing; clock skew (negatives) too
+    live = [rng.randrange(-2000, 5000) * 1000 // resolution * resolution for _ in range(3000)]
+    residue = array("q", (rng.randrange(-20, 5_000_000) // resolution * resolution
+                          for _ in range(80_000)))
+    got = sorted_latencies(live, residue)
+    assert got == sorted([*live, *residue])
+    assert sorted_latencies([], array("q")) == []
+    assert sorted_latencies([3, 1, 3, 3], array("q", [2])) == [1, 2, 3, 3, 3]
