@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import socket
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from accord.errors import AccordError
     from reference_services.bootstrap import bootstrap
     from reference_services.common.db import default_database_url
+    from reference_services.common.runtime import listening_socket
 
     args = _parser().parse_args(argv)
     if args.processing_delay_ms < 0:
@@ -87,14 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     url = args.database_url or default_database_url(args.service)
     # Bind first: a taken port fails fast, and the log names the real port when --port is 0.
-    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only then, and
-    # without it Nagle's algorithm and delayed ACKs cost every keep-alive request ~40 ms.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = listening_socket(args.host, args.port)
     except OSError as exc:
-        sock.close()
         print(
             f"reference {args.service}: cannot listen on {args.host}:{args.port}: {exc.strerror}; "
             "choose another --port",

@@ -9,20 +9,20 @@ sent; HTTP interactions go to the real FastAPI app served by uvicorn on a free 1
 
 from __future__ import annotations
 
-import socket
 import tempfile
-import threading
-import time
 import uuid
 from collections.abc import Mapping
 from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from accord.errors import AccordError
 from accord.events import KafkaMessage
+
+if TYPE_CHECKING:
+    from reference_services.common.runtime import HttpServer
 
 __all__ = ["DEFAULT_ORDER_ID", "KNOWN_STATES", "OrderProvider", "order_provider"]
 
@@ -63,8 +63,7 @@ class OrderProvider:
         self.http_url: str | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self._engine: Any = None
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._server: HttpServer | None = None
         self._order_id: str | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -88,17 +87,15 @@ class OrderProvider:
         tb: TracebackType | None,
     ) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(10)
+            self._server.stop()
+            self._server = None
         if self._engine is not None:
             self._engine.dispose()
         if self._tmp is not None:
             self._tmp.cleanup()
 
     def _start_http(self) -> None:
-        import uvicorn
-
+        from reference_services.common.runtime import HttpServer
         from reference_services.order.entrypoints import create_app
         from reference_services.order.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -106,29 +103,13 @@ class OrderProvider:
         # Any: the order service's UnitOfWork Protocol and its SQLAlchemy class differ in
         # __enter__/__exit__ signatures only.
         make_uow: Any = lambda: SqlAlchemyUnitOfWork(engine)  # noqa: E731
-        app = create_app(make_uow, now=lambda: _NOW)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [sock]},
-            daemon=True,
-            name="accord-pact-order-http",
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise AccordError(
-                    "order service HTTP API did not start within 15 s on "
-                    f"127.0.0.1:{port}; see the log above"
-                )
-            time.sleep(0.02)
-        self.http_url = f"http://127.0.0.1:{port}"
+        server = HttpServer(create_app(make_uow, now=lambda: _NOW))
+        try:
+            server.start(timeout_s=15)
+        except RuntimeError as exc:
+            raise AccordError(f"order service HTTP API: {exc}") from None
+        self._server = server
+        self.http_url = server.url
 
     def _reset(self) -> None:
         from reference_services.order.adapters import catalogue, orm
