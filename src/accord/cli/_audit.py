@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from accord.errors import UsageError
+from accord.report import FORMATS as REPORT_FORMATS
 
 if TYPE_CHECKING:
     from accord.consistency import ConsistencyEngine
     from accord.sources import Source
 
-FORMATS = ("json", "junit", "html", "md")
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 _CONFIG_KEYS = {
     "trigger", "expect", "key", "agree", "formats", "format", "report-dir", "report_dir",
@@ -118,7 +118,7 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format", metavar="FORMATS", default=None,
-        help=f"comma-separated report formats out of {','.join(FORMATS)} (default: all)",
+        help=f"comma-separated report formats out of {','.join(REPORT_FORMATS)} (default: all)",
     )
 
 
@@ -173,15 +173,14 @@ def _parse_agree(text: str) -> tuple[str, str, str]:
     return type_, trigger_pointer, match_pointer
 
 
-def _parse_formats(text: str | Sequence[str] | None) -> list[str]:
-    if text is None:
-        return list(FORMATS)
-    items = text.split(",") if isinstance(text, str) else list(text)
-    formats = [f.strip() for f in items if str(f).strip()]
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise UsageError(f"--format {','.join(formats)!r}: choose from {','.join(FORMATS)}")
-    return formats
+def _parse_formats(text: str | Sequence[str]) -> tuple[str, ...]:
+    """The report's own format parsing, with the option named in its error."""
+    from accord.report import parse_formats
+
+    try:
+        return parse_formats(text)
+    except UsageError as exc:
+        raise UsageError(f"--format: {exc}") from None
 
 
 def _parse_tolerance(value: Any) -> float:
@@ -380,9 +379,8 @@ def emit(
             print(f"  {item['detail']}")
     if report_dir is None and formats is None:
         return []
-    directory = Path(report_dir or ".")
-    directory.mkdir(parents=True, exist_ok=True)
-    written = list(write_reports(report, directory, formats=tuple(_parse_formats(formats))))
+    formats = REPORT_FORMATS if formats is None else _parse_formats(formats)
+    written = list(write_reports(report, Path(report_dir or "."), formats=formats))
     for path in written:
         print(f"accord: wrote {path}", file=sys.stderr)
     return written
@@ -419,7 +417,7 @@ def _audit(args: argparse.Namespace) -> int:
     report_dir = args.report_dir or config.get("report-dir") or config.get("report_dir")
     formats = args.format or config.get("formats") or config.get("format")
     if formats is None and report_dir is not None:
-        formats = list(FORMATS)
+        formats = list(REPORT_FORMATS)
     if formats is not None:
         _parse_formats(formats)
     tolerance = _parse_tolerance(
@@ -472,6 +470,6 @@ def _merge(args: argparse.Namespace) -> int:
     merged = merge_reports(reports, until=_parse_until(args.until), partial=args.partial)
     formats = args.format
     if formats is None and args.report_dir is not None:
-        formats = ",".join(FORMATS)
+        formats = ",".join(REPORT_FORMATS)
     emit(merged, args.report_dir, formats)
     return 0 if merged["consistent"] else 1

@@ -115,7 +115,10 @@ def test_bad_input_exits_2_naming_file_and_line(
         (["--key", "invoice.created=data/orderId"], "not a JSON pointer"),
         (["--agree", "delivery.created=/x"], "expected TYPE:/POINTER=/TRIGGER_POINTER"),
         (["--until", "tomorrow"], "--until: time 'tomorrow'"),
-        (["--format", "json,pdf"], "choose from json,junit,html,md"),
+        (
+            ["--format", "json,pdf"],
+            "--format: unknown report format 'pdf': use one or more of json, junit, html, md",
+        ),
         (["--baseline", "nope.json"], "nope.json: no such file"),
         (["--follow"], "apply to kafka:// sources only"),
     ],
