@@ -247,6 +247,11 @@ def test_partial_reports_merge_to_the_single_run_report(
         assert stats.pop("latency_exact") is True
     assert merged == single
     assert "NOT CONSISTENT" in capsys.readouterr().out
+    # Without --format, a report directory gets every format.
+    assert main(["report", "merge", "p0/report.json", "p1/report.json", "--report-dir", "all"]) == 1
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == [
+        "junit.xml", "report.html", "report.json", "report.md"
+    ]
 
 
 def test_merge_of_unreadable_report_exits_2(
