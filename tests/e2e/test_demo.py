@@ -6,13 +6,13 @@ Also: Ctrl-C and SIGTERM stop them with nothing left running.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -24,13 +24,6 @@ pytestmark = pytest.mark.e2e
 
 ACCORD = [sys.executable, "-m", "accord.cli"]
 
-
-def run_accord(*args: str, timeout_s: float = 300.0) -> subprocess.CompletedProcess[str]:
-    """Run the accord CLI as a child process and capture its output."""
-    return subprocess.run(
-        [*ACCORD, *args], capture_output=True, text=True, timeout=timeout_s,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def listening(port: int) -> bool:
@@ -56,7 +49,7 @@ def started_by(stderr: str) -> tuple[set[int], set[int]]:
 
 
 def test_demo_of_200_orders_on_postgresql_exits_0_and_leaves_nothing_behind(
-    tmp_path: Path,
+    run_accord: Any, tmp_path: Path
 ) -> None:
     report_dir = tmp_path / "report"
     done = run_accord(
@@ -112,7 +105,9 @@ def test_demo_of_200_orders_on_postgresql_exits_0_and_leaves_nothing_behind(
     assert left == []
 
 
-def test_demo_with_slow_invoicing_exits_1_and_names_every_late_order(tmp_path: Path) -> None:
+def test_demo_with_slow_invoicing_exits_1_and_names_every_late_order(
+    run_accord: Any, tmp_path: Path
+) -> None:
     report_dir = tmp_path / "report"
     # Each invoice takes 1.5 s of processing, so none can come within 1 s of its order.
     done = run_accord(
@@ -140,7 +135,9 @@ def test_demo_with_slow_invoicing_exits_1_and_names_every_late_order(tmp_path: P
     assert not [pid for pid in pids if alive(pid)]
 
 
-def test_demo_with_schema_enforcement_on_the_broker_exits_0(tmp_path: Path) -> None:
+def test_demo_with_schema_enforcement_on_the_broker_exits_0(
+    run_accord: Any, tmp_path: Path
+) -> None:
     # The broker validates every record against the v1 schemas: the services' events pass.
     contracts = Path(__file__).resolve().parents[2] / "contracts"
     done = run_accord(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.e2e
 
 ACCORD = [sys.executable, "-m", "accord.cli"]
 
-
-def run_accord(*args: str, timeout_s: float = 300.0) -> subprocess.CompletedProcess[str]:
-    """Run the accord CLI as a child process and capture its output."""
-    return subprocess.run(
-        [*ACCORD, *args], capture_output=True, text=True, timeout=timeout_s,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 confluent_kafka = pytest.importorskip("confluent_kafka", reason="needs the test extra")
@@ -82,7 +74,9 @@ def read_all(bootstrap: str, topic: str, timeout_s: float = 60.0) -> list[Any]:
         consumer.close()
 
 
-def test_a_foreign_client_sees_one_cloudevent_per_order_on_each_topic(tmp_path: Path) -> None:
+def test_a_foreign_client_sees_one_cloudevent_per_order_on_each_topic(
+    run_accord: Any, tmp_path: Path
+) -> None:
     broker = subprocess.Popen(
         [*ACCORD, "broker", "start", "--log", str(tmp_path / "tansu.log")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
