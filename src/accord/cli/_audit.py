@@ -266,7 +266,12 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
 
     try:
         if isinstance(source, JsonlSource):
-            source.feed(partial(engine.add_located, pause_gc=True))
+            # Without key or agree pointers the engine reads four attributes: decode only those.
+            envelopes = not engine.needs_data
+            source.feed(
+                partial(engine.add_located, pause_gc=True, envelopes=envelopes),
+                envelopes=envelopes,
+            )
         else:
             engine.add_located(iter(source))
     except EventError as exc:
@@ -293,9 +298,12 @@ def feed_interleaved(
     from accord.consistency import EventError
     from accord.sources import JsonlSource
 
+    all_jsonl = all(isinstance(s, JsonlSource) for s in sources)
+    envelopes = all_jsonl and not engine.needs_data
+
     def chunks(source: Source) -> Iterator[list[Any]]:
         if isinstance(source, JsonlSource):
-            return source.chunks(chunk)
+            return source.chunks(chunk, envelopes=envelopes)
         it = iter(source)
         return iter(lambda: list(islice(it, chunk)), [])
 
@@ -313,11 +321,10 @@ def feed_interleaved(
 
     for i in range(len(sources)):
         advance(i)
-    all_jsonl = all(isinstance(s, JsonlSource) for s in sources)
     while heap:
         _, _, i, pairs = heapq.heappop(heap)
         try:
-            engine.add_located(pairs, pause_gc=all_jsonl)
+            engine.add_located(pairs, pause_gc=all_jsonl, envelopes=envelopes)
         except EventError as exc:
             raise UsageError(f"{_where(sources[i], exc.where)}: {exc}") from None
         advance(i)
@@ -326,9 +333,10 @@ def feed_interleaved(
 def _last_time(pairs: list[Any], default: datetime) -> datetime:
     """The time of the last event of a chunk that has a usable one (looking back 64)."""
     from accord.consistency import parse_time
+    from accord.events import Envelope
 
     for event, _ in reversed(pairs[-64:]):
-        raw = event.get("time") if isinstance(event, dict) else None
+        raw = event.get("time") if isinstance(event, (dict, Envelope)) else None
         if raw is None:
             continue
         try:

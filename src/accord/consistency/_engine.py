@@ -40,7 +40,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
@@ -68,8 +68,10 @@ _US = timedelta(microseconds=1)
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _fromisoformat = datetime.fromisoformat
-#: The attributes the hot loop reads from every event, in one call.
+#: The attributes the hot loop reads from every event, in one call (of a dict, of an
+#: accord.events.Envelope).
 _FIELDS = itemgetter("type", "time", "partitionkey", "id")
+_ENVELOPE_FIELDS = attrgetter("type", "time", "partitionkey", "id")
 #: Per type: 2 slots of per-key state (earliest time, hash of the first event id).
 _WIDTH = 2
 
@@ -367,6 +369,14 @@ class ConsistencyEngine:
         """Events that lagged more than ``lateness_s`` and would have changed a finalized key."""
         return self._beyond
 
+    @property
+    def needs_data(self) -> bool:
+        """Whether events must be whole: a key pointer or an ``agree`` pointer reads them.
+
+        When False, :meth:`add_located` also takes envelopes (``envelopes=True``).
+        """
+        return bool(self.agree) or any(t is not None for t in self._key_tokens)
+
     def residue_bytes(self) -> int:
         """Bytes of the compact state of finalized keys (residue and latencies)."""
         return self._final.nbytes()
@@ -383,7 +393,11 @@ class ConsistencyEngine:
         self.add_located(((event, None),))
 
     def add_located(
-        self, pairs: Iterable[tuple[Mapping[str, Any], Any]], *, pause_gc: bool = False
+        self,
+        pairs: Iterable[tuple[Any, Any]],
+        *,
+        pause_gc: bool = False,
+        envelopes: bool = False,
     ) -> None:
         """Take many ``(event, where)`` pairs into account: the fast path of a whole source.
 
@@ -396,22 +410,28 @@ class ConsistencyEngine:
                 state holds no cycles, but the collector would walk it again and again as
                 it grows; only pass True when ``pairs`` creates no cyclic garbage either (a
                 parsed file does; a Kafka client does not).
+            envelopes: the events are :class:`accord.events.Envelope` objects (the four
+                attributes the engine reads, nothing else), not dicts. Only when
+                :attr:`needs_data` is False.
 
         Raises:
             EventError: as :meth:`add`, with ``where`` set.
+            UsageError: envelopes while :attr:`needs_data` (a pointer needs the data).
         """
+        if envelopes and self.needs_data:
+            raise UsageError("key and agree pointers read the event data: pass whole events")
         collecting = pause_gc and gc.isenabled()
         if collecting:
             gc.disable()
         try:
-            self._add_located(pairs)
+            self._add_located(pairs, _ENVELOPE_FIELDS if envelopes else _FIELDS)
         finally:
             if collecting:
                 gc.enable()
 
-    def _add_located(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
+    def _add_located(self, pairs: Iterable[tuple[Any, Any]], fields: Any) -> None:
         if self._lateness is None:
-            self._feed(pairs)
+            self._feed(pairs, fields)
             return
         # Finalize every `_batch` events; islice over the (C) iterator keeps the hot loop
         # free of any per-event check for it.
@@ -419,12 +439,12 @@ class ConsistencyEngine:
         while True:
             room = self._batch - self._since
             before = self._read
-            self._feed(islice(it, max(room, 1)))
+            self._feed(islice(it, max(room, 1)), fields)
             if self._read - before < room:
                 return  # the input ran out before the batch was full
             self.finalize()
 
-    def _feed(self, pairs: Iterable[tuple[Mapping[str, Any], Any]]) -> None:
+    def _feed(self, pairs: Iterable[tuple[Any, Any]], fields: Any) -> None:
         # The hot loop of an audit: everything it touches is a local variable.
         slots_get = self._slots.get
         key_tokens = self._key_tokens
@@ -452,7 +472,6 @@ class ConsistencyEngine:
             for e, x in enumerate(self.expectations)
         ]
         epoch = _EPOCH
-        fields = _FIELDS
         read = 0
         where: Any = None
         event: Mapping[str, Any] = {}

@@ -2,17 +2,80 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator
-from itertools import count, islice
+from itertools import count, islice, tee
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
 import orjson
 
 from accord.errors import UsageError
-from accord.events import Location
+from accord.events import Location, decode_envelope
 from accord.sources._base import SourcedEvent
 
 _BUFFER = 1 << 20
+
+
+_BLANK = b" \t\r\n"  # JSON whitespace
+_second = itemgetter(1)
+
+
+class _Lines:
+    """The parsed lines of a stream as ``(value, line number)`` pairs, built in C.
+
+    ``pairs`` raises one of ``errors`` for a line it cannot parse; :meth:`skip` then gets
+    past a blank line or raises the :class:`UsageError` that names the line. ``pairs`` goes
+    on with the next line afterwards (zip and map hold no state of a failed step). The
+    line counter is zipped after the parser, so after a failure it has not counted the
+    failed line yet. With ``envelopes`` the failed line itself comes from a ``tee`` of the
+    stream that follows the parser one line behind (orjson's errors carry the line, msgspec's
+    do not).
+    """
+
+    def __init__(self, name: str, stream: IO[bytes], envelopes: bool) -> None:
+        self.name = name
+        self.numbers = count(1)
+        self.errors: tuple[type[Exception], ...]
+        self._behind: Iterator[bytes] | None
+        if envelopes:
+            lines, self._behind = tee(stream)
+            # zip asks the parser first: when it fails, `_behind` and the counter have
+            # not moved past the failed line.
+            behind = map(_second, zip(self._behind, self.numbers, strict=False))
+            self.pairs: Iterator[tuple[Any, int]] = zip(
+                map(decode_envelope, lines), behind, strict=False
+            )
+            self.errors = (msgspec.DecodeError, UnicodeDecodeError)
+        else:
+            self._behind = None
+            self.pairs = zip(map(orjson.loads, stream), self.numbers, strict=False)
+            self.errors = (orjson.JSONDecodeError,)
+
+    def skip(self, exc: Exception) -> None:
+        """Get past the line that failed with ``exc`` if it is blank, else name it."""
+        if self._behind is None:
+            assert isinstance(exc, orjson.JSONDecodeError)
+            number = next(self.numbers)
+            # ``exc.doc`` is not the test: orjson leaves it empty for bytes that are not
+            # UTF-8, which must be reported, not skipped.
+            if not str(exc).startswith("input data is empty"):
+                raise UsageError(f"{self.name}:{number}: not JSON ({exc})") from None
+            return
+        line, number = next(self._behind), next(self.numbers)
+        if not line.strip(_BLANK):
+            return
+        # Say what is wrong in the words of the dict path (orjson parses the whole line).
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            raise UsageError(f"{self.name}:{number}: not JSON ({error})") from None
+        if type(value) is not dict:
+            raise UsageError(
+                f"{self.name}:{number}: expected a JSON object (a CloudEvent), "
+                f"got {type(value).__name__}"
+            )
+        raise UsageError(f"{self.name}:{number}: not JSON ({exc})")
 
 
 class JsonlSource:
@@ -59,18 +122,20 @@ class JsonlSource:
                 yield pair
 
         stream = self._open()
-        numbers = count(1)
+        lines = _Lines(name, stream, envelopes=False)
         try:
             while True:
                 try:
-                    yield from checked(zip(map(orjson.loads, stream), numbers, strict=False))
+                    yield from checked(lines.pairs)
                     return
-                except orjson.JSONDecodeError as exc:
-                    self._skip_blank(exc, next(numbers))
+                except lines.errors as exc:
+                    lines.skip(exc)
         finally:
             self._close(stream)
 
-    def feed(self, consume: Callable[[Iterator[tuple[Any, int]]], object]) -> None:
+    def feed(
+        self, consume: Callable[[Iterator[tuple[Any, int]]], object], *, envelopes: bool = False
+    ) -> None:
         """Hand every parsed line to ``consume`` as ``(value, line number)`` pairs, fast.
 
         The pairs come from iterators that run entirely in C (``map(orjson.loads, file)``
@@ -79,35 +144,39 @@ class JsonlSource:
         more than once when blank lines split the file. Values are *not* checked to be
         objects: ``consume`` must reject what is not a dict (naming the line it got).
 
+        Args:
+            consume: takes an iterator of pairs.
+            envelopes: values are :class:`~accord.events.Envelope` objects (only the
+                attributes an audit reads; about 2.5 times faster to decode) instead of
+                dicts. A line that is not a JSON object is then reported here.
+
         Raises:
             UsageError: a line is not JSON (names the file and line).
         """
         stream = self._open()
-        numbers = count(1)
+        lines = _Lines(self.name, stream, envelopes)
         try:
             while True:
                 try:
-                    # zip asks map first: when parsing fails, the counter has not moved,
-                    # so next(numbers) is the failing line.
-                    consume(zip(map(orjson.loads, stream), numbers, strict=False))
+                    consume(lines.pairs)
                     return
-                except orjson.JSONDecodeError as exc:
-                    self._skip_blank(exc, next(numbers))
+                except lines.errors as exc:
+                    lines.skip(exc)
         finally:
             self._close(stream)
 
-    def chunks(self, size: int) -> Iterator[list[tuple[Any, int]]]:
+    def chunks(self, size: int, *, envelopes: bool = False) -> Iterator[list[tuple[Any, int]]]:
         """Parsed lines as lists of up to ``size`` ``(value, line number)`` pairs.
 
         For reading several sources interleaved: each list is built in C like :meth:`feed`
-        (blank lines skipped). Values are not checked to be objects.
+        (blank lines skipped). Values are not checked to be objects, unless ``envelopes``
+        (as in :meth:`feed`).
 
         Raises:
             UsageError: a line is not JSON (names the file and line).
         """
         stream = self._open()
-        numbers = count(1)
-        pairs = zip(map(orjson.loads, stream), numbers, strict=False)
+        lines = _Lines(self.name, stream, envelopes)
         try:
             while True:
                 chunk: list[tuple[Any, int]] = []
@@ -116,10 +185,9 @@ class JsonlSource:
                     want = size - len(chunk)
                     had = len(chunk)
                     try:
-                        chunk.extend(islice(pairs, want))  # keeps what came before an error
-                    except orjson.JSONDecodeError as exc:
-                        self._skip_blank(exc, next(numbers))
-                        pairs = zip(map(orjson.loads, stream), numbers, strict=False)
+                        chunk.extend(islice(lines.pairs, want))  # keeps what came before an error
+                    except lines.errors as exc:
+                        lines.skip(exc)
                         continue
                     if len(chunk) - had < want:
                         ended = True
@@ -130,12 +198,6 @@ class JsonlSource:
                     return
         finally:
             self._close(stream)
-
-    def _skip_blank(self, exc: orjson.JSONDecodeError, number: int) -> None:
-        # Only a blank line is skipped. ``exc.doc`` is not a test: orjson leaves it empty for
-        # bytes that are not UTF-8, which must be reported, not skipped.
-        if not str(exc).startswith("input data is empty"):
-            raise UsageError(f"{self.name}:{number}: not JSON ({exc})") from None
 
     def _close(self, stream: IO[bytes]) -> None:
         if stream is not self._stream and self.path != "-":

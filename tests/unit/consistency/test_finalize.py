@@ -9,10 +9,12 @@ report of ``lateness_s=None``.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -336,3 +338,50 @@ def test_any_order_report_is_exact_unless_beyond_lateness_says_otherwise(
         for type_, stats in exact["expectations"].items():
             for name in ("duplicated", "redelivered", "orphaned"):
                 assert finalized["expectations"][type_][name] == stats[name], (type_, name)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_event, max_size=60), st.randoms(use_true_random=False), st.sampled_from([None, 2.0])
+)
+def test_envelopes_give_the_report_of_whole_events(
+    drawn: list[tuple[int, dict[str, Any]]], rng: random.Random, lateness_s: float | None
+) -> None:
+    # `accord audit` decodes only the four attributes it reads when no pointer needs data
+    first: dict[str, dict[str, Any]] = {}
+    events = [first.setdefault(event["id"], event) for _, event in drawn]
+    rng.shuffle(events)
+    data = b"".join(orjson.dumps(e) + b"\n" + b"\n" * rng.randrange(2) for e in events)
+    whole = engine(lateness_s, every=3, agree=False)
+    light = engine(lateness_s, every=3, agree=False)
+    assert not light.needs_data
+    JsonlSource("-", stream=io.BytesIO(data)).feed(whole.add_located)
+    JsonlSource("-", stream=io.BytesIO(data)).feed(
+        partial(light.add_located, envelopes=True), envelopes=True
+    )
+    assert light.report(partial=True) == whole.report(partial=True)
+
+
+def test_envelopes_are_refused_when_a_pointer_reads_the_data() -> None:
+    assert engine(None, agree=True).needs_data
+    keyed = ConsistencyEngine(ORDER, [Expectation(INVOICE, 5.0, key_pointer="/data/orderId")])
+    assert keyed.needs_data
+    with pytest.raises(UsageError, match="pointers read the event data"):
+        keyed.add_located([], envelopes=True)
+
+
+def test_audit_names_a_bad_event_line_with_and_without_a_key_pointer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # with --key the audit parses whole events (a pointer may reach into data), without it
+    # only the envelope: the same errors
+    path = write_jsonl(tmp_path / "e.jsonl", orders(2))
+    with Path(path).open("ab") as out:
+        out.write(
+            b'\n{"type": "invoice.created", "id": "x", "time": "2026-01-01T00:00:09Z", '
+            b'"partitionkey": ["k"], "data": {"orderId": ["k"]}}\n'
+        )
+    for key in ([], ["--key", f"{INVOICE}=/partitionkey"]):
+        assert main(["audit", path, "--trigger", ORDER, "--expect", f"{INVOICE}=5s", *key]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"accord: error: {path}:8: invoice.created 'x': key ['k'] is not")

@@ -7,6 +7,7 @@ import pytest
 
 from accord.cli import main
 from accord.errors import UsageError
+from accord.events import Envelope
 from accord.sources import JsonlSource, KafkaSource, open_source, parse_kafka_url
 
 pytestmark = pytest.mark.unit
@@ -29,6 +30,64 @@ def test_jsonl_source_names_the_line_that_is_not_json(tmp_path: Path) -> None:
 def test_jsonl_source_wants_objects() -> None:
     with pytest.raises(UsageError, match=r"^stdin:1: expected a JSON object .* got list"):
         list(JsonlSource("-", stream=io.BytesIO(b"[1, 2]\n")))
+
+
+def test_envelopes_hold_the_four_attributes_with_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_bytes(
+        b'{"type": "t", "time": "2026-01-01T00:00:00Z", "partitionkey": "k", "id": "a", '
+        b'"data": {"deep": [1, {"x": null}]}}\n'
+        b"\n  \t\r\n"
+        b'{"id": 7, "partitionkey": 42, "extra": "\\u00e9"}\r\n'
+        b'{"type": "last", "time": null}'  # no newline at the end
+    )
+    got: list[tuple[Envelope, int]] = []
+    JsonlSource(path).feed(got.extend, envelopes=True)
+    assert [(e.type, e.time, e.partitionkey, e.id, n) for e, n in got] == [
+        ("t", "2026-01-01T00:00:00Z", "k", "a", 1),
+        (None, None, 42, 7, 4),
+        ("last", None, None, None, 5),
+    ]
+    assert got[0][0].get("data") is None, "data is skipped, not decoded"
+    assert got[1][0].get("type", "event") == "event"
+    chunks = list(JsonlSource(path).chunks(2, envelopes=True))
+    assert [[n for _, n in chunk] for chunk in chunks] == [[1, 4], [5]]
+    stdin = JsonlSource("-", stream=io.BytesIO(path.read_bytes()))
+    assert [[n for _, n in c] for c in stdin.chunks(10, envelopes=True)] == [[1, 4, 5]]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (b'{"id": ', "not JSON (unexpected end of data"),
+        (b"\xff\xfe{}", "not JSON (str is not valid UTF-8"),
+        (b'{"type": "a\xff"}', "not JSON (str is not valid UTF-8"),
+        (b'{"id": "a"} x', "not JSON (unexpected content after document"),
+        (b"\x0c", "not JSON"),  # form feed: not JSON whitespace, so not a blank line
+        (b"[1, 2]", "expected a JSON object (a CloudEvent), got list"),
+        (b'"text"', "expected a JSON object (a CloudEvent), got str"),
+    ],
+)
+@pytest.mark.parametrize("how", ["feed", "chunks", "stdin"])
+def test_envelopes_name_a_bad_line_as_whole_events_do(
+    tmp_path: Path, line: bytes, message: str, how: str
+) -> None:
+    data = b'{"id": "a"}\n\n' + line + b'\n{"id": "b"}\n'
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(data)
+    name = "stdin" if how == "stdin" else str(path)
+    with pytest.raises(UsageError) as whole:
+        list(JsonlSource(path).iter_dicts())
+    assert str(whole.value).startswith(f"{path}:3: {message}")
+    with pytest.raises(UsageError) as envelope:
+        if how == "chunks":
+            list(JsonlSource(path).chunks(2, envelopes=True))
+        else:
+            source = (
+                JsonlSource("-", stream=io.BytesIO(data)) if how == "stdin" else (JsonlSource(path))
+            )
+            source.feed(list, envelopes=True)
+    assert str(envelope.value) == str(whole.value).replace(str(path), name, 1)
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
