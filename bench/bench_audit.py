@@ -8,10 +8,13 @@ size it runs, each in a fresh subprocess on one core:
 - parse-only: ``for line in file: orjson.loads(line)`` with the 1 MiB read buffer
   JsonlSource uses (lines/s),
 - audit: what ``accord audit`` runs (``accord.cli._audit.feed`` + ``engine.report``): it
-  decodes only the four attributes the engine reads of each line (``accord.events.Envelope``,
-  msgspec), since no key or agree pointer needs the data (events/s),
-- audit of whole events: the same with ``--key invoice.created=/partitionkey``, a pointer,
-  so every line is parsed whole with orjson as in parse-only (events/s),
+  decodes only what the engine reads of each line (``accord.events.envelope_type``,
+  msgspec): the four attributes it correlates by (events/s),
+- the same audit with other settings, each a row of a second table: key pointers into the
+  data (``--key invoice.created=/data/orderId``: the envelope and what they reach), the same
+  plus an ``--agree`` pair (and its batch finalization), and a pointer to an envelope
+  attribute (``--key invoice.created=/partitionkey``), which parses every line whole with
+  orjson as parse-only does,
 
 and prints the rates, the ratios to parse-only (target >= 0.5) and the peak resident memory
 (``ru_maxrss``) of each subprocess. Rates are per second of CPU time of the process
@@ -153,8 +156,9 @@ import sys, time, resource, json
 from accord.cli._audit import build_engine, feed
 from accord.sources import JsonlSource
 # invoices all within 60 s; deliveries take 20 ms..5 s, so about 1% are late at 4.95 s
-keys = sys.argv[2:]  # a key pointer makes the audit parse whole events
-engine = build_engine("order.accepted", ["invoice.created=60s", "delivery.created=4.95s"], keys, [])
+keys, agree = json.loads(sys.argv[2])
+expect = ["invoice.created=60s", "delivery.created=4.95s"]
+engine = build_engine("order.accepted", expect, keys, agree)
 start = time.process_time()
 feed(engine, JsonlSource(sys.argv[1]))
 fed = time.process_time()
@@ -170,6 +174,15 @@ summary["keys"] = {"tracked_peak": engine.peak_tracked_keys, "tracked_end": engi
 print(report["events"], done - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
       fed - start, engine.keys, state_rss_kb, json.dumps(summary))
 """
+
+
+#: (name, --key values, --agree values) of the audits of the second table
+_VARIANTS = [
+    ("--key into data", ["invoice.created=/data/orderId", "delivery.created=/data/orderId"], []),
+    ("--key, --agree", ["invoice.created=/data/orderId", "delivery.created=/data/orderId"],
+     ["delivery.created:/data/shippingAddress=/data/shippingAddress"]),
+    ("whole events", ["invoice.created=/partitionkey"], []),
+]
 
 
 def _run(code: str, path: Path, *args: str) -> list[str]:
@@ -198,6 +211,7 @@ def main() -> None:
     data = Path(args.data_dir)
     data.mkdir(parents=True, exist_ok=True)
     rows = []
+    variants: list[tuple[int, str, float, float, int]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         path = data / f"events-{size}.jsonl"
         if not path.exists():
@@ -206,32 +220,39 @@ def main() -> None:
             print(f"generated {path} in {time.perf_counter() - t:.1f}s", file=sys.stderr)
         mb = path.stat().st_size / 1e6
         parse = min((_run(_PARSE, path) for _ in range(args.repeat)), key=lambda r: float(r[1]))
-        audit = min((_run(_AUDIT, path) for _ in range(args.repeat)), key=lambda r: float(r[1]))
-        whole = min(
-            (_run(_AUDIT, path, "invoice.created=/partitionkey") for _ in range(args.repeat)),
-            key=lambda r: float(r[1]),
-        )
+
+        def audit_with(keys: list[str], agree: list[str], path: Path = path) -> list[str]:
+            spec = json.dumps([keys, agree])
+            runs = (_run(_AUDIT, path, spec) for _ in range(args.repeat))
+            return min(runs, key=lambda r: float(r[1]))
+
+        audit = audit_with([], [])
         lines, parse_s, parse_rss = int(parse[0]), float(parse[1]), int(parse[2])
         events, audit_s, audit_rss = int(audit[0]), float(audit[1]), int(audit[2])
         feed_s, keys, state_kb = float(audit[3]), int(audit[4]), int(audit[5])
         summary = json.loads(audit[6])
-        if json.loads(whole[6]) != summary:
-            raise SystemExit(f"{path}: whole events gave another verdict than envelopes")
-        whole_rate, whole_rss = int(whole[0]) / float(whole[1]), int(whole[2])
+        verdict = {k: v for k, v in summary.items() if k != "keys"}
+        for name, key_args, agree_args in _VARIANTS:
+            other = audit_with(key_args, agree_args)
+            got = {k: v for k, v in json.loads(other[6]).items() if k != "keys"}
+            if got != verdict:
+                raise SystemExit(f"{path}: {name} gave another verdict: {got} != {verdict}")
+            variants.append((size, name, int(other[0]) / float(other[1]), lines / parse_s,
+                             int(other[2])))
         rows.append((size, mb, lines / parse_s, parse_rss, events / audit_s, audit_rss,
-                     feed_s, audit_s - feed_s, keys, state_kb, whole_rate, whole_rss, summary))
+                     feed_s, audit_s - feed_s, keys, state_kb, summary))
     print(f"{'events':>9} {'MB':>6} {'parse lines/s':>13} {'audit events/s':>14} {'ratio':>5} "
           f"{'feed s':>6} {'report s':>8} {'keys':>8} {'parse peak MB':>13} "
-          f"{'audit RSS after feed MB':>23} {'audit peak MB':>13} {'B/key':>6} "
-          f"{'whole events/s':>14} {'ratio':>5} {'whole peak MB':>13}")
-    for (size, mb, parse_rate, parse_rss, rate, rss, feed_s, report_s, keys, state_kb,
-         whole_rate, whole_rss, _) in rows:
+          f"{'audit RSS after feed MB':>23} {'audit peak MB':>13} {'B/key':>6}")
+    for size, mb, parse_rate, parse_rss, rate, rss, feed_s, report_s, keys, state_kb, _ in rows:
         per_key = (state_kb - parse_rss) * 1024 / keys
         print(f"{size:>9} {mb:>6.0f} {parse_rate:>13,.0f} {rate:>14,.0f} "
               f"{rate / parse_rate:>5.2f} {feed_s:>6.2f} {report_s:>8.2f} {keys:>8} "
               f"{parse_rss / 1024:>13.0f} {state_kb / 1024:>23.0f} {rss / 1024:>13.0f} "
-              f"{per_key:>6.0f} {whole_rate:>14,.0f} {whole_rate / parse_rate:>5.2f} "
-              f"{whole_rss / 1024:>13.0f}")
+              f"{per_key:>6.0f}")
+    print(f"\n{'events':>9} {'audit settings':<16} {'events/s':>10} {'ratio':>5} {'peak MB':>7}")
+    for size, name, rate, parse_rate, rss in variants:
+        print(f"{size:>9} {name:<16} {rate:>10,.0f} {rate / parse_rate:>5.2f} {rss / 1024:>7.0f}")
     for size, *_, summary in rows:
         print(f"{size}: {json.dumps(summary)}")
 

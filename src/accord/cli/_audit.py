@@ -266,11 +266,11 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
 
     try:
         if isinstance(source, JsonlSource):
-            # Without key or agree pointers the engine reads four attributes: decode only those.
-            envelopes = not engine.needs_data
+            # Decode only what the engine reads: four attributes and what its pointers reach.
+            envelope = engine.envelope_type
             source.feed(
-                partial(engine.add_located, pause_gc=True, envelopes=envelopes),
-                envelopes=envelopes,
+                partial(engine.add_located, pause_gc=True, envelopes=envelope is not None),
+                envelope=envelope,
             )
         else:
             engine.add_located(iter(source))
@@ -299,11 +299,11 @@ def feed_interleaved(
     from accord.sources import JsonlSource
 
     all_jsonl = all(isinstance(s, JsonlSource) for s in sources)
-    envelopes = all_jsonl and not engine.needs_data
+    envelope = engine.envelope_type if all_jsonl else None
 
     def chunks(source: Source) -> Iterator[list[Any]]:
         if isinstance(source, JsonlSource):
-            return source.chunks(chunk, envelopes=envelopes)
+            return source.chunks(chunk, envelope=envelope)
         it = iter(source)
         return iter(lambda: list(islice(it, chunk)), [])
 
@@ -324,7 +324,7 @@ def feed_interleaved(
     while heap:
         _, _, i, pairs = heapq.heappop(heap)
         try:
-            engine.add_located(pairs, pause_gc=all_jsonl, envelopes=envelopes)
+            engine.add_located(pairs, pause_gc=all_jsonl, envelopes=envelope is not None)
         except EventError as exc:
             raise UsageError(f"{_where(sources[i], exc.where)}: {exc}") from None
         advance(i)

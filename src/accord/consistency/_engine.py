@@ -46,6 +46,7 @@ from typing import Any
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
 from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
 from accord.errors import UsageError
+from accord.events import Envelope, envelope_type
 
 __all__ = [
     "DEFAULT_LATENESS_S",
@@ -370,12 +371,16 @@ class ConsistencyEngine:
         return self._beyond
 
     @property
-    def needs_data(self) -> bool:
-        """Whether events must be whole: a key pointer or an ``agree`` pointer reads them.
+    def envelope_type(self) -> type[Envelope] | None:
+        """What :meth:`add_located` takes with ``envelopes=True``: the envelope attributes
+        and what the key and agree pointers reach (see :func:`accord.events.envelope_type`).
 
-        When False, :meth:`add_located` also takes envelopes (``envelopes=True``).
+        ``None`` when a pointer reads an envelope attribute or the whole event: pass dicts.
         """
-        return bool(self.agree) or any(t is not None for t in self._key_tokens)
+        pointers = [t for t in self._key_tokens if t is not None]
+        for tokens in self._agree_tokens:
+            pointers += tokens or ()
+        return envelope_type(frozenset(pointers))
 
     def residue_bytes(self) -> int:
         """Bytes of the compact state of finalized keys (residue and latencies)."""
@@ -410,16 +415,17 @@ class ConsistencyEngine:
                 state holds no cycles, but the collector would walk it again and again as
                 it grows; only pass True when ``pairs`` creates no cyclic garbage either (a
                 parsed file does; a Kafka client does not).
-            envelopes: the events are :class:`accord.events.Envelope` objects (the four
-                attributes the engine reads, nothing else), not dicts. Only when
-                :attr:`needs_data` is False.
+            envelopes: the events are instances of :attr:`envelope_type` (what the engine
+                reads of an event, nothing else), not dicts.
 
         Raises:
             EventError: as :meth:`add`, with ``where`` set.
-            UsageError: envelopes while :attr:`needs_data` (a pointer needs the data).
+            UsageError: envelopes while :attr:`envelope_type` is None.
         """
-        if envelopes and self.needs_data:
-            raise UsageError("key and agree pointers read the event data: pass whole events")
+        if envelopes and self.envelope_type is None:
+            raise UsageError(
+                "a pointer reads an envelope attribute or the whole event: pass whole events"
+            )
         collecting = pause_gc and gc.isenabled()
         if collecting:
             gc.disable()

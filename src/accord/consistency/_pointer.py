@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec import UNSET
+
 from accord.errors import UsageError
 
 __all__ = ["ABSENT", "compile_pointer", "json_equal", "resolve"]
@@ -38,7 +40,12 @@ def compile_pointer(pointer: str) -> tuple[str, ...]:
 
 
 def resolve(document: Any, tokens: tuple[str, ...]) -> Any:
-    """The value at ``tokens`` in ``document``, or :data:`ABSENT`."""
+    """The value at ``tokens`` in ``document``, or :data:`ABSENT`.
+
+    ``document`` is a parsed JSON value, or an :class:`accord.events.Envelope` decoded by
+    :func:`accord.events.envelope_type` for these tokens (its structs map member names to
+    attributes in ``_members``; an absent member is ``msgspec.UNSET``).
+    """
     value = document
     for token in tokens:
         if type(value) is dict:
@@ -53,7 +60,15 @@ def resolve(document: Any, tokens: tuple[str, ...]) -> Any:
                 return ABSENT
             value = value[index]
         else:
-            return ABSENT
+            members = getattr(value, "_members", None)
+            if members is None:
+                return ABSENT
+            attr = members.get(token)
+            if attr is None:
+                return ABSENT
+            value = getattr(value, attr)
+            if value is UNSET:
+                return ABSENT
     return value
 
 

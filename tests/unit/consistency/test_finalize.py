@@ -341,47 +341,47 @@ def test_any_order_report_is_exact_unless_beyond_lateness_says_otherwise(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.lists(_event, max_size=60), st.randoms(use_true_random=False), st.sampled_from([None, 2.0])
-)
+@given(st.lists(_event, max_size=60), st.randoms(use_true_random=False),
+       st.sampled_from([None, 2.0]), st.booleans())
 def test_envelopes_give_the_report_of_whole_events(
-    drawn: list[tuple[int, dict[str, Any]]], rng: random.Random, lateness_s: float | None
+    drawn: list[tuple[int, dict[str, Any]]], rng: random.Random, lateness_s: float | None,
+    agree: bool,
 ) -> None:
-    # `accord audit` decodes only the four attributes it reads when no pointer needs data
+    # `accord audit` decodes only what the engine reads: four attributes, and with agree
+    # pointers /data/city
     first: dict[str, dict[str, Any]] = {}
     events = [first.setdefault(event["id"], event) for _, event in drawn]
     rng.shuffle(events)
     data = b"".join(orjson.dumps(e) + b"\n" + b"\n" * rng.randrange(2) for e in events)
-    whole = engine(lateness_s, every=3, agree=False)
-    light = engine(lateness_s, every=3, agree=False)
-    assert not light.needs_data
+    whole = engine(lateness_s, every=3, agree=agree)
+    light = engine(lateness_s, every=3, agree=agree)
+    assert light.envelope_type is not None
     JsonlSource("-", stream=io.BytesIO(data)).feed(whole.add_located)
     JsonlSource("-", stream=io.BytesIO(data)).feed(
-        partial(light.add_located, envelopes=True), envelopes=True
+        partial(light.add_located, envelopes=True), envelope=light.envelope_type
     )
     assert light.report(partial=True) == whole.report(partial=True)
 
 
-def test_envelopes_are_refused_when_a_pointer_reads_the_data() -> None:
-    assert engine(None, agree=True).needs_data
-    keyed = ConsistencyEngine(ORDER, [Expectation(INVOICE, 5.0, key_pointer="/data/orderId")])
-    assert keyed.needs_data
-    with pytest.raises(UsageError, match="pointers read the event data"):
+def test_envelopes_are_refused_when_a_pointer_reads_an_envelope_attribute() -> None:
+    keyed = ConsistencyEngine(ORDER, [Expectation(INVOICE, 5.0, key_pointer="/partitionkey")])
+    assert keyed.envelope_type is None, "absent and null would look alike"
+    with pytest.raises(UsageError, match="pass whole events"):
         keyed.add_located([], envelopes=True)
 
 
-def test_audit_names_a_bad_event_line_with_and_without_a_key_pointer(
+def test_audit_names_a_bad_event_line_however_much_of_it_is_decoded(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # with --key the audit parses whole events (a pointer may reach into data), without it
-    # only the envelope: the same errors
-    path = write_jsonl(tmp_path / "e.jsonl", orders(2))
+    # no pointer: four attributes are decoded; a pointer into data: also what it reaches;
+    # a pointer to an envelope attribute: the whole event. The same error each time.
+    events = [ev(ORDER, "o1", "k1", 0), ev(INVOICE, "i1", "k1", 1, orderId="k1")]
+    path = write_jsonl(tmp_path / "e.jsonl", events)
     with Path(path).open("ab") as out:
-        out.write(
-            b'\n{"type": "invoice.created", "id": "x", "time": "2026-01-01T00:00:09Z", '
-            b'"partitionkey": ["k"], "data": {"orderId": ["k"]}}\n'
-        )
-    for key in ([], ["--key", f"{INVOICE}=/partitionkey"]):
-        assert main(["audit", path, "--trigger", ORDER, "--expect", f"{INVOICE}=5s", *key]) == 2
+        out.write(b'\n{"type": "invoice.created", "id": "x", "time": "2026-01-01T00:00:09Z", '
+                  b'"partitionkey": ["k"], "data": {"orderId": ["k"]}}\n')
+    for key in ([], [f"{INVOICE}=/data/orderId"], [f"{INVOICE}=/partitionkey"]):
+        assert main(["audit", path, "--trigger", ORDER, "--expect", f"{INVOICE}=5s",
+                     *(f"--key={k}" for k in key)]) == 2
         err = capsys.readouterr().err
-        assert err.startswith(f"accord: error: {path}:8: invoice.created 'x': key ['k'] is not")
+        assert err.startswith(f"accord: error: {path}:4: invoice.created 'x': key ['k'] is not")

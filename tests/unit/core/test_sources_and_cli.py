@@ -42,7 +42,7 @@ def test_envelopes_hold_the_four_attributes_with_their_lines(tmp_path: Path) -> 
         b'{"type": "last", "time": null}'  # no newline at the end
     )
     got: list[tuple[Envelope, int]] = []
-    JsonlSource(path).feed(got.extend, envelopes=True)
+    JsonlSource(path).feed(got.extend, envelope=Envelope)
     assert [(e.type, e.time, e.partitionkey, e.id, n) for e, n in got] == [
         ("t", "2026-01-01T00:00:00Z", "k", "a", 1),
         (None, None, 42, 7, 4),
@@ -50,10 +50,10 @@ def test_envelopes_hold_the_four_attributes_with_their_lines(tmp_path: Path) -> 
     ]
     assert got[0][0].get("data") is None, "data is skipped, not decoded"
     assert got[1][0].get("type", "event") == "event"
-    chunks = list(JsonlSource(path).chunks(2, envelopes=True))
+    chunks = list(JsonlSource(path).chunks(2, envelope=Envelope))
     assert [[n for _, n in chunk] for chunk in chunks] == [[1, 4], [5]]
     stdin = JsonlSource("-", stream=io.BytesIO(path.read_bytes()))
-    assert [[n for _, n in c] for c in stdin.chunks(10, envelopes=True)] == [[1, 4, 5]]
+    assert [[n for _, n in c] for c in stdin.chunks(10, envelope=Envelope)] == [[1, 4, 5]]
 
 
 @pytest.mark.parametrize(
@@ -81,12 +81,12 @@ def test_envelopes_name_a_bad_line_as_whole_events_do(
     assert str(whole.value).startswith(f"{path}:3: {message}")
     with pytest.raises(UsageError) as envelope:
         if how == "chunks":
-            list(JsonlSource(path).chunks(2, envelopes=True))
+            list(JsonlSource(path).chunks(2, envelope=Envelope))
         else:
             source = (
                 JsonlSource("-", stream=io.BytesIO(data)) if how == "stdin" else (JsonlSource(path))
             )
-            source.feed(list, envelopes=True)
+            source.feed(list, envelope=Envelope)
     assert str(envelope.value) == str(whole.value).replace(str(path), name, 1)
 
 
