@@ -43,6 +43,10 @@ from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
+# msgspec, not orjson: orjson's output keeps its whole write buffer (about 4 KiB) allocated
+from msgspec.json import decode as _loads
+from msgspec.json import encode as _dumps
+
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
 from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
 from accord.errors import UsageError
@@ -822,7 +826,9 @@ class ConsistencyEngine:
         eid = str(eid)
         if current is not None and (current[0], current[1]) <= (moment, eid):
             return
-        self._agree_values[key, slot] = (moment, eid, tuple(resolve(event, t) for t in tokens))
+        self._agree_values[key, slot] = (
+            moment, eid, tuple([_kept(resolve(event, t)) for t in tokens])
+        )
 
     def _mismatches(self, slot: int, expected: str, violations: list[dict[str, Any]]) -> int:
         """Check the ``agree`` pairs of one expectation; append violations, return the count."""
@@ -1151,17 +1157,25 @@ def _differences(
         b = match_values[j] if j < len(match_values) else ABSENT
         if a is ABSENT and b is ABSENT:
             continue
-        if a is ABSENT or b is ABSENT or not json_equal(a, b):
-            out.append(f"{m_pointer} = {_show(b)} but trigger {t_pointer} = {_show(a)}")
+        # the same JSON text is the same value (the common case); else compare the values
+        # (members in another order, 1 and 1.0 are equal)
+        if a is not ABSENT and b is not ABSENT and (a == b or json_equal(_loads(a), _loads(b))):
+            continue
+        out.append(f"{m_pointer} = {_show(b)} but trigger {t_pointer} = {_show(a)}")
     return out
 
 
+def _kept(value: Any) -> Any:
+    """An agreed value as the engine keeps it until its key is final: its JSON text (a few
+    dozen bytes instead of a tree of objects), or ABSENT."""
+    return ABSENT if value is ABSENT else _dumps(value)
+
+
 def _show(value: Any) -> str:
+    """A kept value (see :func:`_kept`) for a message, shortened to 80 characters."""
     if value is ABSENT:
         return "(absent)"
-    import orjson
-
-    text = orjson.dumps(value).decode()
+    text: str = value.decode()
     return text if len(text) <= 80 else text[:77] + "..."
 
 

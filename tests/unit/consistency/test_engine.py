@@ -235,10 +235,24 @@ def test_agree_uses_json_equality_and_the_first_match(kit: Any) -> None:
     engine.add(ev(ORDER, "o3", "c", T("00:00:00"), total="1"))
     engine.add(ev(INVOICE, "i3b", "c", T("00:00:02"), total="1"))
     engine.add(ev(INVOICE, "i3a", "c", T("00:00:01"), total="2"))  # first match differs
+    # members in another order are the same object; integers beyond 64 bits compare exactly
+    engine.add(ev(ORDER, "o4", "d", T("00:00:00"), total={"net": 1, "vat": [0.5, None]}))
+    engine.add(ev(INVOICE, "i4", "d", T("00:00:01"), total={"vat": [0.5, None], "net": 1.0}))
+    engine.add(ev(ORDER, "o5", "e", T("00:00:00"), total=10**30))
+    engine.add(ev(INVOICE, "i5", "e", T("00:00:01"), total=10**30))
+    engine.add(ev(ORDER, "o6", "f", T("00:00:00"), total=10**30))
+    engine.add(ev(INVOICE, "i6", "f", T("00:00:01"), total=10**30 + 1))
+    engine.add(ev(ORDER, "o7", "g", T("00:00:00"), total={"net": 1}))
+    engine.add(ev(INVOICE, "i7", "g", T("00:00:01"), total={"net": True}))
     report = engine.report()
-    mismatched = [v["key"] for v in report["violations"] if v["kind"] == "mismatched"]
-    assert mismatched == ["b", "c"]
-    assert report["expectations"][INVOICE]["mismatched"] == 2
+    mismatched = {v["key"]: v["detail"] for v in report["violations"] if v["kind"] == "mismatched"}
+    assert sorted(mismatched) == ["b", "c", "f", "g"]
+    assert report["expectations"][INVOICE]["mismatched"] == 4
+    assert mismatched["f"] == (
+        "/data/total = 1000000000000000000000000000001 but trigger /data/total = "
+        "1000000000000000000000000000000"
+    )
+    assert mismatched["g"] == '/data/total = {"net":true} but trigger /data/total = {"net":1}'
 
 
 def test_pointer_absent_on_one_side_is_a_mismatch(kit: Any) -> None:
