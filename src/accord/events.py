@@ -88,10 +88,12 @@ class Envelope(msgspec.Struct, gc=False):
     partitionkey: Any = None
     id: Any = None
 
-    #: JSON member name -> attribute, for :func:`accord.consistency.resolve`
+    #: JSON member name -> attribute (for resolving pointers), and -> the struct type of a
+    #: member decoded as a struct (in subclasses made by envelope_type)
     _members: ClassVar[dict[str, str]] = {
         "type": "type", "time": "time", "partitionkey": "partitionkey", "id": "id"
     }
+    _structs: ClassVar[dict[str, Any]] = {}
 
     def get(self, name: str, default: Any = None) -> Any:
         """The attribute ``name`` like ``dict.get`` (``default`` when absent or null)."""
@@ -133,19 +135,25 @@ def _selection(name: str, tree: dict[Any, Any], base: type[msgspec.Struct]) -> A
     fields = []
     rename = {}
     members = dict(getattr(base, "_members", {}))
+    structs = {}
     for i, token in enumerate(sorted(tree)):
         child = tree[token]
         attr = f"m{i}"
         if None in child or any(t.isdigit() or t == "-" for t in child):
             kind: Any = Any
         else:  # an object on the way: only what pointers go on through, any other value whole
-            struct = _selection(f"{name}_{attr}", child, msgspec.Struct)
+            struct = structs[token] = _selection(f"{name}_{attr}", child, msgspec.Struct)
             kind = struct | list | str | int | float | bool | None
         fields.append((attr, kind | msgspec.UnsetType, msgspec.UNSET))
         rename[attr] = token
         members[token] = attr
     return msgspec.defstruct(
-        name, fields, bases=(base,), rename=rename, gc=False, namespace={"_members": members}
+        name,
+        fields,
+        bases=(base,),
+        rename=rename,
+        gc=False,
+        namespace={"_members": members, "_structs": structs},
     )
 
 

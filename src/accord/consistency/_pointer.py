@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from operator import attrgetter
 from typing import Any
 
 from msgspec import UNSET
 
 from accord.errors import UsageError
 
-__all__ = ["ABSENT", "compile_pointer", "json_equal", "resolve"]
+__all__ = ["ABSENT", "compile_pointer", "compile_resolver", "json_equal", "resolve"]
 
 
 class _Absent:
@@ -70,6 +73,41 @@ def resolve(document: Any, tokens: tuple[str, ...]) -> Any:
             if value is UNSET:
                 return ABSENT
     return value
+
+
+def compile_resolver(
+    tokens: tuple[str, ...], envelope: type[Any] | None = None
+) -> Callable[[Any], Any]:
+    """``resolve(event, tokens)`` as a function of the event, for many events alike.
+
+    Args:
+        tokens: a compiled pointer.
+        envelope: the events are instances of this :func:`accord.events.envelope_type`,
+            made for a set of pointers that includes ``tokens``; ``None``: parsed JSON.
+            The struct part of the path is one C call (``attrgetter``).
+    """
+    if envelope is None:
+        return partial(resolve, tokens=tokens)
+    attrs = []
+    struct: Any = envelope
+    i = 0
+    while i < len(tokens) and struct is not None:
+        attrs.append(struct._members[tokens[i]])  # KeyError: not made for these tokens
+        struct = struct._structs.get(tokens[i])
+        i += 1
+    getter = attrgetter(".".join(attrs))
+    rest = tokens[i:]
+
+    def get(event: Any) -> Any:
+        try:
+            value = getter(event)
+        except AttributeError:  # a value on the way that is not an object
+            return ABSENT
+        if value is UNSET:
+            return ABSENT
+        return resolve(value, rest) if rest else value
+
+    return get
 
 
 def json_equal(a: Any, b: Any) -> bool:

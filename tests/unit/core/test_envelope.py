@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.consistency._pointer import ABSENT, json_equal, resolve
+from accord.consistency._pointer import ABSENT, compile_resolver, json_equal, resolve
 from accord.events import Envelope, envelope_decoder, envelope_type
 
 pytestmark = pytest.mark.unit
@@ -48,7 +48,10 @@ def test_a_pointer_resolves_in_an_envelope_as_in_the_whole_event(
     envelope = envelope_decoder(kind)(line)
     whole = orjson.loads(line)
     for tokens in pointers:
-        assert _same(resolve(envelope, tokens), resolve(whole, tokens)), tokens
+        expected = resolve(whole, tokens)
+        assert _same(resolve(envelope, tokens), expected), tokens
+        assert _same(compile_resolver(tokens, kind)(envelope), expected), tokens
+        assert _same(compile_resolver(tokens)(whole), expected), tokens
     assert envelope.type == whole.get("type")
     assert envelope.id == whole.get("id")
 
