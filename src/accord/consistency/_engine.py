@@ -22,9 +22,10 @@ distinct id, and all of those times more than ``lateness_s`` behind the latest t
 has a final outcome; its violations are folded into running aggregates and its state
 shrinks to a compact residue (64-bit key hash, per type the first id's hash, T0 and per
 expectation the latency: 8 + 16 per type bytes in flat arrays) that still tells a later copy
-from a duplicate. Without ``agree`` a key moves into the residue as soon as it is complete
-(*settling*: still updated exactly by later events) and a batch pass only marks rows final;
-with ``agree`` a batch pass finalizes keys from their full state. A later event that would
+from a duplicate. A key moves into the residue as soon as it is complete (*settling*: still
+updated exactly by later events; with ``agree`` its agreed values are kept beside the row)
+and a pass every ``finalize_every`` events marks the rows behind the horizon final (and
+decides their agreement). A later event that would
 move a final key's earliest trigger or match (it arrived more than ``lateness_s`` behind) is
 counted in ``beyond_lateness``; while that count is 0 the report is exactly the one of
 ``lateness_s=None`` (keep everything).
@@ -36,7 +37,7 @@ import gc
 import math
 from array import array
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
@@ -47,7 +48,12 @@ from typing import Any
 from msgspec.json import decode as _loads
 from msgspec.json import encode as _dumps
 
-from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
+from accord.consistency._pointer import (
+    ABSENT,
+    compile_pointer,
+    compile_resolver,
+    json_equal,
+)
 from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
 from accord.errors import UsageError
 from accord.events import Envelope, envelope_type
@@ -66,8 +72,6 @@ __all__ = [
 DEFAULT_LATENESS_S = 300.0
 #: Events between two finalization passes (when ``lateness_s`` is finite).
 FINALIZE_EVERY = 65_536
-#: A finalization pass stops after this many consecutive keys too young to finalize.
-_YOUNG_RUN = 4096
 
 _US = timedelta(microseconds=1)
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
@@ -324,7 +328,7 @@ class ConsistencyEngine:
         self._final_multi: dict[tuple[str, int], dict[int, datetime]] = {}
         self._beyond = 0
         self._peak_tracked = 0
-        # Settling (finite lateness, no agree): a key moves to the residue the moment its
+        # Settling (finite lateness): a key moves to the residue the moment its
         # state is complete (a trigger and a match for every expectation, no second id),
         # and its full state is dropped then. Until a finalization pass finds it behind the
         # horizon its row is *settling*: later events still update it exactly (an earlier
@@ -334,8 +338,12 @@ class ConsistencyEngine:
         # settling rows to look at again (late, skewed, or moved by a later event) with
         # their keys. _checkpoints: (rows, latest time in us) at each pass; the rows settled
         # before a checkpoint whose time is behind the horizon are all behind it (a key's
-        # times are at most the latest time read when it settled).
-        self._early = self._lateness is not None and not self.agree
+        # times are at most the latest time read when it settled). With agree pointers
+        # _settling_agree keeps, per settling row, its key and the agreed values of the
+        # earliest event per type (as _agree_values does for tracked keys), until the row
+        # is final and its agreement is decided.
+        self._early = self._lateness is not None
+        self._settling_agree: dict[int, tuple[str, dict[int, tuple[datetime, str, Any]]]] = {}
         self._settled_upto = 0
         self._settle_odd: dict[int, str] = {}
         self._checkpoints: deque[tuple[int, int]] = deque()
@@ -343,6 +351,8 @@ class ConsistencyEngine:
         self._multi_keys: set[str] = set()
         # a fresh key's state; the last slot counts the types still without an event
         self._template: list[Any] = [None] * self._width + [len(self.expectations) + 1]
+        self._reader_cache: dict[bool, Any] = {}
+        self._key_getters, self._agree_getters = self._readers(False)
 
     @property
     def keys(self) -> int:
@@ -430,6 +440,8 @@ class ConsistencyEngine:
             raise UsageError(
                 "a pointer reads an envelope attribute or the whole event: pass whole events"
             )
+        # how to read this kind of event: its four attributes, its key and agreed values
+        self._key_getters, self._agree_getters = self._readers(envelopes)
         collecting = pause_gc and gc.isenabled()
         if collecting:
             gc.disable()
@@ -438,6 +450,21 @@ class ConsistencyEngine:
         finally:
             if collecting:
                 gc.enable()
+
+    def _readers(
+        self, envelopes: bool
+    ) -> tuple[list[Callable[[Any], Any] | None], list[list[Callable[[Any], Any]] | None]]:
+        """Per slot: the key's resolver (None: the partitionkey) and the agreed values'."""
+        readers = self._reader_cache.get(envelopes)
+        if readers is None:
+            kind = self.envelope_type if envelopes else None
+            keys = [None if t is None else compile_resolver(t, kind) for t in self._key_tokens]
+            agree = [
+                None if ts is None else [compile_resolver(t, kind) for t in ts]
+                for ts in self._agree_tokens
+            ]
+            readers = self._reader_cache[envelopes] = (keys, agree)
+        return readers
 
     def _add_located(self, pairs: Iterable[tuple[Any, Any]], fields: Any) -> None:
         if self._lateness is None:
@@ -457,7 +484,7 @@ class ConsistencyEngine:
     def _feed(self, pairs: Iterable[tuple[Any, Any]], fields: Any) -> None:
         # The hot loop of an audit: everything it touches is a local variable.
         slots_get = self._slots.get
-        key_tokens = self._key_tokens
+        key_getters = self._key_getters
         keys = self._keys
         keys_get = keys.get
         width = self._width
@@ -506,9 +533,9 @@ class ConsistencyEngine:
                     latest = moment
                 if slot is None:
                     continue
-                tokens = key_tokens[slot]
-                if tokens is not None:
-                    key = resolve(event, tokens)
+                key_of = key_getters[slot]
+                if key_of is not None:
+                    key = key_of(event)
                 if type(key) is not str:
                     key = self._odd_key(event, key, slot)
                 if event_id is None:
@@ -522,7 +549,7 @@ class ConsistencyEngine:
                         row = index[i]
                         while row >= 0:
                             if khash[row] == h:
-                                late_event(key, row, slot, moment, digest, event_id)
+                                late_event(key, row, slot, moment, digest, event_id, event)
                                 break
                             i = (i + 1) & mask
                             row = index[i]
@@ -535,7 +562,7 @@ class ConsistencyEngine:
                     state[slot + 1] = digest
                     if has_agree:
                         self._keep_agree(key, slot, event, moment, event_id)
-                    elif early:
+                    if early:
                         left = state[width] - 1
                         state[width] = left
                         if left or key in multi_keys:
@@ -563,6 +590,8 @@ class ConsistencyEngine:
                             times_append(latency)
                             if latency > limit or latency < 0:
                                 settle_odd[rows] = key
+                        if has_agree:
+                            self._settle_agree(key, rows)
                         rows += 1
                         has_final = True
                         del keys[key]
@@ -613,9 +642,16 @@ class ConsistencyEngine:
             self._since += read
 
     def _late_event(
-        self, key: str, row: int, slot: int, moment: datetime, digest: int, event_id: Any
+        self,
+        key: str,
+        row: int,
+        slot: int,
+        moment: datetime,
+        digest: int,
+        event_id: Any,
+        event: Any,
     ) -> None:
-        """An event of a finalized key: a copy, another distinct id, or beyond lateness."""
+        """An event of a settled key: a copy, another distinct id, or beyond lateness."""
         final = self._final
         at = row * final.width + slot // _WIDTH
         base = row * final.width
@@ -627,7 +663,12 @@ class ConsistencyEngine:
         moment_us = (moment - _EPOCH) // _US
         # It would move the key's earliest event: T0, a latency or the agreed values change.
         beyond = moment_us < first_us
-        if beyond and row >= self._settled_upto:  # settling: still exact
+        settling = row >= self._settled_upto
+        if settling and moment_us <= first_us and self._agree_tokens[slot]:
+            # an earlier event, or one as early with a smaller id, has the agreed values
+            key, kept = self._settling_agree[row]
+            self._keep_agree_in(kept, slot, event, moment, event_id)
+        if beyond and settling:  # still exact
             if at == base:  # an earlier T0: every latency grows
                 for k in range(base + 1, base + final.width):
                     times[k] += first_us - moment_us
@@ -644,7 +685,8 @@ class ConsistencyEngine:
             if seen is None or moment < seen:
                 ids[digest] = moment
             # a tie in time is broken by event id, which decides the agreed values
-            if moment_us == first_us and digest != first and self._agree_tokens[slot]:
+            if (moment_us == first_us and digest != first and self._agree_tokens[slot]
+                    and not settling):
                 beyond = True
         if beyond:
             self._beyond += 1
@@ -663,85 +705,13 @@ class ConsistencyEngine:
             horizon = (self._latest - self._lateness).astimezone(UTC)
         except OverflowError:  # within lateness of year 1
             return 0
-        keys = self._keys
-        self._peak_tracked = max(self._peak_tracked, len(keys))
-        if self._early:
-            return self._fold_settled((horizon - _EPOCH) // _US)
-        multi = self._multi
-        multi_keys = {key for key, _ in multi} if multi else ()
-        n = len(self.expectations)
-        match_slots = [_WIDTH * (i + 1) for i in range(n)]
-        limits = [round(e.within_s * 1_000_000) for e in self.expectations]
-        final = self._final
-        rows = len(final)
-        khash, ids, times, index = final.khash, final.ids, final.times, final.index
-        if 2 * (rows + len(keys)) > len(index):  # room for every candidate, half full
-            final.grow(rows + len(keys))
-            index = final.index
-        mask = final.mask
-        plan = list(zip(range(n), match_slots, limits, strict=True))
-        khash_append, ids_append, times_append = khash.append, ids.append, times.append
-        epoch, us = _EPOCH, _US
-        has_agree = bool(self.agree)
-        done: list[str] = []
-        done_append = done.append
-        odd: list[tuple[str, list[Any], int, int]] = []  # (key, state, expectation, latency)
-        young = 0
-        # One pass: each key's state is read once, while it is in the CPU cache.
-        for key, state in keys.items():
-            t0 = state[0]
-            if t0 is None:
-                continue  # no trigger (yet): an orphan, may still get one
-            if t0 >= horizon:
-                young += 1
-                if young > _YOUNG_RUN:
-                    break  # keys further on were first seen later still
-                continue
-            young = 0
-            for slot in match_slots:
-                match = state[slot]
-                if match is None or match >= horizon:
-                    break
-            else:
-                if key in multi_keys:
-                    continue
-                # Final: fold it into the aggregates and the residue.
-                done_append(key)
-                h = hash(key)
-                i = h & mask
-                while index[i] >= 0:
-                    i = (i + 1) & mask
-                index[i] = rows
-                rows += 1
-                khash_append(h)
-                ids_append(state[1])
-                t0_us = (t0 - epoch) // us
-                times_append(t0_us)
-                for e, slot, limit in plan:
-                    latency = (state[slot] - t0) // us
-                    ids_append(state[slot + 1])
-                    times_append(latency)
-                    if latency > limit or latency < 0:
-                        odd.append((key, state, e, latency))
-                if has_agree:
-                    self._fold_agree(key, state)
-        for key in done:
-            del keys[key]
-        self._settled_upto = len(final)
-        for key, state, e, latency in odd:
-            if latency < 0:
-                self._final_skew[e] += 1
-            else:
-                self._final_late[e] += 1
-                self._final_violations.append(
-                    self._late_violation(self.expectations[e], key, state[0], latency)
-                )
-        self._final_triggers += len(done)
-        return len(done)
+        self._peak_tracked = max(self._peak_tracked, len(self._keys))
+        return self._fold_settled((horizon - _EPOCH) // _US)
 
     def _fold_settled(self, horizon_us: int) -> int:
-        """The finalization pass when keys settle early: the rows behind the horizon become
-        final (their latencies stay in the residue; late and skewed ones are counted)."""
+        """The finalization pass: the settled rows behind the horizon become final (their
+        latencies stay in the residue; late and skewed ones are counted, and their agreed
+        values are compared and dropped)."""
         checkpoints = self._checkpoints
         cut = start = self._settled_upto
         while checkpoints and checkpoints[0][1] < horizon_us:
@@ -760,6 +730,11 @@ class ConsistencyEngine:
                     self._final_violations.append(
                         self._late_violation(self.expectations[e], key, _from_us(t0_us), latency)
                     )
+        if self.agree:
+            settling = self._settling_agree
+            for row in range(start, cut):
+                key, kept = settling.pop(row)
+                self._fold_agree(key, kept)
         self._final_triggers += cut - start
         self._settled_upto = cut
         return cut - start
@@ -772,23 +747,39 @@ class ConsistencyEngine:
         t0_us = times[base]
         return [(e, times[base + e + 1], t0_us) for e in range(final.width - 1)]
 
-    def _fold_agree(self, key: str, state: list[Any]) -> None:
-        values = self._agree_values
-        trigger_info = values.pop((key, 0), None)
-        for i, expectation in enumerate(self.expectations):
-            slot = _WIDTH * (i + 1)
-            match_info = values.pop((key, slot), None)
-            pairs = self._agree_pairs.get(slot)
-            if not pairs:
+    def _fold_agree(self, key: str, kept: dict[int, tuple[datetime, str, Any]]) -> None:
+        """Decide the agreement of a row that became final."""
+        violations: list[dict[str, Any]] = []
+        for i, count in self._agree_differences(key, kept, violations):
+            self._final_mismatched[i] += count
+        self._final_violations += violations
+
+    def _agree_differences(
+        self,
+        key: str,
+        kept: dict[int, tuple[datetime, str, Any]],
+        violations: list[dict[str, Any]],
+        only: int | None = None,
+    ) -> list[tuple[int, int]]:
+        """(expectation, 1) for each agree'd expectation whose pairs differ between the
+        trigger and the first match in ``kept`` (slot -> agreed values); appends violations.
+        ``only``: just this slot."""
+        out = []
+        trigger_info = kept.get(0)
+        for slot, pairs in self._agree_pairs.items():
+            if only is not None and slot != only:
+                continue
+            match_info = kept.get(slot)
+            if match_info is None:
                 continue
             differ = _differences(trigger_info, match_info, pairs)
             if differ:
-                self._final_mismatched[i] += 1
-                self._final_violations.append(
-                    _violation(
-                        "mismatched", expectation.type, key, state[slot], "; ".join(differ)
-                    )
+                expected = self.expectations[slot // _WIDTH - 1].type
+                out.append((slot // _WIDTH - 1, 1))
+                violations.append(
+                    _violation("mismatched", expected, key, match_info[0], "; ".join(differ))
                 )
+        return out
 
     def _late_violation(
         self, expectation: Expectation, key: str, t0: datetime, latency: int
@@ -822,13 +813,38 @@ class ConsistencyEngine:
         tokens = self._agree_tokens[slot]
         if tokens is None:
             return
-        current = self._agree_values.get((key, slot))
+        values = self._agree_values
+        current = values.get((key, slot))
         eid = str(eid)
         if current is not None and (current[0], current[1]) <= (moment, eid):
             return
-        self._agree_values[key, slot] = (
-            moment, eid, tuple([_kept(resolve(event, t)) for t in tokens])
-        )
+        getters = self._agree_getters[slot] or ()
+        values[key, slot] = (moment, eid, tuple([_kept(get(event)) for get in getters]))
+
+    def _keep_agree_in(
+        self, kept: dict[int, Any], slot: int, event: Any, moment: datetime, eid: Any
+    ) -> None:
+        """:meth:`_keep_agree` for a settling row's values ``kept`` (slot -> values)."""
+        tokens = self._agree_tokens[slot]
+        current = kept.get(slot)
+        eid = str(eid)
+        if tokens is None:
+            return
+        if current is not None and (current[0], current[1]) <= (moment, eid):
+            return
+        getters = self._agree_getters[slot] or ()
+        kept[slot] = (moment, eid, tuple([_kept(get(event)) for get in getters]))
+
+    def _settle_agree(self, key: str, row: int) -> None:
+        """Move a settling key's agreed values from ``_agree_values`` to its row."""
+        values = self._agree_values
+        kept = {}
+        for slot, tokens in enumerate(self._agree_tokens):
+            if tokens is not None:
+                info = values.pop((key, slot), None)
+                if info is not None:
+                    kept[slot] = info
+        self._settling_agree[row] = (key, kept)
 
     def _mismatches(self, slot: int, expected: str, violations: list[dict[str, Any]]) -> int:
         """Check the ``agree`` pairs of one expectation; append violations, return the count."""
@@ -847,6 +863,8 @@ class ConsistencyEngine:
                 violations.append(
                     _violation("mismatched", expected, key, match, "; ".join(differ))
                 )
+        for key, kept in self._settling_agree.values():  # settled, not final yet
+            count += len(self._agree_differences(key, kept, violations, only=slot))
         return count
 
     def _id_times(self, key: str, slot: int, earliest: datetime) -> list[datetime]:
