@@ -305,7 +305,6 @@ class ConsistencyEngine:
         # Rare: (key, slot) that saw several distinct ids -> earliest time per id hash.
         self._multi: dict[tuple[str, int], dict[int, datetime]] = {}
         # Only with agree: (key, slot) -> (time, id, compared values) of the earliest event.
-        self._agree_values: dict[tuple[str, int], tuple[datetime, str, tuple[Any, ...]]] = {}
         # Per type slot: events after the first of their (key, type): copies and other ids.
         self._later = [0] * self._width
         self._latest = _EPOCH_MIN
@@ -340,17 +339,23 @@ class ConsistencyEngine:
         # before a checkpoint whose time is behind the horizon are all behind it (a key's
         # times are at most the latest time read when it settled). With agree pointers
         # _settling_agree keeps, per settling row, its key and the agreed values of the
-        # earliest event per type (as _agree_values does for tracked keys), until the row
-        # is final and its agreement is decided.
+        # earliest event per type (as the end of a tracked key's state does), until the
+        # row is final and its agreement is decided.
         self._early = self._lateness is not None
-        self._settling_agree: dict[int, tuple[str, dict[int, tuple[datetime, str, Any]]]] = {}
+        self._settling_agree: dict[int, tuple[str, list[Any]]] = {}
         self._settled_upto = 0
         self._settle_odd: dict[int, str] = {}
         self._checkpoints: deque[tuple[int, int]] = deque()
         # keys with several distinct ids of some type (never settled early: kept in full)
         self._multi_keys: set[str] = set()
-        # a fresh key's state; the last slot counts the types still without an event
-        self._template: list[Any] = [None] * self._width + [len(self.expectations) + 1]
+        # A fresh key's state: per type its earliest time and first id hash, then the count
+        # of types still without an event; with agree pointers then, per type, the agreed
+        # values of its earliest event: (time, id, the values' JSON texts), see _keep_agree.
+        types = len(self.expectations) + 1
+        self._template: list[Any] = [None] * self._width + [types]
+        self._agree_base = self._width + 1
+        if self.agree:
+            self._template += [None] * types
         self._reader_cache: dict[bool, Any] = {}
         self._key_getters, self._agree_getters = self._readers(False)
 
@@ -485,6 +490,11 @@ class ConsistencyEngine:
         # The hot loop of an audit: everything it touches is a local variable.
         slots_get = self._slots.get
         key_getters = self._key_getters
+        agree_getters = self._agree_getters
+        agree_base = self._agree_base
+        settling_agree = self._settling_agree
+        kept = _kept
+        dumps = _dumps
         keys = self._keys
         keys_get = keys.get
         width = self._width
@@ -561,7 +571,14 @@ class ConsistencyEngine:
                     state[slot] = moment
                     state[slot + 1] = digest
                     if has_agree:
-                        self._keep_agree(key, slot, event, moment, event_id)
+                        getters = agree_getters[slot]
+                        if getters is not None:  # the first of its type: keep its values
+                            if len(getters) == 1:  # (no comprehension: it is a call)
+                                v = getters[0](event)
+                                values = (v if v is ABSENT else dumps(v),)
+                            else:
+                                values = tuple([kept(g(event)) for g in getters])
+                            state[agree_base + slot // _WIDTH] = (moment, str(event_id), values)
                     if early:
                         left = state[width] - 1
                         state[width] = left
@@ -591,7 +608,7 @@ class ConsistencyEngine:
                             if latency > limit or latency < 0:
                                 settle_odd[rows] = key
                         if has_agree:
-                            self._settle_agree(key, rows)
+                            settling_agree[rows] = (key, state[agree_base:])
                         rows += 1
                         has_final = True
                         del keys[key]
@@ -613,7 +630,8 @@ class ConsistencyEngine:
                     if moment < earliest:
                         state[slot] = moment
                     if has_agree:
-                        self._keep_agree(key, slot, event, moment, event_id)
+                        at = agree_base + slot // _WIDTH
+                        self._keep_agree(state, at, slot, event, moment, event_id)
         except AttributeError:
             if isinstance(event, Mapping):
                 raise
@@ -667,7 +685,7 @@ class ConsistencyEngine:
         if settling and moment_us <= first_us and self._agree_tokens[slot]:
             # an earlier event, or one as early with a smaller id, has the agreed values
             key, kept = self._settling_agree[row]
-            self._keep_agree_in(kept, slot, event, moment, event_id)
+            self._keep_agree(kept, slot // _WIDTH, slot, event, moment, event_id)
         if beyond and settling:  # still exact
             if at == base:  # an earlier T0: every latency grows
                 for k in range(base + 1, base + final.width):
@@ -732,9 +750,11 @@ class ConsistencyEngine:
                     )
         if self.agree:
             settling = self._settling_agree
+            checks = self._agree_checks()
             for row in range(start, cut):
                 key, kept = settling.pop(row)
-                self._fold_agree(key, kept)
+                if not _same_texts(kept, checks):
+                    self._fold_agree(key, kept)
         self._final_triggers += cut - start
         self._settled_upto = cut
         return cut - start
@@ -747,7 +767,16 @@ class ConsistencyEngine:
         t0_us = times[base]
         return [(e, times[base + e + 1], t0_us) for e in range(final.width - 1)]
 
-    def _fold_agree(self, key: str, kept: dict[int, tuple[datetime, str, Any]]) -> None:
+    def _agree_checks(self, only: int | None = None) -> list[tuple[int, list[tuple[int, int]]]]:
+        """Per agreed type (or just slot ``only``): its position, and the index pairs
+        (trigger value, its value) of its agree pairs, for :func:`_same_texts`."""
+        return [
+            (slot // _WIDTH, [(t, j) for j, (t, _, _) in enumerate(pairs)])
+            for slot, pairs in self._agree_pairs.items()
+            if only is None or slot == only
+        ]
+
+    def _fold_agree(self, key: str, kept: list[Any]) -> None:
         """Decide the agreement of a row that became final."""
         violations: list[dict[str, Any]] = []
         for i, count in self._agree_differences(key, kept, violations):
@@ -757,19 +786,19 @@ class ConsistencyEngine:
     def _agree_differences(
         self,
         key: str,
-        kept: dict[int, tuple[datetime, str, Any]],
+        kept: list[Any],
         violations: list[dict[str, Any]],
         only: int | None = None,
     ) -> list[tuple[int, int]]:
         """(expectation, 1) for each agree'd expectation whose pairs differ between the
-        trigger and the first match in ``kept`` (slot -> agreed values); appends violations.
-        ``only``: just this slot."""
+        trigger and the first match in ``kept`` (per type position, the agreed values);
+        appends violations. ``only``: just this slot."""
         out = []
-        trigger_info = kept.get(0)
+        trigger_info = kept[0]
         for slot, pairs in self._agree_pairs.items():
             if only is not None and slot != only:
                 continue
-            match_info = kept.get(slot)
+            match_info = kept[slot // _WIDTH]
             if match_info is None:
                 continue
             differ = _differences(trigger_info, match_info, pairs)
@@ -807,64 +836,34 @@ class ConsistencyEngine:
         return str(key)
 
     def _keep_agree(
-        self, key: str, slot: int, event: Mapping[str, Any], moment: datetime, eid: Any
+        self, holder: list[Any], at: int, slot: int, event: Any, moment: datetime, eid: Any
     ) -> None:
-        """Remember the compared values of the earliest event (ties: smallest id)."""
-        tokens = self._agree_tokens[slot]
-        if tokens is None:
+        """Keep the compared values of the earliest event of a type (ties: smallest id) in
+        ``holder[at]``: a tracked key's state, or a settling row's kept values."""
+        getters = self._agree_getters[slot]
+        if getters is None:
             return
-        values = self._agree_values
-        current = values.get((key, slot))
+        current = holder[at]
         eid = str(eid)
         if current is not None and (current[0], current[1]) <= (moment, eid):
             return
-        getters = self._agree_getters[slot] or ()
-        values[key, slot] = (moment, eid, tuple([_kept(get(event)) for get in getters]))
+        holder[at] = (moment, eid, tuple([_kept(get(event)) for get in getters]))
 
-    def _keep_agree_in(
-        self, kept: dict[int, Any], slot: int, event: Any, moment: datetime, eid: Any
-    ) -> None:
-        """:meth:`_keep_agree` for a settling row's values ``kept`` (slot -> values)."""
-        tokens = self._agree_tokens[slot]
-        current = kept.get(slot)
-        eid = str(eid)
-        if tokens is None:
-            return
-        if current is not None and (current[0], current[1]) <= (moment, eid):
-            return
-        getters = self._agree_getters[slot] or ()
-        kept[slot] = (moment, eid, tuple([_kept(get(event)) for get in getters]))
-
-    def _settle_agree(self, key: str, row: int) -> None:
-        """Move a settling key's agreed values from ``_agree_values`` to its row."""
-        values = self._agree_values
-        kept = {}
-        for slot, tokens in enumerate(self._agree_tokens):
-            if tokens is not None:
-                info = values.pop((key, slot), None)
-                if info is not None:
-                    kept[slot] = info
-        self._settling_agree[row] = (key, kept)
-
-    def _mismatches(self, slot: int, expected: str, violations: list[dict[str, Any]]) -> int:
+    def _mismatches(self, slot: int, violations: list[dict[str, Any]]) -> int:
         """Check the ``agree`` pairs of one expectation; append violations, return the count."""
         pairs = self._agree_pairs.get(slot)
         if not pairs:
             return 0
         count = 0
-        values = self._agree_values
+        base = self._agree_base
         for key, state in self._keys.items():
-            match = state[slot]
-            if match is None or state[0] is None:
+            if state[slot] is None or state[0] is None:
                 continue
-            differ = _differences(values.get((key, 0)), values.get((key, slot)), pairs)
-            if differ:
-                count += 1
-                violations.append(
-                    _violation("mismatched", expected, key, match, "; ".join(differ))
-                )
+            count += len(self._agree_differences(key, state[base:], violations, only=slot))
+        checks = self._agree_checks(slot)
         for key, kept in self._settling_agree.values():  # settled, not final yet
-            count += len(self._agree_differences(key, kept, violations, only=slot))
+            if not _same_texts(kept, checks):
+                count += len(self._agree_differences(key, kept, violations, only=slot))
         return count
 
     def _id_times(self, key: str, slot: int, earliest: datetime) -> list[datetime]:
@@ -1106,7 +1105,7 @@ class ConsistencyEngine:
                     f"{len(times)} distinct {expected} events (ids) for this key",
                 )
             )
-        mismatched = self._mismatches(slot, expected, violations)
+        mismatched = self._mismatches(slot, violations)
         mismatched += self._final_mismatched[index]
         latencies = sorted_latencies(latencies, residue)
         del residue
@@ -1181,6 +1180,21 @@ def _differences(
             continue
         out.append(f"{m_pointer} = {_show(b)} but trigger {t_pointer} = {_show(a)}")
     return out
+
+
+def _same_texts(kept: list[Any], checks: list[tuple[int, list[tuple[int, int]]]]) -> bool:
+    """Whether every agree pair of a complete key has the same JSON text (or is absent) on
+    both sides: then nothing differs (else :func:`_differences` looks closer)."""
+    trigger = kept[0][2]
+    for position, indices in checks:
+        match = kept[position]
+        if match is None:
+            continue
+        values = match[2]
+        for t, j in indices:
+            if trigger[t] != values[j]:  # ABSENT only equals itself
+                return False
+    return True
 
 
 def _kept(value: Any) -> Any:
