@@ -341,7 +341,6 @@ class ConsistencyEngine:
         # _settling_agree keeps, per settling row, its key and the agreed values of the
         # earliest event per type (as the end of a tracked key's state does), until the
         # row is final and its agreement is decided.
-        self._early = self._lateness is not None
         self._settling_agree: dict[int, tuple[str, list[Any]]] = {}
         self._settled_upto = 0
         self._settle_odd: dict[int, str] = {}
@@ -507,7 +506,7 @@ class ConsistencyEngine:
         has_final = len(final) > 0
         index, khash, mask = final.index, final.khash, final.mask
         late_event = self._late_event
-        early = self._early
+        early = self._lateness is not None  # settle complete keys into the residue
         template = self._template
         multi_keys = self._multi_keys
         rows = len(final)
