@@ -25,11 +25,16 @@ import orjson
 
 __all__ = [
     "CONTENT_TYPE_JSON",
+    "DEAD_LETTER_TYPE",
+    "DLQ_ERROR_HEADER",
+    "DLQ_ORIGIN_HEADER",
+    "DLQ_SUFFIX",
     "Envelope",
     "EventDecodeError",
     "KafkaMessage",
     "Location",
     "envelope_decoder",
+    "dead_letter_event",
     "envelope_type",
     "from_kafka",
     "make_event",
@@ -42,6 +47,15 @@ SPECVERSION = "1.0"
 #: Attributes that are carried as ``ce_<name>`` headers in binary mode.
 _HEADER_PREFIX = "ce_"
 _CONTENT_TYPE_HEADER = "content-type"
+
+#: A consumer that cannot process a record copies it to ``<topic>.dlq`` with the same key,
+#: value and headers, plus the reason (:data:`DLQ_ERROR_HEADER`, UTF-8 text) and where the
+#: record came from (:data:`DLQ_ORIGIN_HEADER`, ``topic/partition@offset``).
+DLQ_SUFFIX = ".dlq"
+DLQ_ERROR_HEADER = "accord-error"
+DLQ_ORIGIN_HEADER = "accord-origin"
+#: The type of the event accord makes of a dead-lettered record (see :func:`dead_letter_event`).
+DEAD_LETTER_TYPE = "dev.accord.dead-lettered"
 
 
 class EventDecodeError(ValueError):
@@ -281,3 +295,39 @@ def from_kafka(
         # Keep the record key visible to checks even when the producer omitted the header.
         event["partitionkey"] = key.decode(errors="replace")
     return event
+
+
+def dead_letter_event(
+    event: Mapping[str, Any], headers: Iterable[tuple[str, bytes | None]], where: str
+) -> dict[str, Any]:
+    """The event accord reads for a record of a dead-letter topic: the original event (its
+    key and time), what was dead-lettered and why (from :data:`DLQ_ERROR_HEADER`).
+
+    Args:
+        event: the dead-lettered record decoded with :func:`from_kafka`.
+        headers: the record's headers.
+        where: where the dead-letter record was read (``order.dlq/0@3``).
+    """
+    reason = origin = None
+    for name, raw in headers:
+        lowered = name.lower()
+        if lowered == DLQ_ERROR_HEADER:
+            reason = (raw or b"").decode(errors="replace")
+        elif lowered == DLQ_ORIGIN_HEADER:
+            origin = (raw or b"").decode(errors="replace")
+    return {
+        "specversion": SPECVERSION,
+        "type": DEAD_LETTER_TYPE,
+        "id": f"{where}",
+        "source": "accord",
+        "time": event.get("time"),
+        "partitionkey": event.get("partitionkey"),
+        "data": {
+            "type": event.get("type"),
+            "id": event.get("id"),
+            "reason": reason or "(no reason given)",
+            "origin": origin or where,
+            "dlq": where,
+            "event": dict(event),
+        },
+    }
