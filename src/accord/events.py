@@ -33,10 +33,11 @@ __all__ = [
     "EventDecodeError",
     "KafkaMessage",
     "Location",
-    "envelope_decoder",
     "dead_letter_event",
+    "envelope_decoder",
     "envelope_type",
     "from_kafka",
+    "is_dead_lettered",
     "make_event",
     "rfc3339",
     "to_kafka",
@@ -56,6 +57,8 @@ DLQ_ERROR_HEADER = "accord-error"
 DLQ_ORIGIN_HEADER = "accord-origin"
 #: The type of the event accord makes of a dead-lettered record (see :func:`dead_letter_event`).
 DEAD_LETTER_TYPE = "dev.accord.dead-lettered"
+#: Extension attributes :func:`from_kafka` sets from those two headers.
+_DLQ_ATTRIBUTES = {DLQ_ERROR_HEADER: "deadletterreason", DLQ_ORIGIN_HEADER: "deadletterorigin"}
 
 
 class EventDecodeError(ValueError):
@@ -267,6 +270,7 @@ def from_kafka(
             JSON content type carries a value that is not JSON.
     """
     event: dict[str, Any] = {}
+    dlq: dict[str, str] = {}
     content_type: str | None = None
     for name, raw in headers:
         try:
@@ -278,6 +282,8 @@ def from_kafka(
             event[lowered[len(_HEADER_PREFIX) :]] = text
         elif lowered == _CONTENT_TYPE_HEADER:
             content_type = text
+        elif lowered in _DLQ_ATTRIBUTES:  # a dead-lettered copy: why, and from where
+            dlq[_DLQ_ATTRIBUTES[lowered]] = text
     if not event:
         raise EventDecodeError("record has no ce_ headers")
     if content_type is not None:
@@ -294,27 +300,24 @@ def from_kafka(
     if key is not None and "partitionkey" not in event:
         # Keep the record key visible to checks even when the producer omitted the header.
         event["partitionkey"] = key.decode(errors="replace")
+    event.update(dlq)
     return event
 
 
-def dead_letter_event(
-    event: Mapping[str, Any], headers: Iterable[tuple[str, bytes | None]], where: str
-) -> dict[str, Any]:
-    """The event accord reads for a record of a dead-letter topic: the original event (its
-    key and time), what was dead-lettered and why (from :data:`DLQ_ERROR_HEADER`).
+def is_dead_lettered(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is a dead-lettered copy (it carries the DLQ reason header)."""
+    return "deadletterreason" in event
+
+
+def dead_letter_event(event: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The event accord reads for a dead-lettered copy (see :func:`is_dead_lettered`): what
+    was dead-lettered (the original event, its key and time) and why.
 
     Args:
         event: the dead-lettered record decoded with :func:`from_kafka`.
-        headers: the record's headers.
         where: where the dead-letter record was read (``order.dlq/0@3``).
     """
-    reason = origin = None
-    for name, raw in headers:
-        lowered = name.lower()
-        if lowered == DLQ_ERROR_HEADER:
-            reason = (raw or b"").decode(errors="replace")
-        elif lowered == DLQ_ORIGIN_HEADER:
-            origin = (raw or b"").decode(errors="replace")
+    original = {k: v for k, v in event.items() if k not in _DLQ_ATTRIBUTES.values()}
     return {
         "specversion": SPECVERSION,
         "type": DEAD_LETTER_TYPE,
@@ -325,9 +328,9 @@ def dead_letter_event(
         "data": {
             "type": event.get("type"),
             "id": event.get("id"),
-            "reason": reason or "(no reason given)",
-            "origin": origin or where,
+            "reason": event.get("deadletterreason") or "(no reason given)",
+            "origin": event.get("deadletterorigin") or where,
             "dlq": where,
-            "event": dict(event),
+            "event": original,
         },
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,8 +36,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         description="Read CloudEvents from files, stdin or Kafka topics and check that every "
         "trigger (e.g. order.accepted) led to exactly one of each expected event type within "
         "its limit. Exit 0 when consistent, 1 when not (or regressed against --baseline, or "
-        "nothing was decided), 2 for unusable input. Settings may also come from [tool.accord.audit] in "
-        "./pyproject.toml; options given here override them.",
+        "nothing was decided), 2 for unusable input. Settings may also come from "
+        "[tool.accord.audit] in ./pyproject.toml; options given here override them.",
     )
     audit.add_argument(
         "sources", nargs="*", metavar="SOURCE",
@@ -297,9 +297,28 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
                 envelope=envelope,
             )
         else:
-            engine.add_located(iter(source))
+            engine.add_located(dead_letters(source))
     except EventError as exc:
         raise UsageError(f"{_where(source, exc.where)}: {exc}") from None
+
+
+def dead_letters(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+    """``pairs`` with each dead-lettered copy (a record of a ``.dlq`` topic, its reason in a
+    header) turned into the event the engine counts as ``dead_lettered``, said on stderr at
+    once (a followed audit may run long before it reports)."""
+    from accord.events import dead_letter_event, is_dead_lettered
+
+    for event, where in pairs:
+        if isinstance(event, dict) and is_dead_lettered(event):
+            event = dead_letter_event(event, str(where))
+            data = event["data"]
+            print(
+                f"accord: dead-lettered: {data['type']} key={event.get('partitionkey')} "
+                f"({data['origin']}, in {where}): {data['reason']}",
+                file=sys.stderr,
+                flush=True,
+            )
+        yield event, where
 
 
 def _where(source: Source, where: Any) -> str:
@@ -328,7 +347,7 @@ def feed_interleaved(
     def chunks(source: Source) -> Iterator[list[Any]]:
         if isinstance(source, JsonlSource):
             return source.chunks(chunk, envelope=envelope)
-        it = iter(source)
+        it = dead_letters(source)
         return iter(lambda: list(islice(it, chunk)), [])
 
     streams = [chunks(source) for source in sources]

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from accord.consistency._engine import _violation, _violation_order, parse_time
-from accord.consistency._verdict import judge
 from accord.consistency._stats import (
     HISTOGRAM_ERROR,
     WITHIN,
@@ -26,6 +25,7 @@ from accord.consistency._stats import (
     quantiles,
     within_counts,
 )
+from accord.consistency._verdict import judge
 from accord.errors import UsageError
 from accord.events import rfc3339
 
@@ -182,8 +182,8 @@ def _types_read(
 
 def _accepted(reports: Sequence[Mapping[str, Any]]) -> int | None:
     """Accepted ids reconciled, summed; None when no partial reconciled."""
-    values = [r.get("accepted") for r in reports if r.get("accepted") is not None]
-    return sum(int(v) for v in values) if values else None
+    values: list[int] = [int(r["accepted"]) for r in reports if r.get("accepted") is not None]
+    return sum(values) if values else None
 
 
 def _lateness(reports: Sequence[Mapping[str, Any]]) -> float | None:

@@ -21,6 +21,7 @@ import pytest
 from accord.pytest_plugin._consistency import ConsistencyCheck, SLAViolationError
 from accord.pytest_plugin._options import MARKER_HELP, add_options, read_settings
 from accord.pytest_plugin._recorder import (
+    EventDeadLettered,
     EventProblem,
     EventRecorder,
     EventSchemaError,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConsistencyCheck",
+    "EventDeadLettered",
     "EventProblem",
     "EventRecorder",
     "EventSchemaError",
