@@ -587,7 +587,7 @@ def _accepted_from_api(url: str) -> dict[str, datetime | None]:
     import requests
 
     out: dict[str, datetime | None] = {}
-    page = 0
+    page = seen = 0
     session = requests.Session()
     try:
         while True:
@@ -615,8 +615,10 @@ def _accepted_from_api(url: str) -> dict[str, datetime | None]:
             for item in items:
                 key, moment = _accepted_item(item, f"{url}?page={page}")
                 out.setdefault(key, moment)
+            seen += len(items)
             page += 1
-            if not items or page * _PAGE_SIZE >= total:
+            # A server may page smaller than asked: count items, not pages.
+            if not items or seen >= total:
                 return out
     finally:
         session.close()
