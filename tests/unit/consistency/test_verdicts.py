@@ -183,7 +183,9 @@ def test_config_keys_turn_the_flags_on(
     assert "'complete' must be true or false" in capsys.readouterr().err
 
 
-def test_key_mismatch_is_named(kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_key_mismatch_is_named(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     ev, T = kit.ev, kit.T
     events = []
     for n in range(3):
@@ -245,7 +247,7 @@ def order_service() -> Iterator[tuple[str, list[str]]]:
     asked: list[str] = []
 
     class Orders(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             query = parse_qs(urlparse(self.path).query)
             page, size = int(query["page"][0]), int(query["size"][0])
             asked.append(f"page={page}")
