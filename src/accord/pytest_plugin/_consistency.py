@@ -284,8 +284,12 @@ class ConsistencyCheck:
         self.asserted = True
         self.events_checked = events
         self.accepted_checked = accepted
-        if report.get("verdict") == "nothing_decided":
-            raise SLAViolationError(self._nothing_decided(report, topics), report)
+        if report.get("verdict") == "nothing_decided" or not report.get("triggers"):
+            # No trigger explains everything else (orphans of a renamed trigger type): first.
+            message = self._nothing_decided(report, topics)
+            if report.get("violations"):
+                message += "\n" + self._explain(report, events, expectations)
+            raise SLAViolationError(message, report)
         if not report.get("consistent", True):
             raise SLAViolationError(self._explain(report, events, expectations), report)
         return report
