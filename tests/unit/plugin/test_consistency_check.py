@@ -151,7 +151,8 @@ def test_tracked_accepted_orders_without_a_trigger_are_untriggered() -> None:
     from accord.system import PlacedOrder
 
     class Client:
-        accepted = [PlacedOrder("earlier", 0.0)]
+        def __init__(self) -> None:
+            self.accepted = [PlacedOrder("earlier", 0.0)]
 
     c = check({"invoice.created": 5.0})
     client = Client()
