@@ -61,8 +61,10 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
     Returns:
         The Markdown text, ending with a newline.
     """
-    status = "CONSISTENT" if verdict(report) else "NOT CONSISTENT"
-    summary = verdict_line(report).split(": ", 1)[-1]
+    # the verdict line's own word: CONSISTENT, NOT CONSISTENT or NOTHING DECIDED
+    status, _, summary = verdict_line(report).partition(": ")
+    if not summary:
+        status, summary = ("CONSISTENT" if verdict(report) else "NOT CONSISTENT"), status
     lines = [f"## accord consistency: {status}", "", f"**{status}**: {summary}"]
     window_end = report.get("window_end")
     trigger = report.get("trigger")

@@ -337,3 +337,22 @@ def test_cli_names_dead_letters_of_a_dict_source(
         "shape\n"
     )
     assert engine.report()["dead_lettered"] == 1
+
+
+def test_markdown_heads_with_the_verdict_word(kit: Any) -> None:
+    from accord.report import render_markdown
+
+    engine = ConsistencyEngine(ORDER, [Expectation(INVOICE, 60.0)])
+    for event in demo_like(kit, invoices=False):
+        engine.add(event)
+    text = render_markdown(engine.report())
+    assert text.splitlines()[:3] == [
+        "## accord consistency: NOTHING DECIDED",
+        "",
+        "**NOTHING DECIDED**: all 3 invoice.created outcomes are pending: the window ends at "
+        "2026-01-01T00:00:04.000000Z, before the earliest deadline 2026-01-01T00:01:00.000000Z "
+        "(if the history is finished, audit it with --complete)",
+    ]
+    assert render_markdown(engine.report(complete=True)).startswith(
+        "## accord consistency: NOT CONSISTENT"
+    )
