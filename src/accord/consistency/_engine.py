@@ -9,6 +9,11 @@ event id are one event (extra copies count in ``redelivered``); more than one di
 ``duplicated`` (per K) or, for triggers, ``duplicate_triggers`` (per K). E-typed events whose
 key has no trigger are ``orphaned`` (per distinct event). ``--agree`` pointer pairs must be
 JSON-equal between the T0 trigger and the first match, else ``mismatched`` (per K and E).
+With ``complete`` (a closed window: the events are the whole history) a key without a match
+is ``missing`` however recent its T0. A dead-letter event (``accord.events.DEAD_LETTER_TYPE``)
+of a trigger or expected event is ``dead_lettered`` (per type and K, the earliest kept); an
+``accepted`` id without a trigger is ``untriggered``. :func:`~accord.consistency.judge`
+decides the verdict (nothing decided is not consistent).
 
 Every piece of per-key state is a minimum, a set or a count, so the verdict does not depend
 on the order events arrive in; ties between events with the same time are broken by event id.
@@ -1286,10 +1291,7 @@ class ConsistencyEngine:
             "decided": decided,
             "within_counts": within,
             # when the earliest pending key becomes missing, if nothing comes (its T0 + L)
-            "pending_deadline": (
-                rfc3339(first_pending + timedelta(microseconds=limit_us))
-                if first_pending is not None else None
-            ),
+            "pending_deadline": _deadline(first_pending, limit_us),
         }
         if partial:
             stats["latencies_s"] = [value / 1_000_000 for value in latencies]
@@ -1364,6 +1366,16 @@ def _show(value: Any) -> str:
         return "(absent)"
     text: str = value.decode()
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _deadline(t0: datetime | None, limit_us: int) -> str | None:
+    """When a key pending since ``t0`` becomes missing (None: no such key, or past year 9999)."""
+    if t0 is None:
+        return None
+    try:
+        return rfc3339(t0 + timedelta(microseconds=limit_us))
+    except OverflowError:
+        return None
 
 
 def _from_us(us: int) -> datetime:
