@@ -131,6 +131,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     merge.add_argument(
         "--partial", action="store_true", help="keep latencies and pending keys in the result"
     )
+    merge.add_argument(
+        "--allow-empty", action="store_true",
+        help="exit 0 when the merged report decided nothing (default: NOTHING DECIDED, exit 1)",
+    )
+    merge.add_argument(
+        "--fail-on-pending", action="store_true",
+        help="exit 1 when any key is still pending at the merged window end",
+    )
     merge.set_defaults(handler=_merge)
     report.set_defaults(handler=lambda args: (report.print_help(sys.stderr), 2)[1])
 
@@ -628,7 +636,13 @@ def _merge(args: argparse.Namespace) -> int:
     from accord.consistency import merge_reports
 
     reports = [_read_report(path) for path in args.partials]
-    merged = merge_reports(reports, until=_parse_until(args.until), partial=args.partial)
+    merged = merge_reports(
+        reports,
+        until=_parse_until(args.until),
+        partial=args.partial,
+        allow_empty=args.allow_empty,
+        fail_on_pending=args.fail_on_pending,
+    )
     formats = args.format
     if formats is None and args.report_dir is not None:
         formats = ",".join(REPORT_FORMATS)

@@ -356,3 +356,19 @@ def test_markdown_heads_with_the_verdict_word(kit: Any) -> None:
     assert render_markdown(engine.report(complete=True)).startswith(
         "## accord consistency: NOT CONSISTENT"
     )
+
+
+def test_merged_partials_that_decided_nothing_exit_1_unless_allowed(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_jsonl(tmp_path / "events.jsonl", demo_like(kit, invoices=False))
+    assert main(["audit", source, *EXPECT, "--partial", "--report-dir", "p",
+                 "--format", "json"]) == 1
+    capsys.readouterr()
+    assert main(["report", "merge", "p/report.json"]) == 1
+    assert "NOTHING DECIDED: all 3 invoice.created outcomes are pending" in capsys.readouterr().out
+    assert main(["report", "merge", "p/report.json", "--allow-empty"]) == 0
+    assert main(["report", "merge", "p/report.json", "--allow-empty", "--fail-on-pending"]) == 1
+    # the merged window closes what the partial left pending
+    assert main(["report", "merge", "p/report.json", "--until", "2026-01-01T00:05:00Z"]) == 1
+    assert "NOT CONSISTENT: 3 violations (3 missing)" in capsys.readouterr().out
