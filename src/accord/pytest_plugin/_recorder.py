@@ -441,6 +441,7 @@ class _TopicReader(threading.Thread):
 
     def run(self) -> None:
         from accord.events import (
+            DLQ_SUFFIX,
             EventDecodeError,
             Location,
             dead_letter_event,
@@ -463,11 +464,15 @@ class _TopicReader(threading.Thread):
                         try:
                             event = from_kafka(record.key, record.value, record.headers or [])
                         except EventDecodeError as exc:
-                            problem = EventProblem(
-                                str(where), "(not a CloudEvent)", "-", key, "", str(exc)
-                            )
                             event = {"type": None, "partitionkey": key}
-                            kept.append((Recorded(event, where, time.monotonic()), [problem]))
+                            # A dead-letter topic holds what a consumer could not read: the
+                            # copy of a record that is no CloudEvent is no fault of its own.
+                            problems = [] if tp.topic.endswith(DLQ_SUFFIX) else [
+                                EventProblem(
+                                    str(where), "(not a CloudEvent)", "-", key, "", str(exc)
+                                )
+                            ]
+                            kept.append((Recorded(event, where, time.monotonic()), problems))
                             continue
                         if is_dead_lettered(event):
                             # A consumer's dead letter: the original was validated where it

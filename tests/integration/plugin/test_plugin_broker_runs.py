@@ -193,6 +193,21 @@ def test_accepted_order_without_trigger(accord_consistency, produce, now, order_
     produce("invoice", invoice_created(order_id, now))
 
 
+@pytest.mark.accord_sla(invoice_created="1200ms")
+def test_poison_in_the_dead_letter_topic_is_not_a_schema_problem(
+    accord_consistency, accord_broker, produce, now, order_id
+):
+    from kafka import KafkaProducer
+
+    accord_consistency.record("order", "invoice")
+    producer = KafkaProducer(**accord_broker.producer_config())
+    producer.send("order.dlq", key=b"poison", value=b"not JSON",
+                  headers=[("accord-error", b"EventDecodeError: no ce_ headers")]).get(timeout=10)
+    producer.close()
+    produce("order", order_accepted(order_id, now))
+    produce("invoice", invoice_created(order_id, now))
+
+
 def test_wait_for_stops_at_a_dead_letter(accord_events, produce, dead_letter, now, order_id):
     accord_events.record("order", "order.dlq", "invoice")
     dead_letter(order_accepted(order_id, now), "UnprocessableEvent: no such item")
@@ -240,7 +255,7 @@ def run(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) -> Run
 
 def test_outcomes(run: Run) -> None:
     assert run.ret == 1
-    run.stdout.fnmatch_lines(["*= 8 failed, 3 passed*"])
+    run.stdout.fnmatch_lines(["*= 8 failed, 4 passed*"])
 
 
 def test_schema_violation_fails_the_test_that_produced_it(run: Run) -> None:
