@@ -299,6 +299,8 @@ def test_a_dead_letter_fails_the_test_without_waiting_out_the_sla(run: Run) -> N
     case = next(c for c in root.iter("testcase")
                 if c.get("name") == "test_dead_lettered_fails_at_once")
     assert float(case.get("time", "99")) < 10  # the SLA is 30 s
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["accord.dead_lettered"] == "1"
 
 
 def test_an_accepted_order_without_trigger_is_untriggered(run: Run) -> None:
