@@ -372,3 +372,18 @@ def test_merged_partials_that_decided_nothing_exit_1_unless_allowed(
     # the merged window closes what the partial left pending
     assert main(["report", "merge", "p/report.json", "--until", "2026-01-01T00:05:00Z"]) == 1
     assert "NOT CONSISTENT: 3 violations (3 missing)" in capsys.readouterr().out
+
+
+def test_an_unreachable_order_service_exits_2_before_reading_events(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    source = write_jsonl(tmp_path / "events.jsonl", demo_like(kit))
+    url = f"http://127.0.0.1:{port}/orders"
+    assert main(["audit", source, *EXPECT, "--accepted", url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"accord: error: --accepted {url}: ") and "\n" not in err
