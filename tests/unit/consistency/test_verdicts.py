@@ -353,6 +353,8 @@ def test_markdown_heads_with_the_verdict_word(kit: Any) -> None:
         "2026-01-01T00:00:04.000000Z, before the earliest deadline 2026-01-01T00:01:00.000000Z "
         "(if the history is finished, audit it with --complete)",
     ]
+    assert "- `warning: no event of type 'invoice.created'; read: order.accepted, " in text
+    assert "- `pending: 3 invoice.created (3 not decided, not violations): " in text
     assert render_markdown(engine.report(complete=True)).startswith(
         "## accord consistency: NOT CONSISTENT"
     )
