@@ -66,8 +66,13 @@ class _Kafka:
         """Attach the outbox relay; return its ``wake`` for the unit of work."""
         if self.runtime.publisher is None:
             return None
+        from reference_services.common.faults import crash_hook
+
         self.runtime.relay = OutboxRelay(
-            self.runtime.engine, table, self.runtime.publisher, topic_names=self.topics.renames()
+            self.runtime.engine,
+            table,
+            crash_hook(self.runtime.publisher),  # the publisher itself unless a test asks
+            topic_names=self.topics.renames(),
         )
         return self.runtime.relay.wake
 

@@ -1,5 +1,6 @@
 """``python -m reference_services {order|shipping|invoicing} --port P ...``: one service as a
-process. uvicorn runs on the main thread and turns SIGTERM/SIGINT into a graceful shutdown;
+process (``... SERVICE republish --since WHEN``: see :mod:`reference_services.common.republish`).
+uvicorn runs on the main thread and turns SIGTERM/SIGINT into a graceful shutdown;
 then the consumer and the relay stop and the database pool closes."""
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reference_services.common.db import default_database_url
     from reference_services.common.runtime import listening_socket
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[1] == "republish" and argv[0] in ("order", "shipping", "invoicing"):
+        from reference_services.common import republish
+
+        return republish.main(argv[0], argv[2:])
     args = _parser().parse_args(argv)
     if args.processing_delay_ms < 0:
         print("error: --processing-delay-ms must be >= 0", file=sys.stderr)

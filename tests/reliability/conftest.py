@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import sys
 
 import pytest
 
 # The scenarios share the harness modules beside this file (tests/ is not a package).
 sys.path.insert(0, str(Path(__file__).parent))
 
-from harness_system import FaultySystem  # noqa: E402
+from harness_system import FaultySystem
 
 _FIGURES = pytest.StashKey[list[dict[str, Any]]]()
 

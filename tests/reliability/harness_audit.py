@@ -77,8 +77,10 @@ class Verdict:
         }
 
 
-def read_events(bootstrap_servers: str, topics: Iterable[str] = ("order", "invoice", "delivery"),
-                ) -> list[dict[str, Any]]:
+def read_events(
+    bootstrap_servers: str,
+    topics: Iterable[str] = ("order", "invoice", "delivery"),
+) -> list[dict[str, Any]]:
     """Every CloudEvent of ``topics`` up to their high-water marks."""
     source = KafkaSource(bootstrap_servers, list(topics), idle_timeout_s=60)
     return [event for event, _ in source]

@@ -9,6 +9,7 @@ service, SIGSTOP/SIGCONT the broker, SIGKILL and restart the broker, proxy fault
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -90,9 +91,7 @@ class FaultySystem:
             self._databases = ServiceDatabases(list(SERVICES), self.workdir, self.admin_url)
             self.database_urls = self._databases.create()
             for name in SERVICES:
-                service = ServiceProcess(
-                    name, [], free_port(), self.workdir / f"{name}.log"
-                )
+                service = ServiceProcess(name, [], free_port(), self.workdir / f"{name}.log")
                 self.services[name] = service
                 self._spawn(name)
             for name in SERVICES:
@@ -155,10 +154,8 @@ class FaultySystem:
         service = self.services[name]
         pid = service.pid
         if pid is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         service.stop(15)
 
     def restart(self, name: str, env: Mapping[str, str] | None = None, wait: bool = True) -> None:
@@ -235,13 +232,13 @@ class FaultySystem:
 
     def republish(self, name: str, since: str) -> subprocess.CompletedProcess[str]:
         """``python -m reference_services NAME republish --since ...``, as an operator runs it."""
+        command = [
+            sys.executable, "-m", "reference_services", name, "republish",
+            "--since", since, "--database-url", self.database_urls[name],
+        ]  # fmt: skip
         return subprocess.run(
-            [
-                sys.executable, "-m", "reference_services", name, "republish",
-                "--since", since, "--database-url", self.database_urls[name],
-            ],  # fmt: skip
+            command,
             capture_output=True,
             text=True,
             timeout=60,
         )
-
