@@ -61,7 +61,9 @@ class ErrorOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "starting"]
+    """``starting`` until the service was first ready, ``failing`` when it stops being so."""
+
+    status: Literal["ok", "starting", "failing"]
     reason: str | None = None
 
 
@@ -131,20 +133,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def add_health(app: FastAPI, ready: Callable[[], tuple[bool, str | None]]) -> None:
-    """``GET /health``: 200 ``{"status": "ok"}`` when ready, else 503 with the reason."""
+    """``GET /health``: 200 ``{"status": "ok"}`` when ready, else 503 with the reason and
+    ``starting`` (never ready yet) or ``failing`` (was ready: e.g. the outbox stopped draining,
+    the database went away)."""
+    was_ready = False
 
     @app.get(
         "/health",
         response_model=HealthOut,
         response_model_exclude_none=True,
-        responses={503: {"model": HealthOut, "description": "Not ready yet"}},
+        responses={503: {"model": HealthOut, "description": "Not ready yet, or failing"}},
         tags=["health"],
     )
     def health() -> Any:
+        nonlocal was_ready
         ok, reason = ready()
         if ok:
+            was_ready = True
             return HealthOut(status="ok")
-        return JSONResponse(status_code=503, content={"status": "starting", "reason": reason})
+        status = "failing" if was_ready else "starting"
+        return JSONResponse(status_code=503, content={"status": status, "reason": reason})
 
 
 def add_read_routes(
