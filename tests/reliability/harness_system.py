@@ -173,8 +173,12 @@ class FaultySystem:
         return self.services[name].exit_code()
 
     # -- broker faults ----------------------------------------------------------------------
-    def start_broker(self) -> None:
-        """Start the broker on its port (again) and create the topics, as an operator would."""
+    def start_broker(self, create_topics: bool = True) -> None:
+        """Start the broker on its port (again); create the topics unless told not to.
+
+        After a restart, ``create_topics=False`` leaves it to the services to notice that a
+        memory-only broker lost its topics.
+        """
         advertised = self.proxy.address if self.proxy is not None else None
         self.broker = EmbeddedBroker(
             log_path=self.workdir / "tansu.log",
@@ -182,7 +186,8 @@ class FaultySystem:
             advertised_listener=advertised,
         )
         self.broker.start()
-        self.broker.create_topics(TOPICS, partitions=3)
+        if create_topics:
+            self.broker.create_topics(TOPICS, partitions=3)
         self.broker_starts += 1
 
     def kill_broker(self) -> None:
