@@ -8,7 +8,9 @@ a crash in between redelivers the records and the handlers' idempotency absorbs 
 A record that can never be processed (not a CloudEvent, not JSON, unknown ``type``, a payload
 of the wrong shape) is copied to ``<topic>.dlq`` -- same key, value and headers, plus
 :data:`ERROR_HEADER` with the reason and :data:`ORIGIN_HEADER` with ``topic/partition@offset``
--- and the loop goes on. Any other error (database down) is retried from the same offset.
+-- and the loop goes on. A record too large for the dead-letter producer's 1 MB requests is
+copied truncated, with :data:`TRUNCATED_HEADER` and :data:`ORIGINAL_SIZE_HEADER`. Any other
+error (database down) is retried from the same offset.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ from accord.events import EventDecodeError, KafkaMessage, Location, from_kafka
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.common.outbox import Publisher
 
-__all__ = ["DLQ_SUFFIX", "ERROR_HEADER", "ORIGIN_HEADER", "EventConsumer", "Handler"]
+__all__ = [
+    "DLQ_SUFFIX",
+    "ERROR_HEADER",
+    "ORIGINAL_SIZE_HEADER",
+    "ORIGIN_HEADER",
+    "TRUNCATED_HEADER",
+    "EventConsumer",
+    "Handler",
+    "dead_letter_message",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +43,52 @@ ERROR_HEADER = "accord-error"
 #: Header of a dead-lettered record: where it came from, ``topic/partition@offset``.
 ORIGIN_HEADER = "accord-origin"
 
+#: Header of a truncated dead-lettered record: what was cut (UTF-8 text).
+TRUNCATED_HEADER = "accord-truncated"
+#: Header of a truncated dead-lettered record: the size of the original value in bytes.
+ORIGINAL_SIZE_HEADER = "accord-original-size"
+#: A dead-lettered copy keeps the whole record up to this size (key, value and headers); a
+#: larger one keeps the first :data:`DLQ_KEPT_BYTES` of its value, so that it fits the DLQ
+#: producer's 1 MB request limit.
+DLQ_MAX_RECORD_BYTES = 512 * 1024
+DLQ_KEPT_BYTES = 64 * 1024
+#: The longest reason a dead-letter header carries.
+MAX_REASON_CHARS = 2000
+
 #: A handler takes a structured CloudEvent and commits its own unit of work.
 Handler = Callable[[dict[str, Any]], object]
+
+
+def dead_letter_message(
+    where: Location,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Sequence[tuple[str, bytes | None]],
+    reason: str,
+    *,
+    keep_bytes: int = DLQ_KEPT_BYTES,
+) -> KafkaMessage:
+    """The copy of a record for the dead-letter topic: same key, value and headers, plus the
+    reason and the origin; a record over :data:`DLQ_MAX_RECORD_BYTES` keeps only the first
+    ``keep_bytes`` of its value (and its headers only if they are small), and says so."""
+    key, value = key or b"", value or b""
+    value_in = value
+    kept = [(name, raw or b"") for name, raw in headers]
+    header_bytes = sum(len(name) + len(raw) for name, raw in kept)
+    size = len(key) + len(value) + header_bytes
+    extra = [(ERROR_HEADER, reason.encode()), (ORIGIN_HEADER, str(where).encode())]
+    if size > DLQ_MAX_RECORD_BYTES or keep_bytes < DLQ_KEPT_BYTES:
+        cut = [f"value truncated to its first {min(keep_bytes, len(value))} of {len(value)} bytes"]
+        if header_bytes > DLQ_KEPT_BYTES or keep_bytes == 0:
+            cut.append(f"{len(kept)} original headers ({header_bytes} bytes) dropped")
+            kept = []
+        value = value[:keep_bytes]
+        key = key[:DLQ_KEPT_BYTES]
+        extra += [
+            (TRUNCATED_HEADER, "; ".join(cut).encode()),
+            (ORIGINAL_SIZE_HEADER, str(len(value_in)).encode()),
+        ]
+    return KafkaMessage(key=key, value=value, headers=[*kept, *extra])
 
 
 class EventConsumer:
@@ -132,16 +187,22 @@ class EventConsumer:
         headers: Sequence[tuple[str, bytes | None]],
         reason: str,
     ) -> None:
+        reason = reason[:MAX_REASON_CHARS]
         log.warning("%s: dead-lettered to %s%s: %s", where, where.source, DLQ_SUFFIX, reason)
-        kept = [(name, raw or b"") for name, raw in headers]
-        message = KafkaMessage(
-            key=key or b"",
-            value=value or b"",
-            headers=[*kept, (ERROR_HEADER, reason.encode()), (ORIGIN_HEADER, str(where).encode())],
-        )
-        future = self._dlq.send(where.source + DLQ_SUFFIX, message)
-        if hasattr(future, "get"):
-            future.get(timeout=30)
+        message = dead_letter_message(where, key, value, headers, reason)
+        try:
+            future = self._dlq.send(where.source + DLQ_SUFFIX, message)
+            if hasattr(future, "get"):
+                future.get(timeout=30)
+        except Exception as exc:
+            # The producer refuses the copy for its size, which no retry changes: send the
+            # copy without value and original headers, which says as much.
+            if "TooLarge" not in type(exc).__name__:
+                raise
+            message = dead_letter_message(where, key, value, headers, reason, keep_bytes=0)
+            future = self._dlq.send(where.source + DLQ_SUFFIX, message)
+            if hasattr(future, "get"):
+                future.get(timeout=30)
         self.dead_lettered += 1
 
     # -- the loop ----------------------------------------------------------------------------
