@@ -102,15 +102,6 @@ def _nonempty(items: list[Any]) -> list[Any]:
     return items
 
 
-def _assert(condition: bool) -> None:
-    assert condition
-
-
-def _nonempty(items: list[Any]) -> list[Any]:
-    assert items
-    return items
-
-
 def test_an_event_postgresql_refuses_is_dead_lettered_and_holds_up_no_partition(
     invoicing: RunningService, producer: Any, broker: EmbeddedBroker, read_topic: Any,
     eventually: Any,
