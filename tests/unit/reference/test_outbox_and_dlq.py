@@ -12,8 +12,16 @@ from typing import Any
 import pytest
 from tenacity import Retrying, stop_after_delay, wait_fixed
 
-from accord.events import KafkaMessage, to_kafka
-from reference_services.common.consumer import ERROR_HEADER, ORIGIN_HEADER, EventConsumer
+from accord.events import KafkaMessage, Location, to_kafka
+from reference_services.common.consumer import (
+    DLQ_KEPT_BYTES,
+    ERROR_HEADER,
+    ORIGIN_HEADER,
+    ORIGINAL_SIZE_HEADER,
+    TRUNCATED_HEADER,
+    EventConsumer,
+    dead_letter_message,
+)
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.common.outbox import OutboxRelay, PendingRecord
 from reference_services.common.runtime import ServiceRuntime
@@ -244,3 +252,23 @@ def test_relay_reports_a_stalled_outbox_with_the_last_error(
     assert reason is not None
     assert reason.startswith("outbox is not draining: 2 unsent rows, the oldest 6")
     assert reason.endswith("last error: TimeoutError: broker did not acknowledge")
+
+
+def test_a_dead_letter_copy_of_a_huge_record_is_truncated_and_says_so() -> None:
+    where = Location("order", partition=2, offset=7)
+    small = dead_letter_message(where, b"k", b"v" * 10, [("ce_id", b"1")], "EventDecodeError: x")
+    assert small.value == b"v" * 10
+    assert [name for name, _ in small.headers] == ["ce_id", ERROR_HEADER, ORIGIN_HEADER]
+
+    huge = dead_letter_message(where, b"k", b"v" * 3_000_000, [("ce_id", b"1")], "reason")
+    headers = dict(huge.headers)
+    assert len(huge.value) == DLQ_KEPT_BYTES
+    assert headers[ORIGINAL_SIZE_HEADER] == b"3000000"
+    assert headers[TRUNCATED_HEADER] == b"value truncated to its first 65536 of 3000000 bytes"
+    assert headers[ORIGIN_HEADER] == b"order/2@7"
+    assert headers["ce_id"] == b"1"
+
+    bare = dead_letter_message(where, b"k", b"v" * 10, [("x", b"y" * 10)], "reason", keep_bytes=0)
+    assert bare.value == b""
+    assert "x" not in dict(bare.headers)
+    assert b"1 original headers (11 bytes) dropped" in dict(bare.headers)[TRUNCATED_HEADER]
