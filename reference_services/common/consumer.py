@@ -180,6 +180,7 @@ class EventConsumer:
         self._clock = clock
         self._lock = threading.Lock()
         self._retries: dict[tuple[str, int], _Retry] = {}
+        self._rewinder: Any = None
         #: Counters for tests and logs.
         self.handled = 0
         self.dead_lettered = 0
@@ -264,8 +265,11 @@ class EventConsumer:
 
     # -- the loop ----------------------------------------------------------------------------
     def _run(self) -> None:
+        from reference_services.common.recreated import TopicRewinder
+
         consumer = self._consumer_factory()
-        consumer.subscribe(self.topics)
+        self._rewinder = TopicRewinder(consumer, self.topics)
+        consumer.subscribe(self.topics, listener=self._rewinder)
         try:
             while not self._stop.is_set():
                 try:
@@ -283,6 +287,9 @@ class EventConsumer:
 
         self._resume_due(consumer)
         batches = consumer.poll(timeout_ms=self._poll_timeout_ms)
+        # Records fetched at positions of a topic's former life are not processed.
+        stale = self._rewinder.check() if self._rewinder is not None else set()
+        batches = {tp: records for tp, records in batches.items() if tp not in stale}
         assignment = consumer.assignment()
         if assignment:
             self._assigned.set()
@@ -307,6 +314,8 @@ class EventConsumer:
                 done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
         if done:
             consumer.commit(offsets=done)
+            if self._rewinder is not None:
+                self._rewinder.committed(done)
 
     def _resume_due(self, consumer: Any) -> None:
         """Resume the paused partitions whose retry is due."""

@@ -44,7 +44,7 @@ class FakeConsumer:
         self.paused_partitions: set[TopicPartition] = set()
         self.pauses: list[TopicPartition] = []
 
-    def subscribe(self, topics: list[str]) -> None:
+    def subscribe(self, topics: list[str], listener: object = None) -> None:
         pass
 
     def assignment(self) -> set[TopicPartition]:
