@@ -269,7 +269,7 @@ class EventConsumer:
 
         consumer = self._consumer_factory()
         self._rewinder = TopicRewinder(consumer, self.topics)
-        consumer.subscribe(self.topics, listener=self._rewinder)
+        consumer.subscribe(self.topics, listener=self._rewinder.listener())
         try:
             while not self._stop.is_set():
                 try:

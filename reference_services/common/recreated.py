@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class TopicRewinder:
     """Rewinds the partitions of recreated topics (see the module docstring).
 
-    Also a ``kafka.ConsumerRebalanceListener`` (pass it to ``subscribe(..., listener=)``).
+    :meth:`listener` gives the ``kafka.ConsumerRebalanceListener`` for ``subscribe``.
     """
 
     def __init__(self, consumer: Any, topics: Iterable[str]) -> None:
@@ -72,12 +72,23 @@ class TopicRewinder:
         """A commit of these partitions was accepted: their group offsets are right again."""
         self._pending -= set(partitions)
 
-    # -- ConsumerRebalanceListener ------------------------------------------------------------
-    def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
-
     def on_partitions_assigned(self, assigned: Any) -> None:
         # After a rejoin the consumer starts from the committed offsets, which may be the
         # stale ones it committed on the new topic before it noticed.
         self.check()
         self._rewind(assigned)
+
+    def listener(self) -> Any:
+        """A ``kafka.ConsumerRebalanceListener`` that calls :meth:`on_partitions_assigned`."""
+        from kafka import ConsumerRebalanceListener
+
+        rewinder = self
+
+        class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+            def on_partitions_revoked(self, revoked: Any) -> None:
+                return None
+
+            def on_partitions_assigned(self, assigned: Any) -> None:
+                rewinder.on_partitions_assigned(assigned)
+
+        return Listener()
