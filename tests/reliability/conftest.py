@@ -80,6 +80,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(json.dumps(row, default=str))
 
 
+@pytest.fixture(scope="session")
+def shared_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultySystem]:
+    """One system (behind a fault proxy) that the scenarios which leave it whole share.
+
+    Each of them judges only the orders the order database gained during the scenario and
+    leaves every service running and every fault healed; starting a system costs ~7 s.
+    """
+    with FaultySystem(tmp_path_factory.mktemp("shared"), proxy=True) as running:
+        yield running
+
+
 @pytest.fixture
 def system_factory(tmp_path: Path) -> Iterator[Callable[..., FaultySystem]]:
     """Start a :class:`FaultySystem` (stopped at the end of the test, whatever happened)."""

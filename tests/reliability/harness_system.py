@@ -116,7 +116,8 @@ class FaultySystem:
         service.spawn()
 
     def stop(self) -> None:
-        for service in self.services.values():
+        for name, service in self.services.items():
+            self.resume(name)  # a stopped process would sit on its SIGTERM
             service.terminate()
         for service in self.services.values():
             try:
@@ -164,6 +165,19 @@ class FaultySystem:
         self._spawn(name, env)
         if wait:
             self.services[name].wait_healthy(self.startup_timeout_s)
+
+    def pause(self, name: str) -> None:
+        """SIGSTOP a service: its sockets stay open, nothing answers."""
+        pid = self.services[name].pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGSTOP)
+
+    def resume(self, name: str) -> None:
+        pid = self.services[name].pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGCONT)
 
     def wait_healthy(self, *names: str) -> None:
         for name in names or tuple(self.services):
@@ -217,6 +231,10 @@ class FaultySystem:
         with self.engine(name).connect() as conn:
             rows = conn.execute(text(f"SELECT {column}, count(*) FROM {table} GROUP BY {column}"))
             return {str(order_id): int(count) for order_id, count in rows}
+
+    def orders_since(self, before: set[str]) -> set[str]:
+        """The orders the order database holds that are not in ``before``."""
+        return set(self.rows_per_order("order")) - before
 
     def unsent(self, name: str) -> int:
         """Outbox rows of a service not yet acknowledged by the broker."""

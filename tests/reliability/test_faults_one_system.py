@@ -1,8 +1,8 @@
 """Faults one system survives in turn: an order service crash at the worst moment, a frozen
 broker, every group replayed from offset 0, and poison records.
 
-The scenarios share one system (broker, databases, services: their start costs ~7 s); each
-judges only its own orders, those the order database gained during the scenario.
+The scenarios share the session's system (broker behind a healed proxy, databases, services);
+each judges only its own orders, those the order database gained during the scenario.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,14 +26,13 @@ from reference_services.common.faults import CRASH_AFTER_ACK_ENV
 from reference_services.samples import sample_order_accepted
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultySystem]:
-    with FaultySystem(tmp_path_factory.mktemp("faults")) as running:
-        yield running
+@pytest.fixture
+def system(shared_system: FaultySystem) -> FaultySystem:
+    return shared_system
 
 
 def new_orders(system: FaultySystem, before: set[str]) -> set[str]:
-    return set(system.rows_per_order("order")) - before
+    return system.orders_since(before)
 
 
 # -- the order service dies between the broker's ack and marking the row sent --------------
