@@ -220,9 +220,15 @@ def test_up_serves_the_system_until_ctrl_c(tmp_path: Path) -> None:
 def test_up_restarts_a_killed_service_reports_a_dead_broker_and_keeps_running(
     tmp_path: Path,
 ) -> None:
+    # On PostgreSQL, with a password (trust auth ignores it) given as accord up allows: in the
+    # environment. No process started may show it on its command line.
+    password = "s3cret-pw"
+    database_url = DEFAULT_ADMIN_URL.replace("postgres@", f"postgres:{password}@")
+    assert password in database_url
     up = subprocess.Popen(
         [*ACCORD, "up", "--workdir", str(tmp_path / "work")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "ACCORD_DATABASE_URL": database_url},
     )
     seen: list[str] = []
     watchdog = threading.Timer(90, up.kill)  # a line that never comes fails, not hangs
@@ -235,9 +241,15 @@ def test_up_restarts_a_killed_service_reports_a_dead_broker_and_keeps_running(
         shipping = int(re.search(r"shipping is healthy .*\(pid (\d+)\)", "".join(seen)).group(1))  # type: ignore[union-attr]
         broker = int(re.search(r"broker ready .*\(pid (\d+)\)", "".join(seen)).group(1))  # type: ignore[union-attr]
 
+        assert "created databases" in "".join(seen)
+        for pid in pids - {broker}:
+            assert password.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+
         os.kill(shipping, signal.SIGKILL)
         read_until(up.stderr, r"shipping exited with code -9; restarting it \(restart 1\)", seen)
         again = read_until(up.stderr, r"shipping is healthy again at (\S+) \(pid (\d+)\)", seen)
+        restarted = Path(f"/proc/{again.group(2)}/cmdline").read_bytes()
+        assert password.encode() not in restarted and b"--database-url" not in restarted
         assert requests.get(again.group(1) + "/health", timeout=5).json()["status"] == "ok"
         read_until(up.stderr, r"^accord: status: shipping up \(1 restart\), invoicing up", seen)
 

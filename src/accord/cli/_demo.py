@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from accord.broker import Broker
     from accord.system import DemoProgress, DemoResult, ReferenceSystem
 
+#: The environment variable --database-url defaults to.
+DATABASE_URL_ENV = "ACCORD_DATABASE_URL"
 #: How often `accord up` looks at the services and the broker.
 SUPERVISE_EVERY_S = 1.0
 #: How many order ids the summary lists per problem before "... and N more".
@@ -77,9 +80,11 @@ def _system_options(parser: argparse.ArgumentParser) -> None:
         help="use this broker instead of starting the embedded one",
     )
     parser.add_argument(
-        "--database-url", metavar="URL", default=None,
+        "--database-url", metavar="URL", default=os.environ.get(DATABASE_URL_ENV) or None,
         help="a PostgreSQL server (SQLAlchemy URL); each service gets its own database there "
-        "(default: SQLite files in the work directory)",
+        f"(default: ${DATABASE_URL_ENV}, else SQLite files in the work directory); a URL with "
+        "a password is better given in the environment, which ps does not show. The services "
+        "get theirs in their environment, never on their command line",
     )
     parser.add_argument(
         "--invoicing-delay-ms", type=int, default=0, metavar="N",

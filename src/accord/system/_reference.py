@@ -24,6 +24,8 @@ PARTITIONS = 3
 #: A service that exits more often than this within RESTART_WINDOW_S is not restarted again.
 MAX_RESTARTS = 5
 RESTART_WINDOW_S = 60.0
+#: The environment variable that gives a service its database URL (see reference_services).
+DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
 #: How the services are started: ``<launcher> <service> --port ... --bootstrap-servers ...``.
 DEFAULT_LAUNCHER: tuple[str, ...] = (sys.executable, "-m", "reference_services")
 
@@ -39,6 +41,9 @@ class _Watch:
 
 class ReferenceSystem:
     """The order, shipping and invoicing services running as processes against a broker.
+
+    Each service gets its database URL in the environment variable ``REFERENCE_DATABASE_URL``,
+    never on its command line, so that a password in it is not readable through ``ps``.
 
     Use it as a context manager. On entry it creates the topics ``order``, ``delivery`` and
     ``invoice`` (3 partitions), gives each service its own database, starts the three
@@ -164,9 +169,12 @@ class ReferenceSystem:
                 taken.add(port)
                 service = ServiceProcess(
                     name,
-                    self._command(name, database_urls[name], port),
+                    self._command(name, port),
                     port,
                     self.workdir / f"{name}.log",
+                    # By environment, not argument: a password in the URL would be readable
+                    # by every user through ps (/proc/<pid>/environ is the owner's only).
+                    env={DATABASE_URL_ENV: database_urls[name]},
                 )
                 self._services[name] = service
                 self._say(f"starting {name} on port {port} (log {service.log_path})")
@@ -181,13 +189,12 @@ class ReferenceSystem:
         self.startup_s = time.monotonic() - started
         return self
 
-    def _command(self, name: str, database_url: str, port: int) -> list[str]:
+    def _command(self, name: str, port: int) -> list[str]:
         command = [
             *self.launcher,
             name,
             "--port", str(port),
             "--bootstrap-servers", self.broker.bootstrap_servers,
-            "--database-url", database_url,
         ]
         delay = self.delays_ms.get(name, 0)
         if delay:

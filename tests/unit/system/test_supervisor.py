@@ -219,3 +219,21 @@ def test_supervise_restarts_a_crashed_service_and_reports_a_dead_broker(
                     assert found is not None and int(found.group(2)) == min(exits, MAX_RESTARTS)
                     assert (found.group(1) == "given up") == (exits > MAX_RESTARTS)
         assert any("its 6th exit within 60s: not restarting it again" in m for m in messages)
+
+
+def test_the_database_url_reaches_the_services_by_environment_not_command_line(
+    tmp_path: Path,
+) -> None:
+    """A password in the database URL must not be readable through ``ps`` (any user can read
+    another's /proc/<pid>/cmdline; /proc/<pid>/environ only its owner and root)."""
+    with system(tmp_path) as ref:
+        urls = ref.database_urls
+        for name, pid in ref.pids.items():
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            assert b"--database-url" not in cmdline, (name, cmdline)
+            assert not [arg for arg in cmdline if b"sqlite://" in arg], (name, cmdline)
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            expected = f"REFERENCE_DATABASE_URL={urls[name]}".encode()
+            assert expected in environ, name
+    for name, path in ref.log_paths.items():
+        assert f"fake {name} database={urls[name]}" in path.read_text()
