@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,9 @@ from typing import Any
 __all__ = ["main"]
 
 log = logging.getLogger("reference_services")
+
+#: Where a service finds its database URL when ``--database-url`` is not given.
+DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,8 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--database-url",
         metavar="URL",
-        help="SQLAlchemy URL (postgresql://..., sqlite:///file); "
-        "default: sqlite file reference-<service>.db in the current directory",
+        help=f"SQLAlchemy URL (postgresql://..., sqlite:///file); default: ${DATABASE_URL_ENV}, "
+        "else a sqlite file reference-<service>.db in the current directory. Prefer the "
+        "environment variable for a URL with a password: arguments are visible through ps",
     )
     parser.add_argument(
         "--processing-delay-ms",
@@ -91,7 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(),
         format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s",
     )
-    url = args.database_url or default_database_url(args.service)
+    url = (
+        args.database_url or os.environ.get(DATABASE_URL_ENV) or default_database_url(args.service)
+    )
     # Bind first: a taken port fails fast, and the log names the real port when --port is 0.
     try:
         sock = listening_socket(args.host, args.port)

@@ -74,6 +74,11 @@ class EmbeddedBroker(BrokerBase):
         """The broker process's own PID while it runs."""
         return self._process.pid if self._process else None
 
+    def exit_code(self) -> int | None:
+        """The broker process's exit code once it has exited (e.g. -9 after a SIGKILL), else
+        None (running, or not started)."""
+        return self._process.poll() if self._process else None
+
     @property
     def port(self) -> int | None:
         return self._port
