@@ -11,6 +11,7 @@ recognise it (one delivery and one invoice per order stay one).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -67,6 +68,7 @@ def _outbox(service: str) -> Table:
 
 def main(service: str, argv: Sequence[str]) -> int:
     """Run the command for ``service``; exit 0 done, 1 the database failed, 2 bad usage."""
+    from reference_services.common.cli import DATABASE_URL_ENV
     from reference_services.common.db import create_db_engine, default_database_url
 
     parser = argparse.ArgumentParser(
@@ -81,7 +83,10 @@ def main(service: str, argv: Sequence[str]) -> int:
     )  # fmt: skip
     parser.add_argument("--until", metavar="WHEN", help="rows created before WHEN (default: now)")
     parser.add_argument(
-        "--database-url", metavar="URL", help="the service's database (as the service takes it)"
+        "--database-url",
+        metavar="URL",
+        help=f"the service's database, as the service takes it (default: ${DATABASE_URL_ENV}, "
+        "else the service's default SQLite file)",
     )
     args = parser.parse_args(argv)
     now = datetime.now(UTC)
@@ -94,7 +99,8 @@ def main(service: str, argv: Sequence[str]) -> int:
     if until is not None and until <= since:
         print(f"error: --until {args.until} is not after --since {args.since}", file=sys.stderr)
         return 2
-    engine = create_db_engine(args.database_url or default_database_url(service))
+    url = args.database_url or os.environ.get(DATABASE_URL_ENV) or default_database_url(service)
+    engine = create_db_engine(url)
     try:
         count = republish(engine, _outbox(service), since, until)
     except Exception as exc:  # unreachable database, no such table

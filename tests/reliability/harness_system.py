@@ -27,6 +27,7 @@ from accord.broker._base import free_port
 from accord.faults import FaultProxy
 from accord.system import ServiceDatabases, ServiceProcess
 from accord.testing import DEFAULT_ADMIN_URL
+from reference_services.common.cli import DATABASE_URL_ENV
 
 SERVICES = ("shipping", "invoicing", "order")
 TOPICS = ("order", "delivery", "invoice", "order.dlq")
@@ -106,13 +107,13 @@ class FaultySystem:
             sys.executable, "-m", "reference_services", name,
             "--port", str(self.services[name].port),
             "--bootstrap-servers", self.bootstrap_servers,
-            "--database-url", self.database_urls[name],
         ]  # fmt: skip
 
     def _spawn(self, name: str, env: Mapping[str, str] | None = None) -> None:
         service = self.services[name]
         service.command = self._command(name)
-        service._env = dict(env or {})
+        # The database URL by environment, as accord up passes it (not visible through ps).
+        service._env = {DATABASE_URL_ENV: self.database_urls[name], **(env or {})}
         service.spawn()
 
     def stop(self) -> None:
@@ -256,11 +257,11 @@ class FaultySystem:
     def republish(self, name: str, since: str) -> subprocess.CompletedProcess[str]:
         """``python -m reference_services NAME republish --since ...``, as an operator runs it."""
         command = [
-            sys.executable, "-m", "reference_services", name, "republish",
-            "--since", since, "--database-url", self.database_urls[name],
+            sys.executable, "-m", "reference_services", name, "republish", "--since", since,
         ]  # fmt: skip
         return subprocess.run(
             command,
+            env={**os.environ, DATABASE_URL_ENV: self.database_urls[name]},
             capture_output=True,
             text=True,
             timeout=60,
