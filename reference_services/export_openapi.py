@@ -68,10 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = stale_documents(args.directory)
         for path in stale:
-            print(
-                f"{path}: out of date; run python -m reference_services.export_openapi",
-                file=sys.stderr,
-            )
+            print(f"{path}: out of date; run python -m reference_services.export_openapi",
+                  file=sys.stderr)
         return 1 if stale else 0
     for path in write_documents(args.directory):
         print(path)

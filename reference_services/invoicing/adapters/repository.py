@@ -60,7 +60,9 @@ class InvoiceRepository:
         row = self._session.execute(select(_t).where(_t.c.order_id == str(order_id))).first()
         return _invoice(row) if row else None
 
-    def list(self, page: int, size: int, order_id: UUID | None = None) -> tuple[list[Invoice], int]:
+    def list(
+        self, page: int, size: int, order_id: UUID | None = None
+    ) -> tuple[list[Invoice], int]:
         """One page, newest first, optionally only the invoice of ``order_id``."""
         where = [_t.c.order_id == str(order_id)] if order_id is not None else []
         total = self._session.scalar(select(func.count()).select_from(_t).where(*where)) or 0

@@ -37,7 +37,9 @@ class ItemRepository:
         self._session = session
 
     def get(self, item_id: str) -> Item | None:
-        row = self._session.execute(select(orm.items).where(orm.items.c.item_id == item_id)).first()
+        row = self._session.execute(
+            select(orm.items).where(orm.items.c.item_id == item_id)
+        ).first()
         return Item(row.item_id, row.name, Decimal(row.price)) if row else None
 
     def list(self) -> list[Item]:

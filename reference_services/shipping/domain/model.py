@@ -82,7 +82,9 @@ def create_delivery(order: OrderToShip, delivery_id: UUID, created_at: datetime)
             raise InvalidDelivery(f"order {order.order_id}: count {line.count} of {line.item_id}")
         before = merged.get(line.item_id)
         merged[line.item_id] = (
-            DeliveryLine(before.count + line.count, line.item_id, before.name) if before else line
+            DeliveryLine(before.count + line.count, line.item_id, before.name)
+            if before
+            else line
         )
     return Delivery(
         delivery_id=delivery_id,
@@ -92,3 +94,4 @@ def create_delivery(order: OrderToShip, delivery_id: UUID, created_at: datetime)
         lines=tuple(merged.values()),
         created_at=created_at,
     )
+
