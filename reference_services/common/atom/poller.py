@@ -275,6 +275,14 @@ class FeedPoller:
         head = parse_page(body, self.feed_url)
         last = self.position(head.feed_id)
         pages = self._walk_back(head, last.position)
+        newest = max((p for page in pages for p in page.positions()), default=None)
+        if newest is not None and newest < last.position:
+            # The feed has fewer entries than this poller processed: a new order database
+            # behind the same feed id. Nothing is re-read or skipped silently: say so.
+            raise _RoundFailed(
+                f"feed {head.feed_id} ends at position {newest}, but position {last.position} "
+                "was processed already (was the feed reset?)"
+            )
         done = 0
         after = last.position
         for page in reversed(pages):

@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
 
-from reference_services.bootstrap import RunningService, running
+from reference_services.bootstrap import RunningService, bootstrap, running
 from reference_services.common.atom import FeedPoller, poller_tables, server
 from reference_services.common.atom.log import FeedEntry, FeedLog, FeedRelay, feed_log_table
 from reference_services.common.atom.poller import PollerTables
@@ -34,6 +34,7 @@ from reference_services.common.db import create_db_engine
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.order.adapters import orm as order_orm
 from reference_services.samples import sample_order_accepted
+from reference_services.shipping.adapters import orm as shipping_orm
 
 pytestmark = pytest.mark.unit
 
@@ -474,3 +475,47 @@ def test_feed_relay_moves_each_outbox_row_once(tmp_path: Path) -> None:
     assert [e.position for e in log.entries(1, 5)] == [1, 2, 3, 4, 5]
     assert tail.appended_at > datetime.now(UTC) - timedelta(minutes=1)
     engine.dispose()
+
+
+def test_shipping_poller_is_idempotent_on_the_order_id_and_commits_the_position() -> None:
+    """Two entries for the same order (another event id): one delivery; the position moves
+    past both, the second time in a transaction of its own."""
+    hostile = _Hostile()
+    try:
+        again = {**GOOD, "id": str(uuid.uuid4())}
+        hostile.body("/feed", _feed([(1, GOOD), (2, again)], []))
+        runtime = bootstrap("shipping", transport="atom", order_feed=f"{hostile.url}/feed")
+        try:
+            poller = runtime.consumer
+            assert isinstance(poller, FeedPoller)
+            assert poller.poll_once() == 2 and poller.processed == 2
+            with runtime.engine.connect() as conn:
+                deliveries = conn.execute(
+                    select(func.count()).select_from(shipping_orm.deliveries)
+                ).scalar_one()
+                outbox = conn.execute(
+                    select(func.count()).select_from(shipping_orm.outbox)
+                ).scalar_one()
+                position = conn.execute(select(_positions(runtime).c.position)).scalar_one()
+            assert (deliveries, outbox, position) == (1, 1, 2)
+        finally:
+            runtime.stop()
+    finally:
+        hostile.close()
+
+
+def test_feed_that_went_back_is_reported_not_skipped(poller_db: Any, caplog: Any) -> None:
+    hostile = _Hostile()
+    try:
+        hostile.body("/feed", _feed([(1, GOOD), (2, sample_order_accepted())], []))
+        poller, recorder = _poller(poller_db, f"{hostile.url}/feed")
+        assert poller.poll_once() == 2
+        hostile.body("/feed", _feed([(1, sample_order_accepted())], []))
+        assert poller.poll_once() == 0 and len(recorder.seen) == 2
+        assert "was the feed reset?" in caplog.text
+    finally:
+        hostile.close()
+
+
+def _positions(runtime: Any) -> Any:
+    return poller_tables(MetaData(), "shipping").positions
