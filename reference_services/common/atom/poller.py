@@ -257,8 +257,12 @@ class FeedPoller:
         self.requests += 1
         with self._http.get(url, headers=headers, timeout=self._timeout, stream=True) as resp:
             if resp.status_code == 304:
+                # Consumed (empty), so the connection goes back to the pool: an idle poll
+                # costs one request on a kept-alive connection, not a TCP handshake.
+                resp.content  # noqa: B018
                 return 304, resp
             if resp.status_code != 200:
+                read_bounded(resp, 65536)  # a short error body keeps the connection
                 raise _RoundFailed(f"GET {url}: HTTP {resp.status_code}")
             body = read_bounded(resp, max_bytes)
             return 200, (resp, body)
