@@ -127,10 +127,11 @@ class _Atom:
         from sqlalchemy import MetaData
 
         from reference_services.common.atom import FeedLog, FeedRelay, feed_log_table
+        from reference_services.common.atom.log import fix_page_size
 
         name = self.runtime.name
         feed = feed_log_table(MetaData(), f"{name}_feed")
-        feed.metadata.create_all(self.runtime.engine)
+        fix_page_size(self.runtime.engine, feed, self.page_size)
         relay = FeedRelay(
             self.runtime.engine, table, feed, lambda event: details.format(**event["data"])
         )

@@ -519,3 +519,13 @@ def test_feed_that_went_back_is_reported_not_skipped(poller_db: Any, caplog: Any
 
 def _positions(runtime: Any) -> Any:
     return poller_tables(MetaData(), "shipping").positions
+
+
+def test_a_feed_keeps_its_page_size(tmp_path: Path) -> None:
+    from accord.errors import UsageError
+
+    url = f"sqlite:///{tmp_path / 'order.db'}"
+    bootstrap("order", database_url=url, transport="atom", feed_page_size=3).stop()
+    bootstrap("order", database_url=url, transport="atom", feed_page_size=3).stop()
+    with pytest.raises(UsageError, match="pass --feed-page-size 3"):
+        bootstrap("order", database_url=url, transport="atom", feed_page_size=50)
