@@ -350,8 +350,11 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
     handler.end_headers()
     chunk = b"<!-- " + b"x" * 65_000 + b" -->"
     handler.wfile.write(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">')
+    sent = handler.server.sent = 0  # type: ignore[attr-defined]
     for _ in range(50 * 1024 * 1024 // len(chunk)):
         handler.wfile.write(chunk)
+        sent += len(chunk)
+        handler.server.sent = sent  # type: ignore[attr-defined]
 
 
 def _feed(entries: list[tuple[int, dict[str, Any]]], links: list[tuple[str, str]]) -> bytes:
@@ -414,6 +417,10 @@ def test_hostile_page_is_refused_with_one_line_and_polling_goes_on(
         assert poller.rejected == 2 and recorder.seen == []
         if kind == "xxe":
             assert "root:" not in caplog.text
+        if kind == "50mb-streamed":
+            # The poller hung up after its limit (plus what the socket buffers took): an
+            # unbounded read (``resp.content``) would have taken all 50 MB.
+            assert hostile.http.sent < 30 * 1024 * 1024  # type: ignore[attr-defined]
         # The feed turns good: the poller was never stuck.
         hostile.pages.clear()
         hostile.body("/feed", _feed([(1, GOOD)], []))
