@@ -338,6 +338,8 @@ class FeedPoller:
         if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
             raise _RoundFailed("stopping")
         if entry.problem is not None:
+            if entry.position is None and self._dead_lettered_before(feed_id, entry):
+                return  # no position to move past it: it shows up on every read of its page
             self._dead_letter(feed_id, page, entry, entry.problem)
             return
         event = entry.event if entry.event is not None else self._details(feed_id, page, entry)
@@ -354,6 +356,12 @@ class FeedPoller:
             with Session(self._engine) as session, session.begin():
                 self._record(feed_id, entry, page)(session)
         self.processed += 1
+
+    def _dead_lettered_before(self, feed_id: str, entry: PageEntry) -> bool:
+        t = self._tables.dead_letters
+        query = select(t.c.id).where(t.c.feed_id == feed_id, t.c.entry_id == (entry.id or "(none)"))
+        with self._engine.connect() as conn:
+            return conn.execute(query.limit(1)).first() is not None
 
     def _details(self, feed_id: str, page: str, entry: PageEntry) -> dict[str, Any] | None:
         """The CloudEvent of a links-only entry: its attributes plus the details as data."""

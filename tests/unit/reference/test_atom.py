@@ -536,3 +536,17 @@ def test_a_feed_keeps_its_page_size(tmp_path: Path) -> None:
     bootstrap("order", database_url=url, transport="atom", feed_page_size=3).stop()
     with pytest.raises(UsageError, match="pass --feed-page-size 3"):
         bootstrap("order", database_url=url, transport="atom", feed_page_size=50)
+
+
+def test_entry_without_a_position_is_dead_lettered_once(poller_db: Any) -> None:
+    hostile = _Hostile()
+    try:
+        body = _feed([(1, GOOD)], []).replace(b"<ac:position>1</ac:position>", b"")
+        hostile.body("/feed", body)
+        poller, recorder = _poller(poller_db, f"{hostile.url}/feed")
+        assert poller.poll_once() == 1 and poller.dead_lettered == 1
+        poller._validators.clear()  # a 200 again, as after a restart
+        poller.poll_once()
+        assert poller.dead_lettered == 1 and recorder.seen == []
+    finally:
+        hostile.close()
