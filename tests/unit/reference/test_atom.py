@@ -173,7 +173,7 @@ def _naive_rule(since: datetime, newest: datetime) -> bool:
     ],
 )
 def test_same_second_entry_is_not_hidden_by_if_modified_since(
-    order_feed: RunningService, monkeypatch: pytest.MonkeyPatch, rule: Any
+    order_feed: RunningService, monkeypatch: pytest.MonkeyPatch, rule: Any, poller_db: Any
 ) -> None:
     """An entry appended in the same second as the Last-Modified a client holds, after its
     read, must not be answered with a 304 to ``If-Modified-Since`` (HTTP dates are whole
@@ -188,8 +188,11 @@ def test_same_second_entry_is_not_hidden_by_if_modified_since(
     _drain(order_feed)
     first = requests.get(f"{order_feed.url}/feed", timeout=5)
     assert first.headers["last-modified"] == format_datetime(_at(5, 0), usegmt=True)
+    poller, recorder = _poller(poller_db, f"{order_feed.url}/feed")
+    assert poller.poll_once() == 1
     (late,) = _place(order_feed, 1)  # appended at 12:00:05.9, same HTTP date
     _drain(order_feed)
+    assert poller.poll_once() == 1 and recorder.seen[-1] == late
     ims = {"If-Modified-Since": first.headers["last-modified"]}
     second = requests.get(f"{order_feed.url}/feed", headers=ims, timeout=5)
     assert second.status_code == 200 and late in second.text
