@@ -553,3 +553,23 @@ def test_entry_without_a_position_is_dead_lettered_once(poller_db: Any) -> None:
         assert poller.dead_lettered == 1 and recorder.seen == []
     finally:
         hostile.close()
+
+
+def test_a_restarted_service_serves_the_same_pages(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'order.db'}"
+    reads = []
+    for attempt in range(2):
+        with running("order", database_url=url, transport="atom", feed_page_size=3) as order:
+            if attempt == 0:
+                _place(order, 5)
+                _drain(order)
+            reads.append(
+                [
+                    (r.content, r.headers["etag"], r.headers["last-modified"])
+                    for r in (
+                        requests.get(f"{order.url}{path}", timeout=5)
+                        for path in ("/feed", "/feed/archive/1")
+                    )
+                ]
+            )
+    assert reads[0] == reads[1]
