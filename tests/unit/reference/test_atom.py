@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 import requests
+from tenacity import Retrying, stop_after_delay, wait_fixed
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
 
@@ -562,7 +563,11 @@ def test_a_restarted_service_serves_the_same_pages(tmp_path: Path) -> None:
         with running("order", database_url=url, transport="atom", feed_page_size=3) as order:
             if attempt == 0:
                 _place(order, 5)
-                _drain(order)
+                relay = order.runtime.relay
+                assert isinstance(relay, FeedRelay)
+                for retry in Retrying(stop=stop_after_delay(10), wait=wait_fixed(0.02)):
+                    with retry:
+                        assert relay.appended == 5  # the relay thread runs here
             reads.append(
                 [
                     (r.content, r.headers["etag"], r.headers["last-modified"])
