@@ -22,9 +22,9 @@ from typing import Any
 
 import pytest
 import requests
-from tenacity import Retrying, stop_after_delay, wait_fixed
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
+from tenacity import Retrying, stop_after_delay, wait_fixed
 
 from reference_services.bootstrap import RunningService, bootstrap, running
 from reference_services.common.atom import FeedPoller, poller_tables, server
