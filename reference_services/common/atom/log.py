@@ -206,6 +206,21 @@ class FeedRelay:
         self.appended += len(values)
         return len(values)
 
+    def stalled(self, after_s: float = 30.0) -> str | None:
+        """Why the outbox is not draining (its oldest unsent row is older than ``after_s``)."""
+        o = self._outbox
+        with self._engine.connect() as conn:
+            oldest = conn.execute(select(func.min(o.c.created_at)).where(o.c.sent_at.is_(None)))
+            since = oldest.scalar()
+        if since is None:
+            return None
+        if since.tzinfo is None:  # SQLite hands back naive UTC times from an aggregate
+            since = since.replace(tzinfo=UTC)
+        age = (self._clock() - since).total_seconds()
+        if age <= after_s:
+            return None
+        return f"feed relay {self._feed.name}: oldest unsent outbox row is {age:.0f}s old"
+
     # -- the thread ------------------------------------------------------------------------
     def wake(self) -> None:
         """Look for new outbox rows now (called after a commit that added some)."""

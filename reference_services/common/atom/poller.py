@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -177,6 +178,7 @@ class FeedPoller:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._validators: dict[str, str] = {}
         self._last_problem: str | None = None
+        self._failing_since: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._polled = threading.Event()
@@ -235,6 +237,8 @@ class FeedPoller:
             self._problem(f"{self.feed_url} not readable: {str(exc).splitlines()[0][:300]}")
             return 0
         except Exception as exc:  # the database, a handler's bug: retry the entry next round
+            if self._failing_since is None:
+                self._failing_since = time.monotonic()
             self._validators.clear()
             self._problem(
                 f"processing {self.feed_url} failed, retrying: "
@@ -243,7 +247,16 @@ class FeedPoller:
             return 0
         self._polled.set()
         self._last_problem = None
+        self._failing_since = None
         return done
+
+    def stalled(self, after_s: float = 30.0) -> str | None:
+        """Why the poller is stuck (entries failing to process for longer than ``after_s``)."""
+        since = self._failing_since
+        failing_s = 0.0 if since is None else time.monotonic() - since
+        if since is None or failing_s <= after_s:
+            return None
+        return f"atom poller: processing {self.feed_url} has failed for {failing_s:.0f}s"
 
     def _problem(self, message: str) -> None:
         self._validators.clear()

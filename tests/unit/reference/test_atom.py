@@ -578,3 +578,22 @@ def test_a_restarted_service_serves_the_same_pages(tmp_path: Path) -> None:
                 ]
             )
     assert reads[0] == reads[1]
+
+
+def test_relay_and_poller_say_when_they_stall(
+    order_feed: RunningService, poller_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay = order_feed.runtime.relay
+    assert isinstance(relay, FeedRelay)
+    _place(order_feed, 1)  # not drained: the relay thread is stopped
+    assert relay.stalled() is None
+    monkeypatch.setattr(relay, "_clock", lambda: datetime.now(UTC) + timedelta(seconds=31))
+    assert "oldest unsent outbox row is 31s old" in (relay.stalled() or "")
+    _drain(order_feed)
+    assert relay.stalled() is None
+    poller, recorder = _poller(poller_db, f"{order_feed.url}/feed")
+    recorder.fail_on = lambda _e: RuntimeError("database down")
+    assert poller.poll_once() == 0 and poller.stalled() is None
+    assert poller.stalled(after_s=-1) is not None  # failing since the first round
+    recorder.fail_on = lambda _e: None
+    assert poller.poll_once() == 1 and poller.stalled(after_s=-1) is None
