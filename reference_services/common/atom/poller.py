@@ -146,6 +146,7 @@ class FeedPoller:
         max_bytes: the largest page accepted.
         links_only: ask for the "links only" representation (entries without content).
         timeout_s: connect/read timeout of one request.
+        page_deadline_s: the longest one page may take to arrive (against a trickle).
         session: the HTTP session (tests pass one to count requests).
         clock: for the timestamps of the position and dead-letter rows.
     """
@@ -162,6 +163,7 @@ class FeedPoller:
         max_bytes: int = DEFAULT_MAX_BYTES,
         links_only: bool = False,
         timeout_s: float = 10.0,
+        page_deadline_s: float = 30.0,
         session: requests.Session | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -173,8 +175,10 @@ class FeedPoller:
         self._processing_delay_s = processing_delay_s
         self._max_bytes = max_bytes
         self._timeout = (min(2.0, timeout_s), timeout_s)
+        self._page_deadline_s = page_deadline_s
         self._http = session or requests.Session()
         self._http.headers["Accept"] = LINKS_ACCEPT if links_only else ATOM_ACCEPT
+        self._http.headers["Accept-Encoding"] = "identity"  # see parse.read_bounded
         self._clock = clock or (lambda: datetime.now(UTC))
         self._validators: dict[str, str] = {}
         self._last_problem: str | None = None
@@ -277,7 +281,7 @@ class FeedPoller:
             if resp.status_code != 200:
                 read_bounded(resp, 65536)  # a short error body keeps the connection
                 raise _RoundFailed(f"GET {url}: HTTP {resp.status_code}")
-            body = read_bounded(resp, max_bytes)
+            body = read_bounded(resp, max_bytes, self._page_deadline_s)
             return 200, (resp, body)
 
     def _page(self, url: str) -> tuple[Page, Any]:

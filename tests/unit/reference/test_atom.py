@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gzip
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -337,6 +339,8 @@ class _Hostile:
             handler.send_response(200)
             handler.send_header("Content-Type", "application/atom+xml")
             handler.send_header("Content-Length", headers.get("length", str(len(data))))
+            if "encoding" in headers:
+                handler.send_header("Content-Encoding", headers["encoding"])
             handler.end_headers()
             handler.wfile.write(data)
 
@@ -361,6 +365,18 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
         handler.server.sent = sent  # type: ignore[attr-defined]
 
 
+def _trickle(handler: BaseHTTPRequestHandler) -> None:
+    """A valid start, then one byte every 50 ms: each read is quick, the page never ends."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/atom+xml")
+    handler.end_headers()
+    handler.wfile.write(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">')
+    for _ in range(200):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(0.05)
+
+
 def _feed(entries: list[tuple[int, dict[str, Any]]], links: list[tuple[str, str]]) -> bytes:
     now = datetime.now(UTC)
     rows = [FeedEntry(p, e, f"/orders/{e['data']['orderId']}", now) for p, e in entries]
@@ -378,6 +394,16 @@ XXE = (
     b'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     b'<feed xmlns="http://www.w3.org/2005/Atom"><id>&x;</id></feed>'
 )
+
+
+def _bomb() -> bytes:
+    """64 MB of XML once inflated, 64 KB on the wire (sent although identity was asked for)."""
+    return gzip.compress(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><id>x</id>' + b" " * (64 << 20) + b"</feed>",
+        compresslevel=1,
+    )
+
+
 GOOD = sample_order_accepted()
 HOSTILE: dict[str, tuple[str, Callable[[_Hostile], None]]] = {
     "not-xml": ("not XML", lambda h: h.body("/feed", b"{'this': 'is json-ish'}")),
@@ -399,6 +425,11 @@ HOSTILE: dict[str, tuple[str, Callable[[_Hostile], None]]] = {
             h.body("/feed/archive/1", _feed([(3, GOOD)], [("prev-archive", "/feed/archive/1")])),
         ),
     ),
+    "gzip-bomb": (
+        "not XML",
+        lambda h: h.body("/feed", _bomb(), encoding="gzip"),
+    ),
+    "trickle": ("still arriving after", lambda h: h.pages.__setitem__("/feed", _trickle)),
     "not-atom": ("not an Atom feed", lambda h: h.body("/feed", b"<rss><channel/></rss>")),
 }
 
@@ -411,7 +442,9 @@ def test_hostile_page_is_refused_with_one_line_and_polling_goes_on(
     hostile = _Hostile()
     try:
         serve(hostile)
-        poller, recorder = _poller(poller_db, f"{hostile.url}/feed", timeout_s=5)
+        poller, recorder = _poller(
+            poller_db, f"{hostile.url}/feed", timeout_s=5, page_deadline_s=0.3
+        )
         with caplog.at_level(logging.DEBUG, logger="reference_services.common.atom.poller"):
             assert poller.poll_once() == 0
             assert poller.poll_once() == 0  # the same page again: logged once only
