@@ -20,6 +20,7 @@ and database errors do the same. The poller never stops on bad input.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -133,6 +134,10 @@ class _RoundFailed(Exception):
     """The round cannot go on (network, HTTP status); retried next round."""
 
 
+class _Stopping(Exception):
+    """The poller is stopping in the middle of a round."""
+
+
 class FeedPoller:
     """Polls one Atom feed on a daemon thread between :meth:`start` and :meth:`stop`.
 
@@ -233,6 +238,8 @@ class FeedPoller:
         """
         try:
             done = self._round()
+        except _Stopping:
+            return 0  # stop() interrupted the processing delay; the entry waits for next time
         except HostileFeed as exc:
             self.rejected += 1
             self._problem(f"refused a page of {self.feed_url}: {exc}")
@@ -279,7 +286,8 @@ class FeedPoller:
                 resp.content  # noqa: B018
                 return 304, resp
             if resp.status_code != 200:
-                read_bounded(resp, 65536)  # a short error body keeps the connection
+                with contextlib.suppress(HostileFeed):
+                    read_bounded(resp, 65536, 5.0)  # a short error body keeps the connection
                 raise _RoundFailed(f"GET {url}: HTTP {resp.status_code}")
             body = read_bounded(resp, max_bytes, self._page_deadline_s)
             return 200, (resp, body)
@@ -353,7 +361,7 @@ class FeedPoller:
 
     def _process(self, feed_id: str, page: str, entry: PageEntry) -> None:
         if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
-            raise _RoundFailed("stopping")
+            raise _Stopping
         if entry.problem is not None:
             if entry.position is None and self._dead_lettered_before(feed_id, entry):
                 return  # no position to move past it: it shows up on every read of its page

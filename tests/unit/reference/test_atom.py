@@ -630,3 +630,15 @@ def test_relay_and_poller_say_when_they_stall(
     assert poller.stalled(after_s=-1) is not None  # failing since the first round
     recorder.fail_on = lambda _e: None
     assert poller.poll_once() == 1 and poller.stalled(after_s=-1) is None
+
+
+def test_http_errors_end_the_round_and_polling_goes_on(poller_db: Any, caplog: Any) -> None:
+    hostile = _Hostile()
+    try:
+        poller, recorder = _poller(poller_db, f"{hostile.url}/feed")
+        assert poller.poll_once() == 0  # 404: no page yet
+        assert "HTTP 404" in caplog.text
+        hostile.body("/feed", _feed([(1, GOOD)], []))
+        assert poller.poll_once() == 1 and recorder.seen == [GOOD["data"]["orderId"]]
+    finally:
+        hostile.close()
