@@ -460,5 +460,7 @@ class FeedPoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.poll_once()
-            self._stop.wait(self._interval_s)
+            # After a round that found entries, look again at once (more may have come while
+            # processing, as a Kafka consumer's next poll returns at once); idle, wait.
+            if self.poll_once() == 0:
+                self._stop.wait(self._interval_s)
