@@ -188,6 +188,7 @@ class FeedPoller:
         self._validators: dict[str, str] = {}
         self._last_problem: str | None = None
         self._failing_since: float | None = None
+        self._failing_how = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._polled = threading.Event()
@@ -242,14 +243,15 @@ class FeedPoller:
             return 0  # stop() interrupted the processing delay; the entry waits for next time
         except HostileFeed as exc:
             self.rejected += 1
+            self._failing("refusing the feed's pages")
             self._problem(f"refused a page of {self.feed_url}: {exc}")
             return 0
         except (_RoundFailed, requests.RequestException) as exc:
+            self._failing("the feed is not readable")
             self._problem(f"{self.feed_url} not readable: {str(exc).splitlines()[0][:300]}")
             return 0
         except Exception as exc:  # the database, a handler's bug: retry the entry next round
-            if self._failing_since is None:
-                self._failing_since = time.monotonic()
+            self._failing("processing fails")
             self._validators.clear()
             self._problem(
                 f"processing {self.feed_url} failed, retrying: "
@@ -261,13 +263,19 @@ class FeedPoller:
         self._failing_since = None
         return done
 
+    def _failing(self, how: str) -> None:
+        if self._failing_since is None or self._failing_how != how:
+            self._failing_since, self._failing_how = time.monotonic(), how
+        self._validators.clear()
+
     def stalled(self, after_s: float = 30.0) -> str | None:
-        """Why the poller is stuck (entries failing to process for longer than ``after_s``)."""
+        """Why the poller is stuck: no round has succeeded for longer than ``after_s`` (the
+        order feed unreachable or refused, or processing failing); None while it works."""
         since = self._failing_since
         failing_s = 0.0 if since is None else time.monotonic() - since
         if since is None or failing_s <= after_s:
             return None
-        return f"atom poller: processing {self.feed_url} has failed for {failing_s:.0f}s"
+        return f"atom poller: {self._failing_how} ({self.feed_url}) for {failing_s:.0f}s"
 
     def _problem(self, message: str) -> None:
         self._validators.clear()

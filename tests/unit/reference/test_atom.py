@@ -462,6 +462,7 @@ def test_hostile_page_is_refused_with_one_line_and_polling_goes_on(
         hostile.pages.clear()
         hostile.body("/feed", _feed([(1, GOOD)], []))
         assert poller.poll_once() == 1 and recorder.seen == [GOOD["data"]["orderId"]]
+        assert poller.stalled(after_s=-1) is None
     finally:
         hostile.close()
 
@@ -638,7 +639,10 @@ def test_http_errors_end_the_round_and_polling_goes_on(poller_db: Any, caplog: A
         poller, recorder = _poller(poller_db, f"{hostile.url}/feed")
         assert poller.poll_once() == 0  # 404: no page yet
         assert "HTTP 404" in caplog.text
+        assert poller.stalled() is None  # not for long yet
+        assert "the feed is not readable" in (poller.stalled(after_s=-1) or "")
         hostile.body("/feed", _feed([(1, GOOD)], []))
         assert poller.poll_once() == 1 and recorder.seen == [GOOD["data"]["orderId"]]
+        assert poller.stalled(after_s=-1) is None
     finally:
         hostile.close()
