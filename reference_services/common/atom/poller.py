@@ -152,6 +152,7 @@ class FeedPoller:
         links_only: ask for the "links only" representation (entries without content).
         timeout_s: connect/read timeout of one request.
         page_deadline_s: the longest one page may take to arrive (against a trickle).
+        stall_after_s: :meth:`stalled` reports a poller without a good round for this long.
         session: the HTTP session (tests pass one to count requests).
         clock: for the timestamps of the position and dead-letter rows.
     """
@@ -169,6 +170,7 @@ class FeedPoller:
         links_only: bool = False,
         timeout_s: float = 10.0,
         page_deadline_s: float = 30.0,
+        stall_after_s: float = 30.0,
         session: requests.Session | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -181,6 +183,7 @@ class FeedPoller:
         self._max_bytes = max_bytes
         self._timeout = (min(2.0, timeout_s), timeout_s)
         self._page_deadline_s = page_deadline_s
+        self._stall_after_s = stall_after_s
         self._http = session or requests.Session()
         self._http.headers["Accept"] = LINKS_ACCEPT if links_only else ATOM_ACCEPT
         self._http.headers["Accept-Encoding"] = "identity"  # see parse.read_bounded
@@ -268,9 +271,11 @@ class FeedPoller:
             self._failing_since, self._failing_how = time.monotonic(), how
         self._validators.clear()
 
-    def stalled(self, after_s: float = 30.0) -> str | None:
-        """Why the poller is stuck: no round has succeeded for longer than ``after_s`` (the
-        order feed unreachable or refused, or processing failing); None while it works."""
+    def stalled(self, after_s: float | None = None) -> str | None:
+        """Why the poller is stuck: no round has succeeded for longer than ``after_s`` (by
+        default ``stall_after_s``): the order feed unreachable or refused, or processing
+        failing. None while it works."""
+        after_s = self._stall_after_s if after_s is None else after_s
         since = self._failing_since
         failing_s = 0.0 if since is None else time.monotonic() - since
         if since is None or failing_s <= after_s:
