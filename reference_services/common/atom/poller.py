@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -357,6 +358,8 @@ class FeedPoller:
                 return pages
             if older_url in seen:
                 raise HostileFeed(f"prev-archive cycle: {page.url} links back to {older_url}")
+            if not self._same_origin(older_url):
+                raise HostileFeed(f"prev-archive {older_url} leaves the feed's origin")
             seen.add(older_url)
             older, _ = self._page(older_url)
             if older.feed_id != head.feed_id:
@@ -395,6 +398,10 @@ class FeedPoller:
                 self._record(feed_id, entry, page)(session)
         self.processed += 1
 
+    def _same_origin(self, url: str) -> bool:
+        mine, other = urlsplit(self.feed_url), urlsplit(url)
+        return (mine.scheme, mine.netloc) == (other.scheme, other.netloc)
+
     def _dead_lettered_before(self, feed_id: str, entry: PageEntry) -> bool:
         t = self._tables.dead_letters
         query = select(t.c.id).where(t.c.feed_id == feed_id, t.c.entry_id == (entry.id or "(none)"))
@@ -404,6 +411,12 @@ class FeedPoller:
     def _details(self, feed_id: str, page: str, entry: PageEntry) -> dict[str, Any] | None:
         """The CloudEvent of a links-only entry: its attributes plus the details as data."""
         assert entry.details is not None
+        if not self._same_origin(entry.details):
+            # A feed must not make the poller fetch other hosts (SSRF).
+            self._dead_letter(
+                feed_id, page, entry, f"details link {entry.details} leaves the feed's origin"
+            )
+            return None
         self.requests += 1
         with self._http.get(
             entry.details,
