@@ -34,6 +34,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help=f"one of {', '.join(_MODES)} (default: BACKWARD)",
     )
     compat.add_argument(
+        "--policy", choices=("strict", "lenient"), default="strict",
+        help="Confluent's compatibilityPolicy: strict (default) or lenient, which also accepts "
+        "the content-model changes listed in docs/schema-compat.md",
+    )
+    compat.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
     compat.add_argument(
@@ -55,14 +60,16 @@ def _run(args: argparse.Namespace) -> int:
         if args.mode is not None:
             raise UsageError("--mode does not apply to --contracts: the modes come from "
                              "DIR/compatibility.toml")
-        return _contracts(args.contracts, args.format)
+        return _contracts(args.contracts, args.format, args.policy)
     if len(args.files) < 2:
         raise UsageError(
             "give at least two schema files, oldest first (e.g. v1.json v2.json), "
             "or --contracts DIR"
         )
     schemas = [load_schema_file(f) for f in args.files]
-    result = check_compatibility(schemas, args.mode or "BACKWARD", names=list(args.files))
+    result = check_compatibility(
+        schemas, args.mode or "BACKWARD", names=list(args.files), policy=args.policy
+    )
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -85,21 +92,23 @@ def _line(change: Change) -> str:
 
 def _verdict(result: CompatResult, names: list[str]) -> str:
     new = names[-1]
+    lenient = " (lenient policy)" if result.policy == "lenient" else ""
     if result.compatible:
-        return f"compatible: {new} may follow under {result.mode}"
+        return f"compatible: {new} may follow under {result.mode}{lenient}"
     count = len(result.breaking)
-    return (f"INCOMPATIBLE: {new} breaks {result.mode} with {count} breaking "
+    return (f"INCOMPATIBLE: {new} breaks {result.mode}{lenient} with {count} breaking "
             f"change{'s' if count != 1 else ''}")
 
 
-def _contracts(directory: str, fmt: str) -> int:
+def _contracts(directory: str, fmt: str, policy: str) -> int:
     from accord.schemas.compat import check_contracts
 
-    reports = check_contracts(directory)
+    reports = check_contracts(directory, policy=policy)
     compatible = all(r.result.compatible for r in reports)
     if fmt == "json":
         print(json.dumps({
             "compatible": compatible,
+            "policy": policy,
             "types": {
                 r.event_type: {
                     **r.result.to_dict(),
