@@ -71,7 +71,9 @@ def _compile(schema: dict[str, Any]) -> Any:
 _NON_EMPTY = {"type": "string", "minLength": 1}
 
 
-def _fast_schema(event_type: str, versions: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+def _fast_schema(
+    event_type: str, versions: Mapping[int, Mapping[str, Any]], uris: Mapping[int, str]
+) -> dict[str, Any]:
     """The one schema of a type's hot path: envelope and data, every version.
 
     It validates ``[type, specversion, id, source, time, datacontenttype, dataschema, data]``
@@ -80,7 +82,6 @@ def _fast_schema(event_type: str, versions: Mapping[int, Mapping[str, Any]]) -> 
     version whose schema ``data`` must match (absent or ``null``: the newest); each version is
     embedded under its own ``$id``, so its ``#/...`` references stay its own.
     """
-    uris = {version: dataschema_uri(event_type, version) for version in versions}
     envelope: list[Any] = [
         {"const": event_type},
         {"const": SPECVERSION},
@@ -150,6 +151,10 @@ class SchemaRegistry:
         modes: compatibility mode per event type (see :data:`MODES`).
         default_mode: the mode of types missing from ``modes``.
         paths: ``{event_type: {version: file}}`` the schemas came from (for messages).
+        dataschemas: ``{event_type: {version: URI}}`` where a version's ``dataschema`` is not
+            accord's ``urn:accord:schemas:<type>:v<N>`` (an AsyncAPI ``ce_dataschema`` const).
+        topics: ``{topic: event types}``; when given, an event read from a topic (a
+            :class:`~accord.events.Location` with that source) must be of one of its types.
 
     Raises:
         UsageError: when a schema is not valid JSON Schema 2020-12 or cannot be compiled.
@@ -162,8 +167,12 @@ class SchemaRegistry:
         modes: Mapping[str, str] | None = None,
         default_mode: str = DEFAULT_MODE,
         paths: Mapping[str, Mapping[int, Path]] | None = None,
+        dataschemas: Mapping[str, Mapping[int, str]] | None = None,
+        topics: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self._schemas: dict[str, dict[int, dict[str, Any]]] = {}
+        self._uris: dict[str, dict[int, str]] = {}
+        self._topics = {t: tuple(v) for t, v in (topics or {}).items()}
         self._paths: dict[str, dict[int, Path]] = {t: dict(v) for t, v in (paths or {}).items()}
         self._entries: dict[str, _TypeEntry] = {}
         # Per type, the is_valid of the compiled validator of _fast_schema's list.
@@ -180,13 +189,16 @@ class SchemaRegistry:
                 compiled[version] = _compile_or_explain(schema, self._where(event_type, version))
                 self._schemas[event_type][version] = schema
             latest = max(compiled)
+            custom = (dataschemas or {}).get(event_type, {})
+            uris = {v: custom.get(v) or dataschema_uri(event_type, v) for v in compiled}
+            self._uris[event_type] = uris
             self._fast[event_type] = _compile_or_explain(
-                _fast_schema(event_type, self._schemas[event_type]),
+                _fast_schema(event_type, self._schemas[event_type], uris),
                 self._where(event_type, latest),
             ).is_valid
             self._entries[event_type] = _TypeEntry(
                 latest=compiled[latest],
-                by_uri={dataschema_uri(event_type, v): c for v, c in compiled.items()},
+                by_uri={uris[v]: c for v, c in compiled.items()},
                 versions=compiled,
             )
         if default_mode not in MODES:
@@ -246,6 +258,61 @@ class SchemaRegistry:
         default_mode, modes = _load_modes(root / "compatibility.toml")
         return cls(schemas, modes=modes, default_mode=default_mode, paths=paths)
 
+    @classmethod
+    def from_asyncapi(
+        cls,
+        document: str | Path,
+        *,
+        default_mode: str | None = None,
+        modes: Mapping[str, str] | None = None,
+    ) -> SchemaRegistry:
+        """Load the event contracts of an AsyncAPI 3 document (see :mod:`accord.schemas`).
+
+        Channels give the topics (an event read from a topic must be one of its messages),
+        messages the types, versions and payload schemas; ``default_mode`` and ``modes``
+        override the document's ``x-accord-*`` compatibility modes.
+        """
+        from accord.schemas._asyncapi import load_asyncapi
+
+        contracts = load_asyncapi(document, default_mode=default_mode, modes=modes)
+        schemas = contracts.schemas()
+        uris = contracts.dataschemas()
+        for event_type, versions in schemas.items():
+            for version, schema in versions.items():
+                wanted = dataschema_uri(event_type, version)
+                if "$id" in schema and schema["$id"] != wanted:
+                    # a team's own $id: the registry names versions by dataschema instead
+                    versions[version] = {k: v for k, v in schema.items() if k != "$id"}
+        paths: dict[str, dict[int, Path]] = {}
+        for message in contracts.messages:  # names the message in errors: "file: channels/..."
+            paths.setdefault(message.event_type, {})[message.version] = Path(message.where)
+        return cls(
+            schemas,
+            modes=contracts.modes,
+            default_mode=contracts.default_mode,
+            paths=paths,
+            dataschemas=uris,
+            topics=contracts.topics(),
+        )
+
+    @classmethod
+    def load(
+        cls,
+        contracts: str | Path,
+        *,
+        default_mode: str | None = None,
+        modes: Mapping[str, str] | None = None,
+    ) -> SchemaRegistry:
+        """A contracts directory or an AsyncAPI document (``.yaml``, ``.yml``, ``.json``).
+
+        ``default_mode``/``modes`` (``[tool.accord.compatibility]``) apply to a document.
+        """
+        from accord.schemas._asyncapi import is_asyncapi_path
+
+        if is_asyncapi_path(contracts):
+            return cls.from_asyncapi(contracts, default_mode=default_mode, modes=modes)
+        return cls.from_directory(contracts)
+
     # ------------------------------------------------------------ what it knows
 
     @property
@@ -279,7 +346,13 @@ class SchemaRegistry:
 
     def dataschema(self, event_type: str, version: int | None = None) -> str:
         """The ``dataschema`` URI for a type's version (the newest by default)."""
-        return dataschema_uri(event_type, self.latest(event_type) if version is None else version)
+        chosen = self.latest(event_type) if version is None else version
+        return self._uris.get(event_type, {}).get(chosen) or dataschema_uri(event_type, chosen)
+
+    @property
+    def topics(self) -> dict[str, tuple[str, ...]]:
+        """``{topic: event types}`` when the contracts say which topic carries what."""
+        return dict(self._topics)
 
     def _where(self, event_type: str, version: int) -> str:
         return str(self._paths.get(event_type, {}).get(version) or f"{event_type} v{version}")
@@ -333,8 +406,23 @@ class SchemaRegistry:
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
+            if self._topics and isinstance(where, Location):
+                return self._topic_violations(event, where)
             return []
-        return self._explain(event, key, None if where is None else str(where))
+        found = self._explain(event, key, None if where is None else str(where))
+        if self._topics and isinstance(where, Location):
+            found += self._topic_violations(event, where)
+        return found
+
+    def _topic_violations(self, event: Any, where: Location) -> list[SchemaViolation]:
+        allowed = self._topics.get(where.source)
+        event_type = event.get("type") if type(event) is dict else None
+        if allowed is None or event_type in allowed or event_type not in self._entries:
+            return []  # not a contract topic, or the type itself is already reported
+        return [SchemaViolation(
+            str(where), event_type, event.get("id"), "/type", "channel",
+            f"{_show(event_type)} is not a message of the channel of topic {where.source} "
+            f"(expected {', '.join(allowed)})")]
 
     def check(
         self, event: Any, where: str | Location | None = None, *, key: str | None = None
@@ -420,7 +508,7 @@ class SchemaRegistry:
             if validator is None:
                 versions = ", ".join(f"v{v}" for v in entry.versions)
                 add("/dataschema", "dataschema",
-                    f"expected {dataschema_uri(event_type, self.latest(event_type))} or another "
+                    f"expected {self.dataschema(event_type)} or another "
                     f"known version of {event_type} ({versions}), got {_show(dataschema)}")
                 return found
         if "data" not in event:
