@@ -228,3 +228,17 @@ def test_tool_accord_points_schema_validate_at_a_document(
         """))
     assert main(["schema", "validate", str(events)]) == 2
     assert "missing.yaml: no such AsyncAPI document" in capsys.readouterr().err
+
+
+def test_the_broker_side_registry_exports_from_a_document_as_from_the_directory(
+    tmp_path: Path,
+) -> None:
+    from accord.schemas import export_tansu_registry
+
+    from_dir = export_tansu_registry(REPO / "contracts", tmp_path / "dir")
+    from_doc = export_tansu_registry(REPO / "contracts" / "asyncapi.yaml", tmp_path / "doc")
+    from_dir, from_doc = sorted(from_dir), sorted(from_doc)
+    assert [p.name for p in from_doc] == [p.name for p in from_dir] == [
+        "delivery.json", "invoice.json", "order.json"]
+    for a, b in zip(from_dir, from_doc, strict=True):
+        assert json.loads(a.read_text())["properties"] == json.loads(b.read_text())["properties"]
