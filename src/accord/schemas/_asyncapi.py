@@ -98,6 +98,15 @@ class AsyncApiContracts:
                 out.setdefault(m.event_type, {})[m.version] = m.dataschema
         return out
 
+    def sources(self) -> dict[str, str]:
+        """``{event type: source}`` where every version's headers fix ``ce_source``."""
+        found: dict[str, set[Any]] = {}
+        for m in self.messages:
+            found.setdefault(m.event_type, set()).add(m.attributes.get("ce_source"))
+        return {
+            t: s.pop() for t, s in found.items() if len(s) == 1 and isinstance(next(iter(s)), str)
+        }
+
     def topics(self) -> dict[str, tuple[str, ...]]:
         """``{topic: event types}`` of the channels that carry contracts."""
         out: dict[str, list[str]] = {}

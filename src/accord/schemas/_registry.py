@@ -72,7 +72,10 @@ _NON_EMPTY = {"type": "string", "minLength": 1}
 
 
 def _fast_schema(
-    event_type: str, versions: Mapping[int, Mapping[str, Any]], uris: Mapping[int, str]
+    event_type: str,
+    versions: Mapping[int, Mapping[str, Any]],
+    uris: Mapping[int, str],
+    source: str | None = None,
 ) -> dict[str, Any]:
     """The one schema of a type's hot path: envelope and data, every version.
 
@@ -86,7 +89,7 @@ def _fast_schema(
         {"const": event_type},
         {"const": SPECVERSION},
         _NON_EMPTY,
-        {**_NON_EMPTY, "format": "uri-reference"},
+        {**_NON_EMPTY, "format": "uri-reference"} if source is None else {"const": source},
         {"type": "string", "format": "date-time"},
         {"enum": [None, CONTENT_TYPE_JSON]},
     ]
@@ -155,6 +158,8 @@ class SchemaRegistry:
             accord's ``urn:accord:schemas:<type>:v<N>`` (an AsyncAPI ``ce_dataschema`` const).
         topics: ``{topic: event types}``; when given, an event read from a topic (a
             :class:`~accord.events.Location` with that source) must be of one of its types.
+        sources: ``{event_type: source}`` where a type's ``source`` is fixed (an AsyncAPI
+            message's ``ce_source`` const).
 
     Raises:
         UsageError: when a schema is not valid JSON Schema 2020-12 or cannot be compiled.
@@ -169,10 +174,12 @@ class SchemaRegistry:
         paths: Mapping[str, Mapping[int, Path]] | None = None,
         dataschemas: Mapping[str, Mapping[int, str]] | None = None,
         topics: Mapping[str, tuple[str, ...]] | None = None,
+        sources: Mapping[str, str] | None = None,
     ) -> None:
         self._schemas: dict[str, dict[int, dict[str, Any]]] = {}
         self._uris: dict[str, dict[int, str]] = {}
         self._topics = {t: tuple(v) for t, v in (topics or {}).items()}
+        self._sources = dict(sources or {})
         self._paths: dict[str, dict[int, Path]] = {t: dict(v) for t, v in (paths or {}).items()}
         self._entries: dict[str, _TypeEntry] = {}
         # Per type, the is_valid of the compiled validator of _fast_schema's list.
@@ -193,7 +200,8 @@ class SchemaRegistry:
             uris = {v: custom.get(v) or dataschema_uri(event_type, v) for v in compiled}
             self._uris[event_type] = uris
             self._fast[event_type] = _compile_or_explain(
-                _fast_schema(event_type, self._schemas[event_type], uris),
+                _fast_schema(event_type, self._schemas[event_type], uris,
+                             self._sources.get(event_type)),
                 self._where(event_type, latest),
             ).is_valid
             self._entries[event_type] = _TypeEntry(
@@ -293,6 +301,7 @@ class SchemaRegistry:
             paths=paths,
             dataschemas=uris,
             topics=contracts.topics(),
+            sources=contracts.sources(),
         )
 
     @classmethod
@@ -480,6 +489,10 @@ class SchemaRegistry:
         source = event.get("source")
         if type(source) is str and source and not _is_uri_reference(source):
             add("/source", "format", f"expected a URI reference, got {_show(source)}")
+        fixed = self._sources.get(raw_type) if type(raw_type) is str else None
+        if fixed is not None and type(source) is str and source and source != fixed:
+            add("/source", "const", f"expected {_show(fixed)} (the message's ce_source), "
+                f"got {_show(source)}")
         if "time" not in event:
             add("/time", "required", "required attribute missing (an RFC 3339 date-time)")
         elif type(event["time"]) is not str or not _is_date_time(event["time"]):

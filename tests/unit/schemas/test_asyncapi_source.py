@@ -242,3 +242,18 @@ def test_the_broker_side_registry_exports_from_a_document_as_from_the_directory(
         "delivery.json", "invoice.json", "order.json"]
     for a, b in zip(from_dir, from_doc, strict=True):
         assert json.loads(a.read_text())["properties"] == json.loads(b.read_text())["properties"]
+
+
+def test_header_consts_fix_the_source_of_a_type() -> None:
+    from reference_services.samples import sample_order_accepted
+
+    document = SchemaRegistry.load(REPO / "contracts" / "asyncapi.yaml")
+    event = sample_order_accepted()
+    assert document.validate(event) == []
+    event["source"] = "/reference/shipping"
+    assert [(v.pointer, v.keyword, v.message) for v in document.validate(event)] == [(
+        "/source", "const",
+        'expected "/reference/order" (the message\'s ce_source), got "/reference/shipping"')]
+    assert not document.is_valid(event)
+    # a contracts directory says nothing of sources
+    assert SchemaRegistry.from_directory(REPO / "contracts").validate(event) == []
