@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from accord.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +32,7 @@ def test_no_document_has_an_error_diagnostic(tmp_path: Path) -> None:
                     pytrace=False)
     for variant, args in (("dir", []), ("doc", ["--asyncapi"])):
         (tmp_path / variant).mkdir()
-        subprocess.run([sys.executable, "-m", "accord.cli", "init", *args, str(tmp_path / variant)],
-                       check=True, capture_output=True, timeout=60)
+        assert main(["init", *args, str(tmp_path / variant)]) == 0
     broken = tmp_path / "doc" / "broken.yaml"
     broken.write_text((tmp_path / "doc" / "asyncapi.yaml").read_text().replace(
         "./schemas/order.accepted/v2.json", "./schemas/order.accepted/v9.json"))
