@@ -107,6 +107,14 @@ class AsyncApiContracts:
             t: s.pop() for t, s in found.items() if len(s) == 1 and isinstance(next(iter(s)), str)
         }
 
+    def keys(self) -> dict[str, dict[str, Any]]:
+        """``{event type: key schema}`` of the newest version that declares one."""
+        out: dict[str, dict[str, Any]] = {}
+        for m in sorted(self.messages, key=lambda m: m.version):
+            if m.key is not None:
+                out[m.event_type] = m.key
+        return out
+
     def topics(self) -> dict[str, tuple[str, ...]]:
         """``{topic: event types}`` of the channels that carry contracts."""
         out: dict[str, list[str]] = {}

@@ -160,6 +160,8 @@ class SchemaRegistry:
             :class:`~accord.events.Location` with that source) must be of one of its types.
         sources: ``{event_type: source}`` where a type's ``source`` is fixed (an AsyncAPI
             message's ``ce_source`` const).
+        keys: ``{event_type: JSON Schema}`` of the record key (``bindings.kafka.key``),
+            checked when the caller passes the key.
 
     Raises:
         UsageError: when a schema is not valid JSON Schema 2020-12 or cannot be compiled.
@@ -175,11 +177,18 @@ class SchemaRegistry:
         dataschemas: Mapping[str, Mapping[int, str]] | None = None,
         topics: Mapping[str, tuple[str, ...]] | None = None,
         sources: Mapping[str, str] | None = None,
+        keys: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._schemas: dict[str, dict[int, dict[str, Any]]] = {}
         self._uris: dict[str, dict[int, str]] = {}
         self._topics = {t: tuple(v) for t, v in (topics or {}).items()}
         self._sources = dict(sources or {})
+        self._key_schemas = {t: dict(s) for t, s in (keys or {}).items()}
+        self._keys: dict[str, Callable[[Any], bool]] = {
+            t: _compile_or_explain(s, f"key schema of {t}").is_valid
+            for t, s in self._key_schemas.items()
+        }
+        self._extras = bool(self._topics or self._keys)
         self._paths: dict[str, dict[int, Path]] = {t: dict(v) for t, v in (paths or {}).items()}
         self._entries: dict[str, _TypeEntry] = {}
         # Per type, the is_valid of the compiled validator of _fast_schema's list.
@@ -302,6 +311,7 @@ class SchemaRegistry:
             dataschemas=uris,
             topics=contracts.topics(),
             sources=contracts.sources(),
+            keys=contracts.keys(),
         )
 
     @classmethod
@@ -393,8 +403,9 @@ class SchemaRegistry:
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
-            return True
-        return not self._explain(event, key, None)
+            return not self._extras or not self._extra(event, key, None)
+        return not self._explain(event, key, None) and not (
+            self._extras and self._extra(event, key, None))
 
     def validate(
         self, event: Any, key: str | None = None, where: str | Location | None = None
@@ -415,23 +426,35 @@ class SchemaRegistry:
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
-            if self._topics and isinstance(where, Location):
-                return self._topic_violations(event, where)
-            return []
+            return self._extra(event, key, where) if self._extras else []
         found = self._explain(event, key, None if where is None else str(where))
-        if self._topics and isinstance(where, Location):
-            found += self._topic_violations(event, where)
+        if self._extras:
+            found += self._extra(event, key, where)
         return found
 
-    def _topic_violations(self, event: Any, where: Location) -> list[SchemaViolation]:
-        allowed = self._topics.get(where.source)
+    def _extra(
+        self, event: Any, key: str | None, where: str | Location | None
+    ) -> list[SchemaViolation]:
+        """What an AsyncAPI document adds: the channel of a topic, the key's schema."""
         event_type = event.get("type") if type(event) is dict else None
-        if allowed is None or event_type in allowed or event_type not in self._entries:
-            return []  # not a contract topic, or the type itself is already reported
-        return [SchemaViolation(
-            str(where), event_type, event.get("id"), "/type", "channel",
-            f"{_show(event_type)} is not a message of the channel of topic {where.source} "
-            f"(expected {', '.join(allowed)})")]
+        if event_type not in self._entries:
+            return []  # the type itself is already reported
+        found = []
+        if isinstance(where, Location):
+            allowed = self._topics.get(where.source)
+            if allowed is not None and event_type not in allowed:
+                found.append(SchemaViolation(
+                    str(where), event_type, event.get("id"), "/type", "channel",
+                    f"{_show(event_type)} is not a message of the channel of topic "
+                    f"{where.source} (expected {', '.join(allowed)})"))
+        key_ok = self._keys.get(event_type)
+        if key is not None and key_ok is not None and not key_ok(key):
+            found.append(SchemaViolation(
+                None if where is None else str(where), event_type, event.get("id"),
+                "/partitionkey", "key",
+                f"the record key {_show(key)} does not match the message's key schema "
+                f"(bindings.kafka.key: {_show(self._key_schemas[event_type])})"))
+        return found
 
     def check(
         self, event: Any, where: str | Location | None = None, *, key: str | None = None

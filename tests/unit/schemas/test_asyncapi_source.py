@@ -257,3 +257,25 @@ def test_header_consts_fix_the_source_of_a_type() -> None:
     assert not document.is_valid(event)
     # a contracts directory says nothing of sources
     assert SchemaRegistry.from_directory(REPO / "contracts").validate(event) == []
+
+
+def test_the_key_schema_and_the_channel_are_checked_when_known() -> None:
+    from reference_services.samples import sample_order_accepted
+
+    document = SchemaRegistry.load(REPO / "contracts" / "asyncapi.yaml")
+    event = sample_order_accepted()
+    key = event["partitionkey"]
+    on_order = Location("order", partition=1, offset=7, key=key)
+    assert document.validate(event, key, on_order) == [] and document.is_valid(event, key)
+    event["partitionkey"] = "k1"
+    [bad_key] = document.validate(event, "k1", on_order)
+    assert (bad_key.where, bad_key.pointer, bad_key.keyword) == ("order/1@7", "/partitionkey",
+                                                                  "key")
+    assert bad_key.message == ('the record key "k1" does not match the message\'s key schema '
+                               '(bindings.kafka.key: {"type": "string", "format": "uuid"})')
+    assert not document.is_valid(event, "k1")
+    event["partitionkey"] = key
+    [wrong] = document.validate(event, key, Location("invoice", partition=0, offset=0))
+    assert (wrong.pointer, wrong.keyword) == ("/type", "channel")
+    assert wrong.message == ('"order.accepted" is not a message of the channel of topic invoice '
+                             "(expected invoice.created)")
