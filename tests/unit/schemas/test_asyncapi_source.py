@@ -279,3 +279,13 @@ def test_the_key_schema_and_the_channel_are_checked_when_known() -> None:
     assert (wrong.pointer, wrong.keyword) == ("/type", "channel")
     assert wrong.message == ('"order.accepted" is not a message of the channel of topic invoice '
                              "(expected invoice.created)")
+
+
+def test_a_json_document_reads_like_a_yaml_one(tmp_path: Path) -> None:
+    doc = document(m=message("m.t", {"$ref": "#/components/schemas/Item"}, 1))
+    from_json = SchemaRegistry.load(write(tmp_path / "a.json", doc))
+    from_yaml = SchemaRegistry.load(write(tmp_path / "a.yaml", doc))
+    assert from_json.schema("m.t") == from_yaml.schema("m.t") == ITEM
+    (tmp_path / "bad.json").write_text('{"asyncapi": "3.0.0",\n "channels": {,}}')
+    with pytest.raises(UsageError, match=r"bad.json:2:15: not JSON"):
+        SchemaRegistry.load(tmp_path / "bad.json")
