@@ -47,18 +47,29 @@ def main() -> None:
         payment_id = str(uuid.uuid4())
         paid_at = start + timedelta(minutes=n)
         stamp = paid_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        payment = {"paymentId": payment_id, "amount": f"{10 + n}.50", "paidAt": stamp,
-                   "note": "card"}
+        payment = {
+            "paymentId": payment_id,
+            "amount": f"{10 + n}.50",
+            "paidAt": stamp,
+            "note": "card",
+        }
         if args.broken:
             payment.pop(args.broken, None)
         issued = paid_at + timedelta(seconds=1)
-        receipt = {"receiptId": str(uuid.uuid4()), "paymentId": payment_id,
-                   "amount": payment.get("amount", "0.00"),
-                   "issuedAt": issued.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
-        producer.send("shop.payments",
-                      **_record("payment.received", "/shop/payments", payment_id, paid_at, payment))
-        producer.send("shop.receipts",
-                      **_record("receipt.issued", "/shop/receipts", payment_id, issued, receipt))
+        receipt = {
+            "receiptId": str(uuid.uuid4()),
+            "paymentId": payment_id,
+            "amount": payment.get("amount", "0.00"),
+            "issuedAt": issued.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+        producer.send(
+            "shop.payments",
+            **_record("payment.received", "/shop/payments", payment_id, paid_at, payment),
+        )
+        producer.send(
+            "shop.receipts",
+            **_record("receipt.issued", "/shop/receipts", payment_id, issued, receipt),
+        )
     producer.flush()
     producer.close()
 

@@ -32,15 +32,34 @@ def _snippets() -> dict[str, str]:
 
 
 def test_the_readme_snippet_runs_in_a_fresh_directory_after_accord_init(tmp_path: Path) -> None:
-    init = subprocess.run([sys.executable, "-m", "accord.cli", "init"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, check=False)
+    init = subprocess.run(
+        [sys.executable, "-m", "accord.cli", "init"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert init.returncode == 0, init.stderr
     assert (tmp_path / "contracts" / "schemas" / "order.accepted" / "v2.json").is_file()
     for name, text in _snippets().items():
         (tmp_path / name).write_text(text)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W",
-         "ignore::DeprecationWarning"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore::DeprecationWarning",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "1 passed" in run.stdout

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "directory", nargs="?", default=".", help="the project directory (default: .)"
     )
     parser.add_argument(
-        "--asyncapi", action="store_true",
+        "--asyncapi",
+        action="store_true",
         help="make an AsyncAPI 3 document the contract source instead of a contracts/ dir",
     )
     parser.set_defaults(handler=_init)
@@ -58,8 +59,10 @@ def _plan(project: Path, asyncapi: bool) -> tuple[dict[Path, Path], str]:
         base, setting = project / "contracts", "contracts"
         names = ["schemas", "compatibility.toml", "asyncapi.yaml"]
         if base.exists():
-            raise UsageError(f"{base}: already exists; accord init never overwrites (move it "
-                             "away or point [tool.accord] contracts at it)")
+            raise UsageError(
+                f"{base}: already exists; accord init never overwrites (move it "
+                "away or point [tool.accord] contracts at it)"
+            )
     plan = {base / name: starter / name for name in names}
     for target in plan:
         if target.exists():
@@ -83,14 +86,16 @@ def _pyproject(project: Path, setting: str) -> tuple[Path, str, bool]:
         raise UsageError(f"{path}: cannot read it ({exc}); fix it first") from None
     table = config.get("tool", {}).get("accord", {})
     if isinstance(table, dict) and "contracts" in table:
-        raise UsageError(f"{path}: [tool.accord] already sets contracts = "
-                         f"{table['contracts']!r}; accord init never overwrites")
+        raise UsageError(
+            f"{path}: [tool.accord] already sets contracts = "
+            f"{table['contracts']!r}; accord init never overwrites"
+        )
     new = text + ("" if text.endswith("\n") or not text else "\n") + "\n" + block
     try:
         tomllib.loads(new)
     except tomllib.TOMLDecodeError:
         raise UsageError(
-            f"{path}: already has a [tool.accord] table; add contracts = \"{setting}\" to it "
+            f'{path}: already has a [tool.accord] table; add contracts = "{setting}" to it '
             "by hand (accord init does not rewrite your tables)"
         ) from None
     return path, new, False
@@ -118,8 +123,7 @@ def _init(args: argparse.Namespace) -> int:
         raise UsageError(f"{project}: cannot write the starter ({exc})") from None
     for target in written:
         print(f"wrote {target}{'/' if target.is_dir() else ''}")
-    print(f"{'wrote' if created else 'updated'} {pyproject}: [tool.accord] contracts = "
-          f'"{setting}"')
+    print(f'{"wrote" if created else "updated"} {pyproject}: [tool.accord] contracts = "{setting}"')
     check = setting if args.asyncapi else "contracts"
     print(f"next: accord schema compat --contracts {check}", file=sys.stderr)
     return 0

@@ -27,8 +27,9 @@ TOPICS = "shop.payments,shop.receipts"
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     accord = str(Path(sys.executable).with_name("accord"))
-    return subprocess.run([accord, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [accord, *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +58,26 @@ def test_its_topics_validate_and_a_broken_producer_is_named(
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert ok.stdout.splitlines()[-1] == "12 events checked: 12 valid, 0 invalid (0 violations)"
 
-    audit = _run("audit", url, "--trigger", "payment.received",
-                 "--expect", "receipt.issued=10s", cwd=shop)
+    audit = _run(
+        "audit", url, "--trigger", "payment.received", "--expect", "receipt.issued=10s", cwd=shop
+    )
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert "CONSISTENT: 6 payment.received triggers, 0 violations" in audit.stdout
 
-    subprocess.run([sys.executable, "producer.py", broker.bootstrap_servers, "--payments", "1",
-                    "--break", "amount"], cwd=shop, check=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "producer.py",
+            broker.bootstrap_servers,
+            "--payments",
+            "1",
+            "--break",
+            "amount",
+        ],
+        cwd=shop,
+        check=True,
+        timeout=60,
+    )
     bad = _run("schema", "validate", url, cwd=shop)
     assert bad.returncode == 1
     assert "payment.received" in bad.stdout
@@ -79,19 +93,29 @@ def test_a_record_on_the_wrong_channel_is_named(
     shop, broker = running
     topic = "shop.payments"
     producer = KafkaProducer(**broker.producer_config())
-    headers = [("ce_specversion", b"1.0"), ("ce_id", b"r-1"), ("ce_source", b"/shop/receipts"),
-               ("ce_type", b"receipt.issued"), ("ce_time", b"2026-03-01T12:00:00Z"),
-               ("content-type", b"application/json")]
-    value = {"receiptId": "6d5f8a2e-0b7c-4c1e-9a3d-2f4b6c8d0e1f",
-             "paymentId": "6d5f8a2e-0b7c-4c1e-9a3d-2f4b6c8d0e1f", "amount": "1.00",
-             "issuedAt": "2026-03-01T12:00:00Z"}
+    headers = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", b"r-1"),
+        ("ce_source", b"/shop/receipts"),
+        ("ce_type", b"receipt.issued"),
+        ("ce_time", b"2026-03-01T12:00:00Z"),
+        ("content-type", b"application/json"),
+    ]
+    value = {
+        "receiptId": "6d5f8a2e-0b7c-4c1e-9a3d-2f4b6c8d0e1f",
+        "paymentId": "6d5f8a2e-0b7c-4c1e-9a3d-2f4b6c8d0e1f",
+        "amount": "1.00",
+        "issuedAt": "2026-03-01T12:00:00Z",
+    }
     producer.send(topic, value=json.dumps(value).encode(), headers=headers)
     producer.flush()
     producer.close()
     result = _run("schema", "validate", f"kafka://{broker.bootstrap_servers}/{topic}", cwd=shop)
     assert result.returncode == 1
-    assert ('/type: "receipt.issued" is not a message of the channel of topic shop.payments '
-            "(expected payment.received)") in result.stdout
+    assert (
+        '/type: "receipt.issued" is not a message of the channel of topic shop.payments '
+        "(expected payment.received)"
+    ) in result.stdout
 
 
 def test_its_evolution_is_checked(shop: Path) -> None:
@@ -103,13 +127,23 @@ def test_its_evolution_is_checked(shop: Path) -> None:
     (shop / "benign.yaml").write_text(yaml.safe_dump(document))
     benign = _run("schema", "compat", "--asyncapi", "asyncapi.yaml", "benign.yaml", cwd=shop)
     assert benign.returncode == 0, benign.stdout + benign.stderr
-    assert ("  message paymentReceived (payment.received v1, FULL_TRANSITIVE): changed: "
-            "compatible under FULL_TRANSITIVE") in benign.stdout.splitlines()
+    assert (
+        "  message paymentReceived (payment.received v1, FULL_TRANSITIVE): changed: "
+        "compatible under FULL_TRANSITIVE"
+    ) in benign.stdout.splitlines()
 
     payload["properties"]["amount"] = {"type": "number"}
     (shop / "breaking.yaml").write_text(yaml.safe_dump(document))
-    breaking = _run("schema", "compat", "--asyncapi", "asyncapi.yaml", "breaking.yaml",
-                    "--format", "json", cwd=shop)
+    breaking = _run(
+        "schema",
+        "compat",
+        "--asyncapi",
+        "asyncapi.yaml",
+        "breaking.yaml",
+        "--format",
+        "json",
+        cwd=shop,
+    )
     assert breaking.returncode == 1, breaking.stderr
     report = json.loads(breaking.stdout)
     message = report["channels"]["payments"]["messages"]["paymentReceived"]

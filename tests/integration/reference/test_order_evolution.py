@@ -54,7 +54,10 @@ def _type_string(event: dict[str, Any]) -> None:
 
 
 CHANGES: dict[str, Callable[[dict[str, Any]], None]] = {
-    "benign": _benign, "drop": _drop, "rename": _rename, "retype": _retype,
+    "benign": _benign,
+    "drop": _drop,
+    "rename": _rename,
+    "retype": _retype,
     "type string": _type_string,
 }
 #: what the event-schema check names, and what the failing consumer pacts name
@@ -63,8 +66,11 @@ EXPECTED: dict[str, tuple[list[str], set[str], str]] = {
     "drop": (["/data/total: required property missing"], {"invoicing"}, "$.total"),
     "rename": (["/data/total: required property missing"], {"invoicing"}, "$.total"),
     "retype": (["/data/total: expected string, got number 200.29"], {"invoicing"}, "$.total"),
-    "type string": (['/type: unknown event type "OrderAccepted"'], {"invoicing", "shipping"},
-                    "ce_type"),
+    "type string": (
+        ['/type: unknown event type "OrderAccepted"'],
+        {"invoicing", "shipping"},
+        "ce_type",
+    ),
 }
 
 
@@ -130,19 +136,46 @@ SITECUSTOMIZE = r"""
 def test_checks_pass_with_a_benign_change_on_the_whole_system(tmp_path: Path) -> None:
     (tmp_path / "sitecustomize.py").write_text(textwrap.dedent(SITECUSTOMIZE))
     marker = tmp_path / "seeded.pids"
-    env = {**os.environ, "SEEDED_MARKER": str(marker), "PYTHONPATH": os.pathsep.join(
-        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "SEEDED_MARKER": str(marker),
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
     probe = subprocess.run(
-        [sys.executable, "-c", "from reference_services.order.adapters import events;"
-         "from reference_services.samples import sample_order;"
-         "print(events.order_accepted_event(sample_order())['data']['giftNote'])"],
-        env=env, capture_output=True, text=True, check=True, timeout=60)
+        [
+            sys.executable,
+            "-c",
+            "from reference_services.order.adapters import events;"
+            "from reference_services.samples import sample_order;"
+            "print(events.order_accepted_event(sample_order())['data']['giftNote'])",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert probe.stdout.strip() == "for Ada"  # the change is really in place
     marker.unlink()
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "checks/test_event_schemas.py", "-q",
-         "-p", "no:cacheprovider"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "checks/test_event_schemas.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "1 passed" in run.stdout
     # the order service's own process built every order.accepted with the change

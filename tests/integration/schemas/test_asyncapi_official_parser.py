@@ -28,14 +28,19 @@ def test_no_document_has_an_error_diagnostic(tmp_path: Path) -> None:
     if node is None:
         pytest.skip("node is not installed: the AsyncAPI parser (npm @asyncapi/parser) needs it")
     if not (TOOL / "node_modules" / "@asyncapi" / "parser").is_dir():
-        pytest.fail(f"{TOOL}: @asyncapi/parser is not installed; run `npm ci --prefix {TOOL}`",
-                    pytrace=False)
+        pytest.fail(
+            f"{TOOL}: @asyncapi/parser is not installed; run `npm ci --prefix {TOOL}`",
+            pytrace=False,
+        )
     for variant, args in (("dir", []), ("doc", ["--asyncapi"])):
         (tmp_path / variant).mkdir()
         assert main(["init", *args, str(tmp_path / variant)]) == 0
     broken = tmp_path / "doc" / "broken.yaml"
-    broken.write_text((tmp_path / "doc" / "asyncapi.yaml").read_text().replace(
-        "./schemas/order.accepted/v2.json", "./schemas/order.accepted/v9.json"))
+    broken.write_text(
+        (tmp_path / "doc" / "asyncapi.yaml")
+        .read_text()
+        .replace("./schemas/order.accepted/v2.json", "./schemas/order.accepted/v9.json")
+    )
     documents = [
         REPO / "contracts" / "asyncapi.yaml",
         REPO / "examples" / "asyncapi-shop" / "asyncapi.yaml",
@@ -43,8 +48,13 @@ def test_no_document_has_an_error_diagnostic(tmp_path: Path) -> None:
         tmp_path / "doc" / "asyncapi.yaml",
         broken,
     ]
-    run = subprocess.run([node, str(TOOL / "validate.mjs"), *map(str, documents)],
-                         capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [node, str(TOOL / "validate.mjs"), *map(str, documents)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode == 1, run.stderr  # the broken one
     results = {Path(r["file"]): r["diagnostics"] for r in map(json.loads, run.stdout.splitlines())}
     assert set(results) == set(documents)

@@ -22,14 +22,29 @@ OBJ: dict[str, Any] = {"type": "object", "properties": {"a": {"type": "string"}}
 
 DIFFERING = [
     # (kind, old, new, mode)
-    ("ADDITIONAL_PROPERTIES_NARROWED", OBJ,
-     {**OBJ, "additionalProperties": {"type": "string"}}, "BACKWARD"),
+    (
+        "ADDITIONAL_PROPERTIES_NARROWED",
+        OBJ,
+        {**OBJ, "additionalProperties": {"type": "string"}},
+        "BACKWARD",
+    ),
     ("ADDITIONAL_PROPERTIES_REMOVED", OBJ, {**OBJ, "additionalProperties": False}, "BACKWARD"),
-    ("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", OBJ,
-     {**OBJ, "properties": {**OBJ["properties"], "b": {"type": "integer"}}}, "BACKWARD"),
-    ("REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL", OBJ,
-     {**OBJ, "properties": {**OBJ["properties"], "b": {"type": "integer", "default": 0}},
-      "required": ["b"]}, "BACKWARD"),
+    (
+        "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+        OBJ,
+        {**OBJ, "properties": {**OBJ["properties"], "b": {"type": "integer"}}},
+        "BACKWARD",
+    ),
+    (
+        "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
+        OBJ,
+        {
+            **OBJ,
+            "properties": {**OBJ["properties"], "b": {"type": "integer", "default": 0}},
+            "required": ["b"],
+        },
+        "BACKWARD",
+    ),
 ]
 
 
@@ -56,17 +71,34 @@ def test_strict_refuses_and_lenient_accepts(
     ("old", "new", "kinds", "strict_only"),
     [
         # a required property without default is missing from old data under either policy
-        (OBJ, {**OBJ, "properties": {**OBJ["properties"], "b": {"type": "integer"}},
-               "required": ["b"]}, {"REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"}, set()),
+        (
+            OBJ,
+            {
+                **OBJ,
+                "properties": {**OBJ["properties"], "b": {"type": "integer"}},
+                "required": ["b"],
+            },
+            {"REQUIRED_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"},
+            set(),
+        ),
         # not covered by the catch-all: the inner TYPE_CHANGED still decides
-        ({**OBJ, "additionalProperties": {"type": "string"}},
-         {**OBJ, "additionalProperties": {"type": "string"},
-          "properties": {**OBJ["properties"], "n": {"type": "integer"}}}, {"TYPE_CHANGED"},
-         {"PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"}),
+        (
+            {**OBJ, "additionalProperties": {"type": "string"}},
+            {
+                **OBJ,
+                "additionalProperties": {"type": "string"},
+                "properties": {**OBJ["properties"], "n": {"type": "integer"}},
+            },
+            {"TYPE_CHANGED"},
+            {"PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"},
+        ),
         # a closed model that drops a property: strict and lenient alike
-        ({**OBJ, "additionalProperties": False}, {"type": "object", "properties": {},
-                                                  "additionalProperties": False},
-         {"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"}, set()),
+        (
+            {**OBJ, "additionalProperties": False},
+            {"type": "object", "properties": {}, "additionalProperties": False},
+            {"PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL"},
+            set(),
+        ),
     ],
 )
 def test_what_lenient_does_not_relax(
@@ -97,8 +129,10 @@ def test_the_cli_takes_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert capsys.readouterr().out.splitlines()[-1] == (
         f"compatible: {new} may follow under BACKWARD (lenient policy)"
     )
-    assert main(["schema", "compat", str(old), str(new), "--policy", "lenient",
-                 "--format", "json"]) == 0
+    assert (
+        main(["schema", "compat", str(old), str(new), "--policy", "lenient", "--format", "json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["policy"] == "lenient"
     with pytest.raises(SystemExit) as exit_info:
         main(["schema", "compat", str(old), str(new), "--policy", "loose"])

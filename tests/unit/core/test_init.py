@@ -40,7 +40,7 @@ def test_init_writes_contracts_and_a_tool_accord_block(
     config = tomllib.loads((tmp_path / "pyproject.toml").read_text())
     assert config == {"tool": {"accord": {"contracts": "contracts"}}}
     out = capsys.readouterr().out
-    assert f"wrote {tmp_path / 'pyproject.toml'}: [tool.accord] contracts = \"contracts\"" in out
+    assert f'wrote {tmp_path / "pyproject.toml"}: [tool.accord] contracts = "contracts"' in out
 
 
 def test_init_asyncapi_keeps_an_existing_pyproject(tmp_path: Path) -> None:
@@ -51,8 +51,10 @@ def test_init_asyncapi_keeps_an_existing_pyproject(tmp_path: Path) -> None:
     assert text.startswith(original)
     config = tomllib.loads(text)
     assert config["project"] == {"name": "shop"}
-    assert config["tool"]["accord"] == {"contracts": "asyncapi.yaml",
-                                        "audit": {"trigger": "order.accepted"}}
+    assert config["tool"]["accord"] == {
+        "contracts": "asyncapi.yaml",
+        "audit": {"trigger": "order.accepted"},
+    }
     registry = SchemaRegistry.load(tmp_path / "asyncapi.yaml")
     assert registry.versions("order.accepted") == (1, 2)
 
@@ -63,16 +65,25 @@ def test_init_asyncapi_keeps_an_existing_pyproject(tmp_path: Path) -> None:
         ({"contracts/x": ""}, [], "contracts: already exists; accord init never overwrites"),
         ({"asyncapi.yaml": "a"}, ["--asyncapi"], "asyncapi.yaml: already exists"),
         ({"schemas/a.json": "{}"}, ["--asyncapi"], "schemas: already exists"),
-        ({"pyproject.toml": '[tool.accord]\ncontracts = "c"\n'}, [],
-         "[tool.accord] already sets contracts = 'c'"),
-        ({"pyproject.toml": "[tool.accord]\nreport = 'r'\n"}, [],
-         "already has a [tool.accord] table; add contracts = \"contracts\" to it by hand"),
+        (
+            {"pyproject.toml": '[tool.accord]\ncontracts = "c"\n'},
+            [],
+            "[tool.accord] already sets contracts = 'c'",
+        ),
+        (
+            {"pyproject.toml": "[tool.accord]\nreport = 'r'\n"},
+            [],
+            'already has a [tool.accord] table; add contracts = "contracts" to it by hand',
+        ),
         ({"pyproject.toml": "[tool.accord\n"}, [], "cannot read it"),
     ],
 )
 def test_init_refuses_to_overwrite_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], existing: dict[str, str],
-    args: list[str], message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    existing: dict[str, str],
+    args: list[str],
+    message: str,
 ) -> None:
     for name, text in existing.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

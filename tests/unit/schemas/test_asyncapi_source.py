@@ -29,8 +29,12 @@ def document(**messages: dict[str, Any]) -> dict[str, Any]:
     return {
         "asyncapi": "3.0.0",
         "info": {"title": "t", "version": "1"},
-        "channels": {"things": {"address": "shop.things", "messages": {
-            key: {"$ref": f"#/components/messages/{key}"} for key in messages}}},
+        "channels": {
+            "things": {
+                "address": "shop.things",
+                "messages": {key: {"$ref": f"#/components/messages/{key}"} for key in messages},
+            }
+        },
         "components": {"messages": messages, "schemas": {"Item": ITEM, "Sku": {"type": "string"}}},
     }
 
@@ -39,8 +43,12 @@ def message(event_type: str, payload: Any, version: int | None = None, **extra: 
     consts: dict[str, Any] = {"ce_type": {"const": event_type}}
     if version is not None:
         consts["ce_dataschema"] = {"const": f"urn:accord:schemas:{event_type}:v{version}"}
-    return {"name": event_type, "headers": {"type": "object", "properties": consts},
-            "payload": payload, **extra}
+    return {
+        "name": event_type,
+        "headers": {"type": "object", "properties": consts},
+        "payload": payload,
+        **extra,
+    }
 
 
 def write(path: Path, data: Any) -> Path:
@@ -57,29 +65,54 @@ def test_the_reference_document_gives_what_the_directory_gives() -> None:
         assert document.mode(event_type) == directory.mode(event_type)
         for version in directory.versions(event_type):
             assert document.schema(event_type, version) == directory.schema(event_type, version)
-    assert document.topics == {"delivery": ("delivery.created",), "invoice": (
-        "invoice.created",), "order": ("order.accepted",)}
+    assert document.topics == {
+        "delivery": ("delivery.created",),
+        "invoice": ("invoice.created",),
+        "order": ("order.accepted",),
+    }
     # the dead-letter channel's payload accepts anything: no contract, skipped
     assert load_asyncapi(REPO / "contracts" / "asyncapi.yaml").skipped == ["orderDlq/deadLetter"]
 
 
 def test_payloads_inline_by_components_and_by_relative_json_or_yaml_files(tmp_path: Path) -> None:
     (tmp_path / "schemas").mkdir()
-    write(tmp_path / "schemas" / "whole.json", {
-        "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "https://x/whole",
-        "type": "object", "properties": {"item": {"$ref": "#/$defs/item"}},
-        "$defs": {"item": ITEM}})
-    write(tmp_path / "schemas" / "parts.yaml", {"$defs": {"box": {
-        "type": "object", "properties": {"sku": {"$ref": "#/$defs/sku"}}}, "sku": {
-        "type": "string", "minLength": 2}}})
-    path = write(tmp_path / "asyncapi.yaml", document(
-        inline=message("a.inline", {"type": "object", "properties": {
-            "sku": {"$ref": "#/components/schemas/Sku"}}}),
-        component=message("a.component", {"$ref": "#/components/schemas/Item"}),
-        whole=message("a.whole", {"schemaFormat": "application/schema+json;version=draft-2020-12",
-                                  "schema": {"$ref": "./schemas/whole.json"}}),
-        part=message("a.part", {"$ref": "schemas/parts.yaml#/$defs/box"}),
-    ))
+    write(
+        tmp_path / "schemas" / "whole.json",
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "https://x/whole",
+            "type": "object",
+            "properties": {"item": {"$ref": "#/$defs/item"}},
+            "$defs": {"item": ITEM},
+        },
+    )
+    write(
+        tmp_path / "schemas" / "parts.yaml",
+        {
+            "$defs": {
+                "box": {"type": "object", "properties": {"sku": {"$ref": "#/$defs/sku"}}},
+                "sku": {"type": "string", "minLength": 2},
+            }
+        },
+    )
+    path = write(
+        tmp_path / "asyncapi.yaml",
+        document(
+            inline=message(
+                "a.inline",
+                {"type": "object", "properties": {"sku": {"$ref": "#/components/schemas/Sku"}}},
+            ),
+            component=message("a.component", {"$ref": "#/components/schemas/Item"}),
+            whole=message(
+                "a.whole",
+                {
+                    "schemaFormat": "application/schema+json;version=draft-2020-12",
+                    "schema": {"$ref": "./schemas/whole.json"},
+                },
+            ),
+            part=message("a.part", {"$ref": "schemas/parts.yaml#/$defs/box"}),
+        ),
+    )
     registry = SchemaRegistry.from_asyncapi(path)
     assert registry.schema("a.inline")["properties"]["sku"] == {"type": "string"}
     assert registry.schema("a.component") == ITEM
@@ -105,13 +138,15 @@ def test_versions_modes_dataschemas_and_topics(tmp_path: Path) -> None:
     assert registry.versions("other.thing") == (3,)
     assert (registry.mode("item.added"), registry.mode("other.thing")) == ("FULL", "FORWARD")
     assert registry.topics == {"shop.things": ("item.added", "other.thing")}
-    old = make_event("item.added", "/s", {"sku": "a"}, key="k",
-                     dataschema="urn:accord:schemas:item.added:v1")
+    old = make_event(
+        "item.added", "/s", {"sku": "a"}, key="k", dataschema="urn:accord:schemas:item.added:v1"
+    )
     assert registry.validate(old, "k", Location("shop.things", partition=0, offset=1)) == []
     # a topic the document does not describe is not checked
     assert registry.validate(old, "k", Location("shop.other", partition=0, offset=1)) == []
-    overridden = SchemaRegistry.from_asyncapi(tmp_path / "a.yaml", default_mode="BACKWARD",
-                                              modes={"item.added": "FULL_TRANSITIVE"})
+    overridden = SchemaRegistry.from_asyncapi(
+        tmp_path / "a.yaml", default_mode="BACKWARD", modes={"item.added": "FULL_TRANSITIVE"}
+    )
     assert overridden.mode("other.thing") == "BACKWARD"
     assert overridden.mode("item.added") == "FULL_TRANSITIVE"
 
@@ -120,18 +155,37 @@ def test_versions_modes_dataschemas_and_topics(tmp_path: Path) -> None:
     ("mutate", "message_part"),
     [
         (lambda d: d.update(asyncapi="2.6.0"), "asyncapi: 2.6.0; accord reads AsyncAPI 3"),
-        (lambda d: d["components"]["messages"]["m"].update(payload={"$ref": "./nope.json"}),
-         "nope.json: no such file"),
-        (lambda d: d["components"]["messages"]["m"].update(payload={"$ref": "#/components/x"}),
-         "$ref '#/components/x' names nothing"),
-        (lambda d: d["components"]["schemas"].update(Loop={"properties": {
-            "next": {"$ref": "#/components/schemas/Loop"}}}) or d["components"]["messages"][
-            "m"].update(payload={"$ref": "#/components/schemas/Loop"}), "is recursive"),
-        (lambda d: d["components"]["messages"]["m"].update(payload={
-            "schemaFormat": "application/vnd.apache.avro;version=1.9.0", "schema": {}}),
-         "is not JSON Schema"),
-        (lambda d: d["components"]["messages"]["m"].update(
-            {"x-accord-compatibility": "SIDEWAYS"}), "compatibility mode 'SIDEWAYS'"),
+        (
+            lambda d: d["components"]["messages"]["m"].update(payload={"$ref": "./nope.json"}),
+            "nope.json: no such file",
+        ),
+        (
+            lambda d: d["components"]["messages"]["m"].update(payload={"$ref": "#/components/x"}),
+            "$ref '#/components/x' names nothing",
+        ),
+        (
+            lambda d: (
+                d["components"]["schemas"].update(
+                    Loop={"properties": {"next": {"$ref": "#/components/schemas/Loop"}}}
+                )
+                or d["components"]["messages"]["m"].update(
+                    payload={"$ref": "#/components/schemas/Loop"}
+                )
+            ),
+            "is recursive",
+        ),
+        (
+            lambda d: d["components"]["messages"]["m"].update(
+                payload={"schemaFormat": "application/vnd.apache.avro;version=1.9.0", "schema": {}}
+            ),
+            "is not JSON Schema",
+        ),
+        (
+            lambda d: d["components"]["messages"]["m"].update(
+                {"x-accord-compatibility": "SIDEWAYS"}
+            ),
+            "compatibility mode 'SIDEWAYS'",
+        ),
     ],
 )
 def test_unusable_documents_are_usage_errors_naming_the_place(
@@ -189,8 +243,11 @@ def test_compare_removed_readdressed_and_retyped(tmp_path: Path) -> None:
     ]
     retyped = {**ITEM, "properties": {"sku": {"type": "integer"}}}
     old, new = _docs(tmp_path, {"v1": message("item.added", retyped, 1)})
-    [change] = [c for c in compare_asyncapi(old, new).channels[0].messages[0].payload.breaking
-                if c.direction == "backward"]
+    [change] = [
+        c
+        for c in compare_asyncapi(old, new).channels[0].messages[0].payload.breaking
+        if c.direction == "backward"
+    ]
     assert (change.path, change.kind) == ("#/properties/sku", "TYPE_CHANGED")
 
 
@@ -200,8 +257,9 @@ def test_the_cli_compares_documents(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["schema", "compat", "--asyncapi", str(old), str(new)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "channel things (shop.things): changed"
-    assert out[1] == ("  message v1 (item.added v1, BACKWARD): BREAKING: changed: payload breaks "
-                      "BACKWARD")
+    assert out[1] == (
+        "  message v1 (item.added v1, BACKWARD): BREAKING: changed: payload breaks BACKWARD"
+    )
     assert out[-1] == f"INCOMPATIBLE: {new} breaks {old} with 1 breaking change"
     assert main(["schema", "compat", "--asyncapi", str(old), str(old), "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -222,10 +280,12 @@ def test_tool_accord_points_schema_validate_at_a_document(
     monkeypatch.chdir(tmp_path)
     assert main(["schema", "validate", str(events)]) == 1
     assert "/data/sku: expected string, got integer 1" in capsys.readouterr().out
-    (tmp_path / "pyproject.toml").write_text(textwrap.dedent("""\
+    (tmp_path / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [tool.accord]
         contracts = "missing.yaml"
-        """))
+        """)
+    )
     assert main(["schema", "validate", str(events)]) == 2
     assert "missing.yaml: no such AsyncAPI document" in capsys.readouterr().err
 
@@ -238,8 +298,11 @@ def test_the_broker_side_registry_exports_from_a_document_as_from_the_directory(
     from_dir = export_tansu_registry(REPO / "contracts", tmp_path / "dir")
     from_doc = export_tansu_registry(REPO / "contracts" / "asyncapi.yaml", tmp_path / "doc")
     from_dir, from_doc = sorted(from_dir), sorted(from_doc)
-    assert [p.name for p in from_doc] == [p.name for p in from_dir] == [
-        "delivery.json", "invoice.json", "order.json"]
+    assert (
+        [p.name for p in from_doc]
+        == [p.name for p in from_dir]
+        == ["delivery.json", "invoice.json", "order.json"]
+    )
     for a, b in zip(from_dir, from_doc, strict=True):
         assert json.loads(a.read_text())["properties"] == json.loads(b.read_text())["properties"]
 
@@ -251,9 +314,13 @@ def test_header_consts_fix_the_source_of_a_type() -> None:
     event = sample_order_accepted()
     assert document.validate(event) == []
     event["source"] = "/reference/shipping"
-    assert [(v.pointer, v.keyword, v.message) for v in document.validate(event)] == [(
-        "/source", "const",
-        'expected "/reference/order" (the message\'s ce_source), got "/reference/shipping"')]
+    assert [(v.pointer, v.keyword, v.message) for v in document.validate(event)] == [
+        (
+            "/source",
+            "const",
+            'expected "/reference/order" (the message\'s ce_source), got "/reference/shipping"',
+        )
+    ]
     assert not document.is_valid(event)
     # a contracts directory says nothing of sources
     assert SchemaRegistry.from_directory(REPO / "contracts").validate(event) == []
@@ -269,16 +336,23 @@ def test_the_key_schema_and_the_channel_are_checked_when_known() -> None:
     assert document.validate(event, key, on_order) == [] and document.is_valid(event, key)
     event["partitionkey"] = "k1"
     [bad_key] = document.validate(event, "k1", on_order)
-    assert (bad_key.where, bad_key.pointer, bad_key.keyword) == ("order/1@7", "/partitionkey",
-                                                                  "key")
-    assert bad_key.message == ('the record key "k1" does not match the message\'s key schema '
-                               '(bindings.kafka.key: {"type": "string", "format": "uuid"})')
+    assert (bad_key.where, bad_key.pointer, bad_key.keyword) == (
+        "order/1@7",
+        "/partitionkey",
+        "key",
+    )
+    assert bad_key.message == (
+        'the record key "k1" does not match the message\'s key schema '
+        '(bindings.kafka.key: {"type": "string", "format": "uuid"})'
+    )
     assert not document.is_valid(event, "k1")
     event["partitionkey"] = key
     [wrong] = document.validate(event, key, Location("invoice", partition=0, offset=0))
     assert (wrong.pointer, wrong.keyword) == ("/type", "channel")
-    assert wrong.message == ('"order.accepted" is not a message of the channel of topic invoice '
-                             "(expected invoice.created)")
+    assert wrong.message == (
+        '"order.accepted" is not a message of the channel of topic invoice '
+        "(expected invoice.created)"
+    )
 
 
 def test_a_json_document_reads_like_a_yaml_one(tmp_path: Path) -> None:
