@@ -185,15 +185,25 @@ def compare_asyncapi(
     """
     old = load_asyncapi(old_document, allow_empty=True)
     new = load_asyncapi(new_document, allow_empty=True)
+    # A channel whose key changed but whose address did not is the same topic: pair them.
+    gone = [k for k in old.channels if k not in new.channels]
+    fresh = [k for k in new.channels if k not in old.channels]
+    renamed: dict[str, str] = {}
+    for key in gone:
+        same = [k for k in fresh if new.channels[k] == old.channels[key]]
+        if len(same) == 1 and same[0] not in renamed.values():
+            renamed[key] = same[0]
+    pairs = [(k, renamed.get(k, k)) for k in old.channels]
+    pairs += [(k, k) for k in fresh if k not in renamed.values()]
     channels = []
-    for key in [*old.channels, *(k for k in new.channels if k not in old.channels)]:
-        before, after = old.channels.get(key), new.channels.get(key)
-        old_messages = {m.message: m for m in old.messages if m.channel == key}
+    for old_key, key in pairs:
+        before, after = old.channels.get(old_key), new.channels.get(key)
+        old_messages = {m.message: m for m in old.messages if m.channel == old_key}
         new_messages = {m.message: m for m in new.messages if m.channel == key}
         if after is None:
             channels.append(
                 ChannelDiff(
-                    key,
+                    old_key,
                     "removed",
                     (before, None),
                     True,
@@ -211,6 +221,10 @@ def compare_asyncapi(
                 True,
                 f"address {before} -> {after}: producers and consumers of {before} lose each other",
             )
+        elif old_key != key:
+            diff = ChannelDiff(
+                key, "changed", (before, after), False, f"renamed from {old_key} (same address)"
+            )
         else:
             diff = ChannelDiff(key, "unchanged", (before, after))
         for message_key in [*old_messages, *(k for k in new_messages if k not in old_messages)]:
@@ -220,6 +234,7 @@ def compare_asyncapi(
                     new_messages.get(message_key),
                     old_messages,
                     new,
+                    key,
                     message_key,
                     policy,
                 )
@@ -235,15 +250,14 @@ def _message(
     after: MessageContract | None,
     old_messages: dict[str, MessageContract],
     new: AsyncApiContracts,
+    channel: str,
     key: str,
     policy: str,
 ) -> MessageDiff:
     if after is None:
         assert before is not None
         remaining = [
-            m
-            for m in new.messages
-            if m.channel == before.channel and m.event_type == before.event_type
+            m for m in new.messages if m.channel == channel and m.event_type == before.event_type
         ]
         diff = MessageDiff(
             key, "removed", before.event_type, before.version, new.mode(before.event_type)

@@ -363,3 +363,19 @@ def test_a_json_document_reads_like_a_yaml_one(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text('{"asyncapi": "3.0.0",\n "channels": {,}}')
     with pytest.raises(UsageError, match=r"bad.json:2:15: not JSON"):
         SchemaRegistry.load(tmp_path / "bad.json")
+
+
+def test_a_channel_renamed_at_the_same_address_is_the_same_topic(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.yaml", document(**OLD))
+    renamed = document(**OLD)
+    renamed["channels"] = {"items": renamed["channels"].pop("things")}
+    new = write(tmp_path / "new.yaml", renamed)
+    diff = compare_asyncapi(old, new)
+    assert diff.compatible, diff.breaking
+    [channel] = diff.channels
+    assert (channel.key, channel.status, channel.reason) == (
+        "items",
+        "changed",
+        "renamed from things (same address)",
+    )
+    assert [(m.key, m.status) for m in channel.messages] == [("v1", "unchanged")]
