@@ -1,5 +1,10 @@
 """The eventual-consistency engine: every trigger yields each expected event in time.
 
+This is the fast path. The same rules, plainly, are :mod:`accord.consistency._reference`,
+which property tests hold this engine's reports equal to; the report pass lives in
+:mod:`accord.consistency._reporting`, the residue and finalization in
+:mod:`accord.consistency._finalize`.
+
 Semantics (issue 4, exact): for each trigger key K, T0 is the earliest ``time`` of its
 trigger events; for each expectation E with limit L the earliest E-typed event with key K is
 the match; ``latency = match time - T0`` (negative: counted in ``clock_skew``, used as 0);
