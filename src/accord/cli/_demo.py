@@ -251,6 +251,10 @@ def _orders(count: int) -> str:
     return f"{count} order" if count == 1 else f"{count} orders"
 
 
+def _late(latency_s: float, within_s: float) -> str:
+    return format_duration(latency_s, apart_from=within_s)
+
+
 def summary_lines(result: DemoResult, within_s: float) -> list[str]:
     """The short summary a demo prints: counts, latencies, slowest order, problems by id."""
     summary = result.summary
@@ -263,8 +267,11 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
     for kind, stats in summary.latency_s.items():
         if summary.arrived.get(kind):
             lines.append(
-                f"  {kind:<17} p50 {format_duration(stats['p50'])}  "
-                f"p95 {format_duration(stats['p95'])}  max {format_duration(stats['max'])}"
+                f"  {kind:<17} "
+                + "  ".join(
+                    f"{name} {format_duration(stats.get(name))}"
+                    for name in ("p50", "p90", "p99", "max")
+                )
             )
     if summary.slowest is not None:
         slowest = summary.slowest
@@ -277,7 +284,7 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
         lines.append(f"missing for {_orders(len(missing))}: {_listed(missing)}")
     if summary.late:
         late = [
-            f"{key} ({', '.join(f'{k} after {format_duration(s)}' for k, s in kinds)})"
+            f"{key} ({', '.join(f'{k} after {_late(s, within_s)}' for k, s in kinds)})"
             for key, kinds in summary.late.items()
         ]
         lines.append(f"late for {_orders(len(late))}: {_listed(late)}")

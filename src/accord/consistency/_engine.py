@@ -48,6 +48,7 @@ from typing import Any
 from msgspec.json import decode as _loads
 from msgspec.json import encode as _dumps
 
+from accord._durations import format_duration
 from accord.consistency._pointer import (
     ABSENT,
     compile_pointer,
@@ -815,7 +816,7 @@ class ConsistencyEngine:
         limit_us = round(expectation.within_s * 1_000_000)
         return _violation(
             "late", expectation.type, key, t0,
-            f"{expectation.type} after {_fmt_s(latency)} > {_fmt_s(limit_us)}",
+            f"{expectation.type} after {_fmt_s(latency, limit_us)} > {_fmt_s(limit_us)}",
             latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
         )
 
@@ -1214,8 +1215,10 @@ def _from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def _fmt_s(us: int) -> str:
-    return f"{us / 1_000_000:g}s"
+def _fmt_s(us: int, apart_from_us: int | None = None) -> str:
+    """Microseconds as every view writes a duration (a latency never reads as its limit)."""
+    other = None if apart_from_us is None else apart_from_us / 1_000_000
+    return format_duration(us / 1_000_000, apart_from=other)
 
 
 def _describe(event: Mapping[str, Any]) -> str:

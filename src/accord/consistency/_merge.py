@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from accord._durations import format_duration
 from accord.consistency._engine import _violation, _violation_order, parse_time
 from accord.consistency._stats import (
     HISTOGRAM_ERROR,
@@ -91,7 +92,7 @@ def merge_reports(
                     violations.append(
                         _violation(
                             "missing", type_, item["key"], t0,
-                            f"no {type_} within {float(within_s):g}s of {trigger} at "
+                            f"no {type_} within {format_duration(float(within_s))} of {trigger} at "
                             f"{rfc3339(t0)}",
                         )
                     )

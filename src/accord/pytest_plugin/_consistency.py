@@ -46,10 +46,10 @@ def _seconds(value: float | str) -> float:
     return float(value)
 
 
-def _fmt(seconds: float) -> str:
+def _fmt(seconds: float, apart_from: float | None = None) -> str:
     from accord._durations import format_duration
 
-    return format_duration(seconds)
+    return format_duration(seconds, apart_from=apart_from)
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -316,7 +316,7 @@ def _detail(
     first = firsts.get((key, event_type))
     if kind == "late" and start is not None and first is not None and limit is not None:
         took = (first - start).total_seconds()
-        return f"took {_fmt(took)}, limit {_fmt(limit)} ({_fmt(took - limit)} late)"
+        return f"took {_fmt(took, limit)}, limit {_fmt(limit)} ({_fmt(took - limit)} late)"
     if kind == "missing" and limit is not None:
         waited = ""
         if start is not None and until is not None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from accord.report._model import (
     OUTCOMES,
+    QUANTILES,
     VIOLATION_OUTCOMES,
     format_duration,
     format_number,
@@ -83,7 +84,7 @@ def _summary_table(report: Mapping[str, Any]) -> str:
     head = (
         '<tr><th class="text">expectation</th><th>within</th>'
         + "".join(f"<th>{name}</th>" for name in OUTCOMES)
-        + "".join(f"<th>{q}</th>" for q in ("p50", "p90", "p99", "max"))
+        + "".join(f"<th>{q}</th>" for q in QUANTILES)
         + "</tr>"
     )
     body = []
@@ -94,7 +95,7 @@ def _summary_table(report: Mapping[str, Any]) -> str:
             value = getattr(row, name)
             css = ' class="bad"' if value and name in VIOLATION_OUTCOMES else ""
             cells.append(f"<td{css}>{value}</td>")
-        for value in (row.p50, row.p90, row.p99, row.max):
+        for value in (getattr(row, q) for q in QUANTILES):
             late = value is not None and row.within_s is not None and value > row.within_s
             css = ' class="bad"' if late else ""
             cells.append(f"<td{css}>{esc(format_duration(value))}</td>")
@@ -143,10 +144,9 @@ def _latency_plots(report: Mapping[str, Any]) -> str:
     for row in sla_rows(report):
         stats = expectations.get(row.type)
         histogram = stats.get("histogram") if isinstance(stats, Mapping) else None
+        figures = ", ".join(f"{q} {format_duration(getattr(row, q))}" for q in QUANTILES)
         caption = (
-            f"{row.count} matched; p50 {format_duration(row.p50)}, "
-            f"p95 {format_duration(row.p95)}, p99 {format_duration(row.p99)}, "
-            f"max {format_duration(row.max)}; limit {format_duration(row.within_s)}; "
+            f"{row.count} matched; {figures}; limit {format_duration(row.within_s)}; "
             f"{row.redelivered} redelivered, {row.clock_skew} with clock skew"
         )
         cards.append(

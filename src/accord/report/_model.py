@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from accord._durations import format_duration
+
 __all__ = [
     "OUTCOMES",
+    "QUANTILES",
     "SLA_COLUMNS",
     "VIOLATION_OUTCOMES",
     "Regression",
@@ -48,8 +51,10 @@ OUTCOMES: tuple[str, ...] = (
 )
 #: The counters that are violations (``ok`` and ``pending`` are not).
 VIOLATION_OUTCOMES: tuple[str, ...] = ("late", "missing", "duplicated", "orphaned", "mismatched")
+#: The latency quantiles every view shows (terminal, Markdown, HTML, JUnit, demo summary).
+QUANTILES: tuple[str, ...] = ("p50", "p90", "p99", "max")
 #: Column headings of the SLA table, matching :meth:`SlaRow.cells`.
-SLA_COLUMNS: tuple[str, ...] = ("type", "within", *OUTCOMES, "p50", "p99", "max")
+SLA_COLUMNS: tuple[str, ...] = ("type", "within", *OUTCOMES, *QUANTILES)
 
 # Characters that are not allowed in XML 1.0 (and that a terminal would interpret): C0/C1
 # controls except tab and newline, lone surrogates, and the two non-characters.
@@ -89,7 +94,7 @@ class SlaRow:
     def cells(self) -> list[str]:
         """The row as display strings, one per entry of :data:`SLA_COLUMNS`."""
         counts = [format_count(getattr(self, name)) for name in OUTCOMES]
-        latencies = [format_duration(value) for value in (self.p50, self.p99, self.max)]
+        latencies = [format_duration(getattr(self, name)) for name in QUANTILES]
         return [clean_text(self.type), format_duration(self.within_s), *counts, *latencies]
 
 
@@ -270,42 +275,6 @@ def format_number(value: Any) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.4g}"
-
-
-def _trim(number: float, digits: int) -> str:
-    text = f"{number:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def format_duration(seconds: Any) -> str:
-    """Seconds the way people read them: ``850us``, ``12ms``, ``1.25s``, ``60s``, ``5m30s``.
-
-    ``None`` (no value yet) is shown as ``-``.
-    """
-    value = _float(seconds)
-    if value is None:
-        return "-"
-    if value < 0:
-        return "-" + format_duration(-value)
-    if value == 0:
-        return "0s"
-    if value < 0.001:
-        return f"{_trim(value * 1e6, 0)}us"
-    if value < 1.0:
-        return f"{_trim(value * 1000, 1 if value < 0.01 else 0)}ms"
-    if value < 100.0:
-        return f"{_trim(value, 2 if value < 10 else 1)}s"
-    total = round(value)
-    if total < 3600:
-        minutes, rest = divmod(total, 60)
-        return f"{minutes}m" + (f"{rest:02d}s" if rest else "")
-    minutes = round(value / 60)
-    if minutes < 48 * 60:
-        hours, rest = divmod(minutes, 60)
-        return f"{hours}h" + (f"{rest:02d}m" if rest else "")
-    hours = round(value / 3600)
-    days, rest = divmod(hours, 24)
-    return f"{days}d" + (f"{rest}h" if rest else "")
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -217,7 +217,7 @@ def test_sla_violation_names_key_lateness_and_limit(run: Run) -> None:
             "*_ test_invoice_late _*",
             "E   accord.pytest_plugin.SLAViolationError: "
             "SLA broken: 1 of 1 order.accepted keys have violations (1 late)",
-            "      late  invoice.created  key *: took 2.5s, limit 1.0s (1.5s late)",
+            "      late  invoice.created  key *: took 2.5s, limit 1s (1.5s late)",
         ]
     )
 
@@ -227,10 +227,10 @@ def test_terminal_summary_shows_the_sla_table(run: Run) -> None:
         [
             "*= accord SLA: order.accepted over 2 tests =*",
             "type             within  ok  late  missing  pending  duplicated  orphaned  mismatched"
-            "    p50   p99   max",
+            "    p50   p90   p99   max",
             "---------------  ------  *",
             "invoice.created      1s   1     1        0        0           0         0           0"
-            "  2*ms  2.5s  2.5s",
+            "  2*ms  2.5s  2.5s  2.5s",
             "violations:",
             "  late  invoice.created  key=*  invoice.created after 2.5s > 1s",
             "NOT CONSISTENT: 1 violation (1 late) over 2 order.accepted triggers",

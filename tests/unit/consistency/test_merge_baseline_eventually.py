@@ -129,7 +129,7 @@ def test_eventually_fails_with_the_last_value_and_the_deadline() -> None:
     error = caught.value
     assert isinstance(error, ViolationError) and isinstance(error, AssertionError)
     text = str(error)
-    assert text.startswith("invoice for order 42: not true within 0.05s (deadline 20")
+    assert text.startswith("invoice for order 42: not true within 50ms (deadline 20")
     assert "last value observed: []" in text
     assert error.attempts >= 2 and error.within_s == 0.05
 

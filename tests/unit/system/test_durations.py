@@ -37,7 +37,7 @@ def test_argparse_type_turns_a_bad_value_into_a_parser_error() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0.0123, "12ms"), (0.85, "850ms"), (12.34, "12.3s"), (125, "2m05s"), (7300, "2h01m")],
+    [(0.0123, "12ms"), (0.85, "850ms"), (12.34, "12.3s"), (125, "2m05s"), (7300, "2h02m")],
 )
 def test_formats_the_short_way(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text
