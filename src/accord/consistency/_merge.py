@@ -4,8 +4,10 @@ Partitions are split by key (co-partitioned topics: same key, same partition num
 key appears in two partials and every count adds up exactly. A pending key may have become
 missing at the merged window end; partial reports list pending keys with their T0 so the
 merge decides them again exactly. Quantiles are exact when every partial carries its
-latencies (``accord audit --partial``); otherwise they are estimated from the histograms
-within the error the merged report states.
+latencies (``accord audit --partial``) or when only one partial matched anything (merging a
+single report keeps its figures); otherwise they are estimated from the histograms within
+the error the merged report states (``latency_exact: false``, ``latency_error``), and every
+view marks them as estimates.
 """
 
 from __future__ import annotations
@@ -107,10 +109,22 @@ def merge_reports(
         stats = ordered
         decided = stats["ok"] + stats["late"] + stats["missing"]
         exact = all("latencies_s" in p for p in parts)
+        # Only one partial has latencies (one report merged, or the others matched nothing):
+        # its own figures are the merged ones, as exact as they were.
+        matched = [p for p in parts if int((p.get("latency_s") or {}).get("count", 0)) > 0]
+        alone = matched[0] if len(matched) == 1 else parts[0] if not matched else None
+        error: str | None = None
         if exact:
             values = sorted(round(s * 1_000_000) for p in parts for s in p["latencies_s"])
             stats["latency_s"] = quantiles(values)
             within = within_counts(values)
+            stats["histogram"] = histogram(values)
+        elif alone is not None:
+            stats["latency_s"] = dict(alone.get("latency_s") or quantiles([]))
+            within = _summed_within(parts)
+            stats["histogram"] = dict(alone.get("histogram") or histogram([]))
+            if alone.get("latency_exact") is False:
+                error = str(alone.get("latency_error") or HISTOGRAM_ERROR)
         else:
             buckets = [histogram_buckets(p.get("histogram") or {}) for p in parts]
             total: dict[int, int] = {}
@@ -120,15 +134,18 @@ def merge_reports(
             max_s = max((float(p.get("latency_s", {}).get("max", 0)) for p in parts), default=0)
             stats["latency_s"] = histogram_quantiles(total, max_s)
             within = _summed_within(parts)
+            stats["histogram"] = merge_histograms(buckets)
+            error = HISTOGRAM_ERROR
+        histogram_of_merge = stats.pop("histogram")
         stats["consistent_within"] = {
             label: (within[label] / decided if decided else 1.0) for label, _ in WITHIN
         }
-        stats["histogram"] = histogram(values) if exact else merge_histograms(buckets)
+        stats["histogram"] = histogram_of_merge
         stats["decided"] = decided
         stats["within_counts"] = within
-        stats["latency_exact"] = exact
-        if not exact:
-            stats["latency_error"] = HISTOGRAM_ERROR
+        stats["latency_exact"] = error is None
+        if error is not None:
+            stats["latency_error"] = error
         if partial:
             if exact:
                 stats["latencies_s"] = [us / 1_000_000 for us in values]

@@ -14,6 +14,7 @@ from accord.report._model import (
     OUTCOMES,
     QUANTILES,
     VIOLATION_OUTCOMES,
+    estimate_note,
     format_duration,
     format_number,
     kind_totals,
@@ -95,14 +96,17 @@ def _summary_table(report: Mapping[str, Any]) -> str:
             value = getattr(row, name)
             css = ' class="bad"' if value and name in VIOLATION_OUTCOMES else ""
             cells.append(f"<td{css}>{value}</td>")
-        for value in (getattr(row, q) for q in QUANTILES):
+        shown = row.cells()[-len(QUANTILES) :]
+        for value, text in zip((getattr(row, q) for q in QUANTILES), shown, strict=True):
             late = value is not None and row.within_s is not None and value > row.within_s
             css = ' class="bad"' if late else ""
-            cells.append(f"<td{css}>{esc(format_duration(value))}</td>")
+            cells.append(f"<td{css}>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    note = estimate_note(report)
     return (
         f'<div class="scroll"><table><thead>{head}</thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
+        + (f'<p class="note" id="estimates">{esc(note)}</p>' if note else "")
     )
 
 
@@ -144,7 +148,8 @@ def _latency_plots(report: Mapping[str, Any]) -> str:
     for row in sla_rows(report):
         stats = expectations.get(row.type)
         histogram = stats.get("histogram") if isinstance(stats, Mapping) else None
-        figures = ", ".join(f"{q} {format_duration(getattr(row, q))}" for q in QUANTILES)
+        shown = row.cells()[-len(QUANTILES) :]
+        figures = ", ".join(f"{q} {text}" for q, text in zip(QUANTILES, shown, strict=True))
         caption = (
             f"{row.count} matched; {figures}; limit {format_duration(row.within_s)}; "
             f"{row.redelivered} redelivered, {row.clock_skew} with clock skew"

@@ -90,6 +90,7 @@ def _testcase_properties(row: SlaRow) -> list[tuple[str, Any]]:
         *((outcome, getattr(row, outcome)) for outcome in OUTCOMES),
         ("redelivered", row.redelivered),
         ("clock_skew", row.clock_skew),
+        *((("latency_estimate", row.estimate),) if row.estimate else ()),
     ]
 
 

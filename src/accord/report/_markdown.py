@@ -8,6 +8,7 @@ from typing import Any
 
 from accord.report._model import (
     SLA_COLUMNS,
+    estimate_note,
     format_number,
     regressions,
     shorten,
@@ -83,6 +84,9 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
             cells[0] = _code(row.type, 80)
             table_rows.append(cells)
         lines += _table(list(SLA_COLUMNS), table_rows, set(range(1, len(SLA_COLUMNS))))
+        note = estimate_note(report)
+        if note:
+            lines += ["", note]
     else:
         lines.append("No expectations.")
 

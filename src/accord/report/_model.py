@@ -26,6 +26,7 @@ __all__ = [
     "SlaRow",
     "clean_text",
     "counts_by_kind",
+    "estimate_note",
     "format_count",
     "format_duration",
     "format_number",
@@ -85,6 +86,8 @@ class SlaRow:
     p95: float | None
     p99: float | None
     max: float | None
+    #: Why p50/p90/p99 are estimates (a merge without latencies), or ``None`` when exact.
+    estimate: str | None = None
 
     @property
     def violations(self) -> int:
@@ -94,7 +97,11 @@ class SlaRow:
     def cells(self) -> list[str]:
         """The row as display strings, one per entry of :data:`SLA_COLUMNS`."""
         counts = [format_count(getattr(self, name)) for name in OUTCOMES]
-        latencies = [format_duration(getattr(self, name)) for name in QUANTILES]
+        latencies = [
+            ("~" if self.estimate and name != "max" and getattr(self, name) is not None else "")
+            + format_duration(getattr(self, name))
+            for name in QUANTILES
+        ]
         return [clean_text(self.type), format_duration(self.within_s), *counts, *latencies]
 
 
@@ -149,9 +156,31 @@ def sla_rows(report: Mapping[str, Any]) -> list[SlaRow]:
                 p95=quantile("p95"),
                 p99=quantile("p99"),
                 max=quantile("max"),
+                estimate=(
+                    str(stats.get("latency_error") or "quantiles estimated")
+                    if stats.get("latency_exact") is False
+                    else None
+                ),
             )
         )
     return rows
+
+
+def estimate_note(report: Mapping[str, Any]) -> str | None:
+    """One sentence saying which quantiles are estimates and by how much they may be off.
+
+    ``None`` when every figure is exact. A merged report whose partials did not carry their
+    latencies has its p50/p90/p99 read from histograms; every view marks them with ``~``.
+    """
+    estimated = [row for row in sla_rows(report) if row.estimate]
+    if not estimated:
+        return None
+    names = ", ".join(row.type for row in estimated)
+    errors = sorted({str(row.estimate) for row in estimated})
+    return (
+        f"~ estimated: p50/p90/p99 of {shorten(names, 200)}: {'; '.join(errors)} "
+        "(merge partial reports of accord audit --partial for exact figures)"
+    )
 
 
 def violations(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from accord.report._model import (
     SLA_COLUMNS,
+    estimate_note,
     kind_totals,
     shorten,
     sla_rows,
@@ -66,6 +67,9 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
             lines.append("  ".join("-" * width for width in widths))
     if len(rows) == 1:
         lines.append("(no expectations)")
+    note = estimate_note(report)
+    if note:
+        lines.append(note)
 
     listed = violations(report)
     total = violation_total(report)

@@ -274,3 +274,66 @@ def test_stdin_source(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert main(["audit", "-", "--trigger", ORDER, "--expect", f"{INVOICE}=60s"]) == 1
     assert "key=1" in capsys.readouterr().out
+
+
+def _orders_with_invoices(kit: Any, part: str, delays_ms: list[int]) -> list[dict[str, Any]]:
+    events = []
+    for n, delay in enumerate(delays_ms):
+        key = f"{part}-{n}"
+        events.append(kit.ev(ORDER, f"o{key}", key, kit.T("00:00:00")))
+        events.append(kit.ev(INVOICE, f"i{key}", key, kit.T(f"00:00:00.{delay:03d}")))
+    return events
+
+
+def test_merging_one_ordinary_report_keeps_its_figures_exactly(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # p50 150ms lies in the histogram bucket [126ms, 158ms): an estimate would read 141ms.
+    source = write_jsonl(tmp_path / "one.jsonl", _orders_with_invoices(kit, "a", [100, 150, 200]))
+    expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=60s"]
+    assert main(["audit", source, *expect, "--report-dir", "one", "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["report", "merge", "one/report.json", "--report-dir", "m", "--format", "json"]) == 0
+    out = capsys.readouterr().out
+    merged = json.loads((tmp_path / "m" / "report.json").read_text())
+    single = json.loads((tmp_path / "one" / "report.json").read_text())
+    stats = merged["expectations"][INVOICE]
+    assert stats["latency_s"] == single["expectations"][INVOICE]["latency_s"]
+    assert stats["latency_s"]["p50"] == 0.15
+    assert stats["latency_exact"] is True and "latency_error" not in stats
+    assert stats["histogram"] == single["expectations"][INVOICE]["histogram"]
+    row = next(line for line in out.splitlines() if line.startswith(INVOICE))
+    assert row.split()[-4:] == ["150ms", "200ms", "200ms", "200ms"]
+    assert "~" not in out and "estimated" not in out
+
+
+def test_merging_ordinary_reports_says_the_quantiles_are_estimates(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=60s"]
+    for part, delays in (("a", [100, 150]), ("b", [160, 200, 900])):
+        source = write_jsonl(tmp_path / f"{part}.jsonl", _orders_with_invoices(kit, part, delays))
+        assert main(["audit", source, *expect, "--report-dir", part, "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["report", "merge", "a/report.json", "b/report.json", "--report-dir", "m"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    stats = json.loads((tmp_path / "m" / "report.json").read_text())["expectations"][INVOICE]
+    assert stats["latency_exact"] is False
+    # exact p50 over [100, 150, 160, 200, 900] ms is 160ms; the estimate is the middle of
+    # its bucket, within the stated 12.3%
+    assert stats["latency_s"]["p50"] == 0.177828 and abs(0.177828 / 0.16 - 1) < 0.123
+    row = next(line for line in out if line.startswith(INVOICE))
+    assert row.split()[-4:] == ["~178ms", "~891ms", "~891ms", "900ms"]
+    (note,) = [line for line in out if line.startswith("~ estimated")]
+    assert note == (
+        "~ estimated: p50/p90/p99 of invoice.created: quantiles estimated from histograms "
+        "(10 log-spaced buckets per decade): within 12.3% of the true value, or within 0.5 ms "
+        "below 1 ms; max is exact (merge partial reports of accord audit --partial for exact "
+        "figures)"
+    )
+    markdown = (tmp_path / "m" / "report.md").read_text()
+    assert "~178ms" in markdown and note in markdown
+    html = (tmp_path / "m" / "report.html").read_text()
+    assert "~178ms" in html and 'id="estimates"' in html
+    junit = (tmp_path / "m" / "junit.xml").read_text()
+    assert 'name="latency_estimate" value="quantiles estimated from histograms' in junit
