@@ -293,7 +293,8 @@ def test_merging_one_ordinary_report_keeps_its_figures_exactly(
     expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=60s"]
     assert main(["audit", source, *expect, "--report-dir", "one", "--format", "json"]) == 0
     capsys.readouterr()
-    assert main(["report", "merge", "one/report.json", "--report-dir", "m", "--format", "json"]) == 0
+    merge = ["report", "merge", "one/report.json", "--report-dir", "m", "--format", "json"]
+    assert main(merge) == 0
     out = capsys.readouterr().out
     merged = json.loads((tmp_path / "m" / "report.json").read_text())
     single = json.loads((tmp_path / "one" / "report.json").read_text())
