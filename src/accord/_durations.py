@@ -95,7 +95,7 @@ def _format(value: float, extra: int) -> str:
         minutes, rest = divmod(total, 60)
         return f"{minutes}m" + (f"{rest:02d}s" if rest else "")
     minutes = round(value / 60)
-    if minutes < 48 * 60:
+    if minutes < 24 * 60:
         hours, rest = divmod(minutes, 60)
         return f"{hours}h" + (f"{rest:02d}m" if rest else "")
     hours = round(value / 3600)

@@ -9,7 +9,7 @@ from typing import Any
 from accord.report._model import (
     SLA_COLUMNS,
     estimate_note,
-    format_number,
+    format_field,
     regressions,
     shorten,
     sla_rows,
@@ -121,8 +121,8 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
                 [
                     _code(item.type, 60),
                     _code(item.field, 40),
-                    _code(format_number(item.old), 30),
-                    _code(format_number(item.new), 30),
+                    _code(format_field(item.field, item.old), 30),
+                    _code(format_field(item.field, item.new), 30),
                     _code(item.message, 200),
                 ]
                 for item in compared

@@ -29,6 +29,7 @@ __all__ = [
     "estimate_note",
     "format_count",
     "format_duration",
+    "format_field",
     "format_number",
     "kind_totals",
     "parse_time",
@@ -304,6 +305,14 @@ def format_number(value: Any) -> str:
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return f"{value:.4g}"
+
+
+def format_field(field: str, value: Any) -> str:
+    """A report value named ``field``: a duration for latencies (``p99``, ``*_s``), else a
+    number the short way."""
+    if field in QUANTILES or field in ("p95", "latency") or field.endswith("_s"):
+        return format_duration(value)
+    return format_number(value)
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -17,7 +17,8 @@ def test_consistent_table(consistent_report: dict[str, Any]) -> None:
     assert lines[0].split() == list(SLA_COLUMNS)
     assert set(lines[1].replace(" ", "")) == {"-"}
     assert lines[2].split() == [
-        "invoice.created", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms", "800ms", "800ms",
+        "invoice.created", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms",
+        "800ms", "800ms",
     ]  # fmt: skip
     assert "violations:" not in lines
     assert lines[-1] == "CONSISTENT: 3 order.accepted triggers, 0 violations"

@@ -32,10 +32,17 @@ def test_writes_every_format(tmp_path: Path, violations_report: dict[str, Any]) 
     assert [path.name for path in written] == [
         "report.json", "junit.xml", "report.html", "report.md",
     ]  # fmt: skip
-    assert json.loads((target / "report.json").read_text("utf-8")) == violations_report
-    assert (target / "junit.xml").read_text("utf-8") == render_junit(violations_report)
-    assert (target / "report.html").read_text("utf-8") == render_html(violations_report)
-    assert (target / "report.md").read_text("utf-8") == render_markdown(violations_report)
+    written_report = json.loads((target / "report.json").read_text("utf-8"))
+    # write_reports adds where the report comes from (the running command, time, version)
+    assert written_report.pop("origin")["command"].startswith("pytest")
+    assert written_report == violations_report
+    with_origin = {
+        **violations_report,
+        "origin": json.loads((target / "report.json").read_text())["origin"],
+    }
+    assert (target / "junit.xml").read_text("utf-8") == render_junit(with_origin)
+    assert (target / "report.html").read_text("utf-8") == render_html(with_origin)
+    assert (target / "report.md").read_text("utf-8") == render_markdown(with_origin)
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in written)
 
 
