@@ -467,8 +467,16 @@ def _audit(args: argparse.Namespace) -> int:
     if baseline is not None:
         report["baseline"] = args.baseline
         report["regressions"] = regressions(report, baseline, p99_tolerance=tolerance)
+    report["origin"] = _origin(specs)
     emit(report, report_dir, formats)
     return 0 if report["consistent"] and not report.get("regressions") else 1
+
+
+def _origin(sources: Sequence[str]) -> dict[str, Any]:
+    """Where the report comes from (shown by every report format)."""
+    from accord.report import run_origin
+
+    return run_origin(sources=sources)
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -476,6 +484,7 @@ def _merge(args: argparse.Namespace) -> int:
 
     reports = [_read_report(path) for path in args.partials]
     merged = merge_reports(reports, until=_parse_until(args.until), partial=args.partial)
+    merged["origin"] = _origin(args.partials)
     formats = args.format
     if formats is None and args.report_dir is not None:
         formats = ",".join(REPORT_FORMATS)

@@ -337,6 +337,12 @@ class _RecordingChecker:
             self._partial.unlink(missing_ok=True)
 
 
+def _now_rfc3339() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def _demo(args: argparse.Namespace) -> int:
     _check_options(args)
     from accord.system import default_checker, run_demo
@@ -362,6 +368,7 @@ def _demo(args: argparse.Namespace) -> int:
                 f"services up in {format_duration(system.startup_s or 0.0)}; placing "
                 f"{args.orders} orders" + (f" at {args.rate:g}/s" if args.rate else "")
             )
+            placed_from = _now_rfc3339()
             try:
                 result = run_demo(
                     system, args.orders, within_s=args.within, rate=args.rate, seed=args.seed,
@@ -374,11 +381,17 @@ def _demo(args: argparse.Namespace) -> int:
         out = sys.stdout
         if result.report is not None:
             try:
-                from accord.report import terminal_table, write_reports
+                from accord.report import run_origin, terminal_table, write_reports
+                from accord.system import TOPICS
             except ImportError:  # pragma: no cover - reports not installed
                 _say("accord.report is not available: no report written")
             else:
-                paths = [*write_reports(result.report, args.report_dir), recorder.path]
+                source = f"kafka://{system.bootstrap_servers}/{','.join(TOPICS)}"
+                origin = run_origin(sources=[source], window_start=placed_from)
+                paths = [
+                    *write_reports(result.report, args.report_dir, origin=origin),
+                    recorder.path,
+                ]
                 print(terminal_table(result.report), file=out)
                 print(f"report: {', '.join(str(p) for p in paths)}", file=out)
         for line in summary_lines(result, args.within):

@@ -243,6 +243,8 @@ def test_partial_reports_merge_to_the_single_run_report(
     merged = json.loads((tmp_path / "merged" / "report.json").read_text())
     single = json.loads((tmp_path / "single" / "report.json").read_text())
     assert merged.pop("merged_from") == 2
+    assert merged.pop("origin")["sources"] == ["p0/report.json", "p1/report.json"]
+    assert single.pop("origin")["sources"] == [whole]
     for stats in merged["expectations"].values():
         assert stats.pop("latency_exact") is True
     assert merged == single
