@@ -272,7 +272,7 @@ def _origin(report: Mapping[str, Any]) -> str:
     listed = ", ".join(str(s) for s in sources) if isinstance(sources, list) and sources else "-"
     start = origin.get("window_start")
     end = report.get("window_end")
-    window = f"{start or 'first event read'} to {end or '-'}"
+    window = f"{start} to {end or '-'}" if start else f"up to {end or '-'}"
     if report.get("merged_from"):
         window += f" (merged from {report.get('merged_from')} reports)"
     items = [
