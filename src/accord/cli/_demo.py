@@ -120,6 +120,65 @@ def _check_options(args: argparse.Namespace) -> None:
             "--enforce-schemas configures the embedded broker: leave out --kafka, or run "
             "'accord broker start --enforce-schemas' and pass its address to --kafka"
         )
+    # Everything a run needs is checked before anything starts: a bad option must not
+    # leave a broker, databases or a work directory behind.
+    if args.kafka:
+        check_kafka_address("--kafka", args.kafka)
+    if args.database_url is not None:
+        from accord.system import check_database_url
+
+        check_database_url(args.database_url)
+    report_dir = getattr(args, "report_dir", None)
+    if report_dir is not None:
+        check_writable_directory("--report-dir", Path(report_dir))
+    if args.workdir is not None:
+        check_writable_directory("--workdir", Path(args.workdir))
+
+
+def check_kafka_address(option: str, spec: str) -> None:
+    """``HOST:PORT[,HOST:PORT...]`` whose every host name resolves, else a usage error."""
+    import socket
+
+    from accord.broker._base import parse_bootstrap
+
+    parse_bootstrap(spec)
+    for address in spec.split(","):
+        host, _, port = address.strip().rpartition(":")
+        host = host.strip("[]")
+        try:
+            socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(
+                f"{option} {spec}: the host name {host!r} does not resolve ({reason}); "
+                "give the address of a reachable broker"
+            ) from None
+
+
+def check_writable_directory(option: str, path: Path) -> None:
+    """A directory that exists and is writable, or that could be created: else a usage error.
+
+    Nothing is created: the nearest existing ancestor is probed with a temporary file that is
+    removed at once.
+    """
+    import os
+
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"{option} {path}: {existing} is a file, not a directory; choose another {option}"
+        )
+    try:
+        handle, probe = tempfile.mkstemp(dir=existing, prefix=".accord-probe-")
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror or exc}); "
+            f"choose another {option}"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def _say(message: str) -> None:
