@@ -152,6 +152,19 @@ class ConsistencyCheck:
         self._added += [dict(e) for e in events]
 
     @property
+    def sources(self) -> list[str]:
+        """Where the check's events come from, for the report's ``origin``."""
+        out = []
+        recorder = self._recorder
+        if recorder is not None and recorder.topics:
+            broker = getattr(recorder, "_broker", None)
+            address = getattr(broker, "bootstrap_servers", "") if broker is not None else ""
+            out.append(f"kafka://{address}/{','.join(recorder.topics)}")
+        if self._added:
+            out.append("events added with accord_consistency.add()")
+        return out
+
+    @property
     def expectations(self) -> dict[str, float]:
         """Every expected event type with its limit in seconds."""
         merged = dict(self.limits)

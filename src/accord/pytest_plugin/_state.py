@@ -33,6 +33,7 @@ class _Group:
     events: list[dict[str, Any]] = field(default_factory=list)
     until: datetime | None = None
     tests: int = 0
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,12 +55,14 @@ class SessionSLA:
         )
         group.events += check.events_checked
         group.tests += 1
+        group.sources += [s for s in check.sources if s not in group.sources]
         if check.until is not None and (group.until is None or check.until > group.until):
             group.until = check.until
 
     def build(self) -> list[dict[str, Any]]:
         """One engine report per group (the engine's semantics over all the group's events)."""
         from accord.consistency import ConsistencyEngine, Expectation
+        from accord.report import run_origin
 
         reports = []
         for group in self.groups.values():
@@ -71,6 +74,7 @@ class SessionSLA:
                 engine.add(event)
             report: dict[str, Any] = engine.report(until=group.until)
             report["tests"] = group.tests
+            report["origin"] = run_origin(sources=group.sources)
             reports.append(report)
         self.reports = reports
         return reports

@@ -6,6 +6,7 @@ outer session is shared and no consumer group is joined (the recorder assigns pa
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -205,7 +206,7 @@ def test_wait_for_names_what_it_saw_instead(run: Run) -> None:
         [
             ">       accord_events.wait_for(\"invoice.created\", key=order_id, within=\"300ms\")",
             "E       accord.pytest_plugin.EventWaitTimeout: "
-            "no invoice.created with key * arrived within 0.3s; "
+            "no invoice.created with key * arrived within 300ms; "
             "for that key it saw order.accepted at order/*@* (recording order, invoice)",
         ]
     )
@@ -254,3 +255,11 @@ def test_reports_and_junit_properties(run: Run) -> None:
     late_case = next(c for c in root.iter("testcase") if c.get("name") == "test_invoice_late")
     case_props = {p.get("name"): p.get("value") for p in late_case.iter("property")}
     assert float(case_props["accord.invoice.created.p99_s"]) == pytest.approx(2.5)
+
+
+def test_the_report_says_where_it_came_from(run: Run, broker: EmbeddedBroker) -> None:
+    origin = json.loads((run.dir / "reports" / "report.json").read_text("utf-8"))["origin"]
+    assert origin["command"].startswith("pytest --accord-kafka=")
+    assert [s.split("/")[2] for s in origin["sources"]] == [broker.bootstrap_servers]
+    assert origin["sources"][0].startswith("kafka://")
+    assert origin["accord_version"] and origin["generated_at"].endswith("Z")
