@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from accord._durations import format_duration
 from accord.report._model import (
     SLA_COLUMNS,
     estimate_note,
@@ -92,8 +93,9 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
         lateness = report.get("lateness_s")
         lines.append("")
         lines.append(
-            f"warning: {beyond} events arrived more than {lateness}s behind the latest time read "
-            "and could not move a finalized key's earliest time; rerun with --lateness inf "
+            f"warning: {beyond} events arrived more than {format_duration(lateness)} behind "
+            "the latest time read and could not move a finalized key's earliest time; "
+            "rerun with --lateness inf "
             "for an exact verdict"
         )
     lines.append("")

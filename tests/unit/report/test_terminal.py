@@ -104,7 +104,7 @@ def test_events_beyond_the_lateness_horizon_are_a_warning_not_silence() -> None:
     }
     lines = terminal_table(report).splitlines()
     assert lines[-3] == (
-        "warning: 2 events arrived more than 300.0s behind the latest time read and could not "
+        "warning: 2 events arrived more than 5m behind the latest time read and could not "
         "move a finalized key's earliest time; rerun with --lateness inf for an exact verdict"
     )
     del report["beyond_lateness"]
