@@ -72,7 +72,7 @@ td.key { min-width: 24ch; }
 .scroll { overflow-x: auto; }
 td.bad { color: var(--bad); font-weight: 700; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 16px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 16px; }
 .card { border: 1px solid var(--line); border-radius: 4px; padding: 8px; }
 .note { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;

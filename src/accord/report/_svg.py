@@ -359,6 +359,13 @@ def timeline_svg(
                 f"(+{esc(format_duration(bucket))}): {count} {esc(kind)}</title></rect>"
             )
             base = y1
+        total = sum(stack.values())
+        if total and top + plot_h - base < 3 * MIN_BAR_PX:
+            # A bar this low is easy to miss beside tall ones: say its count above it.
+            parts.append(
+                f'<text class="count" x="{_f(x + slot / 2)}" y="{_f(base - 3)}" '
+                f'text-anchor="middle" fill="{_AXIS}">{total}</text>'
+            )
     parts.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
         f'stroke="{_AXIS}"/><line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" '
@@ -405,7 +412,7 @@ _STAIRCASE_TICKS = (0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 6 * 3600.0, 86400.0)
 _DASHES = ("", "7 4", "2 3", "10 3 2 3")
 #: Smallest height in SVG units of a bar or bar segment that counts something, so that one
 #: late key next to hundreds of missing ones is still visible.
-MIN_BAR_PX = 3.0
+MIN_BAR_PX = 4.0
 
 
 def staircase_svg(

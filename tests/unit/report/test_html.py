@@ -151,6 +151,13 @@ def test_a_single_late_key_is_visible_next_to_many_missing() -> None:
         if "late" in b.findtext(f"{SVG}title", "")
     ]
     assert len(late) == 1 and float(late[0].get("height", "0")) >= MIN_BAR_PX
+    # in its own bucket, a low bar also says its count
+    items = [
+        {"kind": "missing", "time": f"2026-01-01T00:00:{30 + n % 20:02d}Z"} for n in range(800)
+    ]
+    items += [{"kind": "late", "time": "2026-01-01T00:00:00Z"}]
+    svg = ET.fromstring(timeline_svg(items))
+    assert ["".join(t.itertext()) for t in svg.findall(f"{SVG}text[@class='count']")] == ["1"]
     single = ET.fromstring(
         histogram_svg("x", {"edges_s": [1, 1.26, 1.58], "counts": [900, 1]}, 1.2)
     )
