@@ -93,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except AccordError as exc:
-        print(f"accord: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"accord: error: {exc}", file=sys.stderr)
         return 1
 
 

@@ -166,3 +166,18 @@ def test_every_error_line_starts_with_accord_error(
     assert code == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("accord: error: "), lines
+
+
+def test_a_failure_of_the_system_is_an_accord_error_line_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from accord.errors import BrokerError
+
+    def broken(args: argparse.Namespace) -> int:
+        raise BrokerError("Tansu exited with code 1; see /tmp/broker.log")
+
+    monkeypatch.setattr("accord.cli._broker._start", broken)
+    assert main(["broker", "start"]) == 1
+    assert capsys.readouterr().err == (
+        "accord: error: Tansu exited with code 1; see /tmp/broker.log\n"
+    )
