@@ -263,7 +263,7 @@ def _timeline(report: Mapping[str, Any]) -> str:
     return timeline_svg(listed) + note
 
 
-CMD = ' class="cmd"'
+_CMD = ' class="cmd"'
 
 
 def _origin(report: Mapping[str, Any]) -> str:
@@ -286,7 +286,7 @@ def _origin(report: Mapping[str, Any]) -> str:
         ("accord", origin.get("accord_version") or "-"),
     ]
     cells = "".join(
-        f"<div><dt>{esc(k)}</dt><dd{CMD if k == 'command' else ''}>{esc(v)}</dd></div>"
+        f"<div><dt>{esc(k)}</dt><dd{_CMD if k == 'command' else ''}>{esc(v)}</dd></div>"
         for k, v in items
     )
     return f'<dl class="origin" id="origin">{cells}</dl>'
