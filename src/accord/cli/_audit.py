@@ -97,8 +97,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     merge = report_sub.add_parser(
         "merge",
         help="combine partial reports of auditors that split a consumer group",
-        description="Combine partial reports (accord audit --partial) into one report: counts "
-        "exactly, quantiles exactly from carried latencies (else estimated from histograms, "
+        description="Combine the reports of auditors that split a consumer group (accord "
+        "audit --partial, or ordinary reports) into one report: counts exactly, quantiles "
+        "exactly from the latencies reports carry (else estimated from histograms, marked ~ "
         "with the error stated). Exit 0 when consistent, 1 when not, 2 for unusable input.",
     )
     merge.add_argument("partials", nargs="+", metavar="PARTIAL.json")

@@ -55,7 +55,13 @@ from accord.consistency._pointer import (
     compile_resolver,
     json_equal,
 )
-from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
+from accord.consistency._stats import (
+    histogram,
+    latency_counts,
+    quantiles,
+    sorted_latencies,
+    within_counts,
+)
 from accord.errors import UsageError
 from accord.events import Envelope, envelope_type
 
@@ -889,8 +895,9 @@ class ConsistencyEngine:
         Returns:
             ``trigger, window_end, triggers, duplicate_triggers, expectations, violations,
             consistent`` plus ``events``, ``redelivered_triggers``; per expectation the counts,
-            ``latency_s``, ``consistent_within``, ``histogram``, ``decided`` and
-            ``within_counts``. Each violation has ``kind, type, key, detail, time``.
+            ``latency_s``, ``consistent_within``, ``histogram``, ``decided``,
+            ``within_counts`` and (up to ``EXACT_DISTINCT`` distinct latencies, when not
+            partial) ``latency_counts``. Each violation has ``kind, type, key, detail, time``.
         """
         if until is not None and until.tzinfo is None:
             raise UsageError("until must carry a UTC offset")
@@ -1136,6 +1143,10 @@ class ConsistencyEngine:
             "decided": decided,
             "within_counts": within,
         }
+        # What an exact merge needs (a partial report carries every latency instead).
+        carried = None if partial else latency_counts(latencies)
+        if carried is not None:
+            stats["latency_counts"] = carried
         if partial:
             stats["latencies_s"] = [value / 1_000_000 for value in latencies]
             stats["pending_keys"] = [

@@ -4,8 +4,9 @@ Partitions are split by key (co-partitioned topics: same key, same partition num
 key appears in two partials and every count adds up exactly. A pending key may have become
 missing at the merged window end; partial reports list pending keys with their T0 so the
 merge decides them again exactly. Quantiles are exact when every partial carries its
-latencies (``accord audit --partial``) or when only one partial matched anything (merging a
-single report keeps its figures); otherwise they are estimated from the histograms within
+latencies (``latencies_s`` of ``accord audit --partial``, or the ``latency_counts`` of an
+ordinary report with at most ``EXACT_DISTINCT`` distinct latencies) or when only one partial
+matched anything (merging a single report keeps its figures); otherwise they are estimated from the histograms within
 the error the merged report states (``latency_exact: false``, ``latency_error``), and every
 view marks them as estimates.
 """
@@ -24,8 +25,11 @@ from accord.consistency._stats import (
     histogram,
     histogram_buckets,
     histogram_quantiles,
+    latency_counts,
+    latency_values,
     merge_histograms,
     quantiles,
+    sorted_latencies,
     within_counts,
 )
 from accord.errors import UsageError
@@ -108,14 +112,14 @@ def merge_reports(
             ordered[name] = stats[name]
         stats = ordered
         decided = stats["ok"] + stats["late"] + stats["missing"]
-        exact = all("latencies_s" in p for p in parts)
+        exact = all("latencies_s" in p or "latency_counts" in p for p in parts)
         # Only one partial has latencies (one report merged, or the others matched nothing):
         # its own figures are the merged ones, as exact as they were.
         matched = [p for p in parts if int((p.get("latency_s") or {}).get("count", 0)) > 0]
         alone = matched[0] if len(matched) == 1 else parts[0] if not matched else None
         error: str | None = None
         if exact:
-            values = sorted(round(s * 1_000_000) for p in parts for s in p["latencies_s"])
+            values = sorted_latencies(*(_latencies_us(p) for p in parts))
             stats["latency_s"] = quantiles(values)
             within = within_counts(values)
             stats["histogram"] = histogram(values)
@@ -143,6 +147,10 @@ def merge_reports(
         stats["histogram"] = histogram_of_merge
         stats["decided"] = decided
         stats["within_counts"] = within
+        if exact and not partial:
+            carried = latency_counts(values)
+            if carried is not None:
+                stats["latency_counts"] = carried
         stats["latency_exact"] = error is None
         if error is not None:
             stats["latency_error"] = error
@@ -171,6 +179,13 @@ def merge_reports(
     if partial:
         merged["partial"] = True
     return merged
+
+
+def _latencies_us(part: Mapping[str, Any]) -> list[int]:
+    """A partial's latencies in microseconds, from ``latencies_s`` or ``latency_counts``."""
+    if "latencies_s" in part:
+        return [round(s * 1_000_000) for s in part["latencies_s"]]
+    return latency_values(part["latency_counts"])
 
 
 def _lateness(reports: Sequence[Mapping[str, Any]]) -> float | None:

@@ -310,13 +310,38 @@ def test_merging_one_ordinary_report_keeps_its_figures_exactly(
     assert "~" not in out and "estimated" not in out
 
 
-def test_merging_ordinary_reports_says_the_quantiles_are_estimates(
-    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _two_ordinary_reports(kit: Any, tmp_path: Path) -> None:
     expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=60s"]
     for part, delays in (("a", [100, 150]), ("b", [160, 200, 900])):
         source = write_jsonl(tmp_path / f"{part}.jsonl", _orders_with_invoices(kit, part, delays))
         assert main(["audit", source, *expect, "--report-dir", part, "--format", "json"]) == 0
+
+
+def test_merging_ordinary_reports_is_exact_from_the_latencies_they_carry(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_ordinary_reports(kit, tmp_path)
+    capsys.readouterr()
+    assert main(["report", "merge", "a/report.json", "b/report.json", "--report-dir", "m"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    stats = json.loads((tmp_path / "m" / "report.json").read_text())["expectations"][INVOICE]
+    assert stats["latency_exact"] is True
+    # exact over [100, 150, 160, 200, 900] ms
+    assert (stats["latency_s"]["p50"], stats["latency_s"]["p90"]) == (0.16, 0.9)
+    row = next(line for line in out if line.startswith(INVOICE))
+    assert row.split()[-4:] == ["160ms", "900ms", "900ms", "900ms"]
+    assert not any(line.startswith("~") for line in out)
+
+
+def test_merging_reports_without_latency_counts_says_the_quantiles_are_estimates(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_ordinary_reports(kit, tmp_path)
+    for part in ("a", "b"):  # reports of an older accord, or with > 4096 distinct latencies
+        path = tmp_path / part / "report.json"
+        report = json.loads(path.read_text())
+        del report["expectations"][INVOICE]["latency_counts"]
+        path.write_text(json.dumps(report))
     capsys.readouterr()
     assert main(["report", "merge", "a/report.json", "b/report.json", "--report-dir", "m"]) == 0
     out = capsys.readouterr().out.splitlines()
