@@ -6,9 +6,9 @@ missing at the merged window end; partial reports list pending keys with their T
 merge decides them again exactly. Quantiles are exact when every partial carries its
 latencies (``latencies_s`` of ``accord audit --partial``, or the ``latency_counts`` of an
 ordinary report with at most ``EXACT_DISTINCT`` distinct latencies) or when only one partial
-matched anything (merging a single report keeps its figures); otherwise they are estimated from the histograms within
-the error the merged report states (``latency_exact: false``, ``latency_error``), and every
-view marks them as estimates.
+matched anything (merging a single report keeps its figures); otherwise they are estimated
+from the histograms within the error the merged report states (``latency_exact: false``,
+``latency_error``), and every view marks them as estimates.
 """
 
 from __future__ import annotations
