@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import sys
 import tempfile
@@ -30,9 +31,22 @@ FILENAMES: dict[str, str] = {
 }
 
 
+#: An indented JSON array of numbers only (strings hold quotes, so never match).
+_NUMBER_ARRAY = re.compile(r"\[\n\s+(-?[0-9][0-9.eE+-]*(?:,\n\s+-?[0-9][0-9.eE+-]*)*)\n\s*\]")
+
+
 def render_json(report: Mapping[str, Any]) -> str:
-    """The report as indented JSON (``report.json``), keys in the engine's order."""
-    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+    """The report as indented JSON (``report.json``), keys in the engine's order.
+
+    Arrays of numbers (histogram edges and counts, carried latencies) stay on one line: a
+    report of thousands of keys remains a file a person can read.
+    """
+    text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
+    return _NUMBER_ARRAY.sub(_one_line, text) + "\n"
+
+
+def _one_line(match: re.Match[str]) -> str:
+    return "[" + ", ".join(item.strip() for item in match.group(1).split(",")) + "]"
 
 
 _RENDERERS: dict[str, Callable[[Mapping[str, Any]], str]] = {

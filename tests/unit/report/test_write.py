@@ -15,6 +15,7 @@ from accord.report import (
     _write,
     parse_formats,
     render_html,
+    render_json,
     render_junit,
     render_markdown,
     write_reports,
@@ -122,3 +123,15 @@ def test_directory_that_is_a_file(tmp_path: Path, consistent_report: dict[str, A
 
     with pytest.raises(UsageError, match="cannot create report directory"):
         write_reports(consistent_report, blocker)
+
+
+def test_report_json_keeps_arrays_of_numbers_on_one_line() -> None:
+    report = {
+        "histogram": {"edges_s": [0.1, 0.125893, 1e-05], "counts": [3, -1]},
+        "keys": ["[1,\n 2]", "b"],
+        "nested": [[1, 2], []],
+    }
+    text = render_json(report)
+    assert json.loads(text) == report
+    assert '"edges_s": [0.1, 0.125893, 1e-05],' in text and '"counts": [3, -1]' in text
+    assert '"keys": [\n' in text  # strings keep one per line
