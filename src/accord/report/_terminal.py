@@ -43,7 +43,7 @@ def verdict_line(report: Mapping[str, Any]) -> str:
 def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> str:
     """Render the report as an aligned plain-text table for a terminal.
 
-    One row per expectation (limit, outcome counts, p50/p99/max latency), then up to
+    One row per expectation (limit, outcome counts, p50/p90/p99/max latency), then up to
     ``max_violations`` violation lines with ``... and K more`` for the rest, then the verdict
     line. Text from events (keys, details) has its control characters escaped, so a hostile
     key cannot move the cursor.
