@@ -150,8 +150,7 @@ def test_an_unknown_option_names_the_subcommand(capsys: pytest.CaptureFixture[st
         main(["schema", "validate", "--bogus", "x.jsonl"])
     assert exc.value.code == 2
     assert capsys.readouterr().err == (
-        "accord: error: unrecognized arguments: --bogus "
-        "(see accord schema validate --help)\n"
+        "accord: error: unrecognized arguments: --bogus (see accord schema validate --help)\n"
     )
 
 
