@@ -49,6 +49,7 @@ class _Kafka:
     topics: Topics
     group_id: str | None
     processing_delay_ms: int
+    outbox_stall_s: float = 30.0
     broker: Any = field(default=None)
 
     def connect(self, *needed: str) -> None:
@@ -56,18 +57,31 @@ class _Kafka:
             return
         from reference_services.common.kafka import connect, ensure_topics, make_producer
 
-        self.broker = connect(self.bootstrap_servers)
-        ensure_topics(self.broker, needed)
+        broker = self.broker = connect(self.bootstrap_servers)
+        ensure_topics(broker, needed)
+        client_id = f"reference-{self.runtime.name}"
+
+        def renewed_producer() -> Any:
+            # After a restart a memory-only broker has lost its topics too.
+            ensure_topics(broker, needed)
+            return make_producer(broker, client_id=client_id)
+
         self.runtime.publisher = KafkaPublisher(
-            make_producer(self.broker, client_id=f"reference-{self.runtime.name}")
+            make_producer(broker, client_id=client_id), factory=renewed_producer
         )
 
     def relay(self, table: Any) -> Callable[[], None] | None:
         """Attach the outbox relay; return its ``wake`` for the unit of work."""
         if self.runtime.publisher is None:
             return None
+        from reference_services.common.faults import crash_hook
+
         self.runtime.relay = OutboxRelay(
-            self.runtime.engine, table, self.runtime.publisher, topic_names=self.topics.renames()
+            self.runtime.engine,
+            table,
+            crash_hook(self.runtime.publisher),  # the publisher itself unless a test asks
+            topic_names=self.topics.renames(),
+            stall_after_s=self.outbox_stall_s,
         )
         return self.runtime.relay.wake
 
@@ -105,6 +119,7 @@ def bootstrap(
     group_id: str | None = None,
     topics: Topics | None = None,
     now: Callable[[], datetime] | None = None,
+    outbox_stall_s: float = 30.0,
 ) -> ServiceRuntime:
     """Build one service, not yet started.
 
@@ -119,6 +134,7 @@ def bootstrap(
         group_id: consumer group; the service name by default.
         topics: topic names; the standard ``order``/``delivery``/``invoice`` by default.
         now: the clock for acceptance and creation times.
+        outbox_stall_s: ``/health`` says 503 once the oldest unsent outbox row is older.
 
     Raises:
         ValueError: unknown service.
@@ -134,7 +150,10 @@ def bootstrap(
         database_url = default_database_url(service, Path(scratch.name))
     engine = create_db_engine(database_url)
     runtime = ServiceRuntime(service, engine, scratch=scratch)
-    kafka = _Kafka(runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms)
+    kafka = _Kafka(
+        runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms,
+        outbox_stall_s,
+    )  # fmt: skip
     clock = now or (lambda: datetime.now(UTC))
     try:
         if service == "order":
