@@ -7,7 +7,7 @@ shows the drift (``test_drift_from_the_committed_document_is_caught`` below seed
 change). ``tests/unit/reference/test_api.py`` keeps the committed documents equal to the
 apps' exports, so a deliberate change is exported and reviewed with the code.
 
-Each service's FastAPI app (``create_app()`` without arguments: an in-memory SQLite database
+Each service's FastAPI app (``bootstrap(service).app``: a throw-away SQLite database
 with the seeded catalogue, no Kafka) is exercised in-process through ASGI with every
 built-in schemathesis check: no server errors, no undocumented status codes, content types
 and response bodies as documented, invalid input rejected and valid input accepted. A
@@ -34,9 +34,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.core.failures import FailureGroup
 
 from accord.system import ReferenceSystem
-from reference_services.invoicing.entrypoints.app import create_app as invoicing_app
-from reference_services.order.entrypoints.app import create_app as order_app
-from reference_services.shipping.entrypoints.app import create_app as shipping_app
+from reference_services.bootstrap import bootstrap
 
 pytestmark = pytest.mark.e2e
 
@@ -60,9 +58,9 @@ def published(service: str, app: Any = None) -> Any:
     return schema
 
 
-order = published("order", order_app())
-shipping = published("shipping", shipping_app())
-invoicing = published("invoicing", invoicing_app())
+order = published("order", bootstrap("order").app)
+shipping = published("shipping", bootstrap("shipping").app)
+invoicing = published("invoicing", bootstrap("invoicing").app)
 
 order_live = published("order").include(method="GET")
 shipping_live = published("shipping").include(method="GET")
@@ -134,7 +132,7 @@ def _drifted_order_app() -> ASGI:
     """The order service after a provider change made consistently in code and model:
     ``GET /items`` answers ``unitPrice`` instead of ``price``, and its own ``/openapi.json``
     says so. Nothing but the committed document still promises ``price``."""
-    app = order_app()
+    app = bootstrap("order").app
     drifted = copy.deepcopy(json.loads((OPENAPI / "order.json").read_text(encoding="utf-8")))
     item = drifted["components"]["schemas"]["CatalogueItemOut"]
     item["properties"]["unitPrice"] = item["properties"].pop("price")
