@@ -424,6 +424,16 @@ class EventConsumer:
             self._retries.pop(where, None)
         return True
 
+    def retrying(self) -> dict[str, tuple[int, bool, str]]:
+        """The records being retried now: ``"topic/partition@offset"`` -> (attempts so far,
+        transient?, last error)."""
+        with self._lock:
+            retries = sorted(self._retries.items())
+        return {
+            f"{topic}/{partition}@{r.offset}": (r.attempts, r.transient, r.error)
+            for (topic, partition), r in retries
+        }
+
     def stalled(self) -> str | None:
         """Why consuming is stuck (a partition has retried a record for longer than
         ``stall_after_s``), or None."""
