@@ -307,10 +307,11 @@ class EventConsumer:
             owned = {(tp.topic, tp.partition) for tp in assignment}
             for gone in set(self._retries) - owned:
                 del self._retries[gone]
-        if self._recreated_topics(consumer, assignment):
-            return  # what this poll returned came from positions that no longer mean anything
+        recreated = self._recreated_topics(consumer, assignment)
         done: dict[Any, Any] = {}
         for tp, records in batches.items():
+            if tp.topic in recreated:
+                continue  # fetched from positions that no longer mean anything
             for record in records:
                 if self._stop.is_set():
                     break  # not committed: the next owner of the partition gets it again
@@ -325,8 +326,8 @@ class EventConsumer:
         if done:
             consumer.commit(offsets=done)
 
-    def _recreated_topics(self, consumer: Any, assignment: Any) -> bool:
-        """Seek to the beginning of every topic whose id changed, and say so; True if any did.
+    def _recreated_topics(self, consumer: Any, assignment: Any) -> set[str]:
+        """Seek to the beginning of every topic whose id changed, say so, and return them.
 
         A broker that lost its state (a memory-only one restarted) comes back with new, empty
         topics, and may not even end the group's generation: the consumer would go on fetching
@@ -336,8 +337,8 @@ class EventConsumer:
         cluster = getattr(getattr(consumer, "_client", None), "cluster", None)
         topic_id = getattr(cluster, "topic_id", None)
         if not callable(topic_id):
-            return False
-        recreated = []
+            return set()
+        recreated: set[str] = set()
         for topic in self.topics:
             now_id = topic_id(topic)
             before = self._topic_ids.get(topic)
@@ -345,7 +346,7 @@ class EventConsumer:
                 continue
             self._topic_ids[topic] = now_id
             if before is not None and before != now_id:
-                recreated.append(topic)
+                recreated.add(topic)
                 log.warning("topic %s was recreated (topic id %s, was %s): consuming it again "
                             "from its beginning", topic, now_id, before)  # fmt: skip
         partitions = [tp for tp in assignment if tp.topic in recreated]
@@ -354,7 +355,7 @@ class EventConsumer:
             with self._lock:
                 for tp in partitions:
                     self._retries.pop((tp.topic, tp.partition), None)
-        return bool(recreated)
+        return recreated
 
     def _resume_due(self, consumer: Any) -> None:
         """Resume the paused partitions whose retry is due."""
