@@ -328,8 +328,8 @@ class _RecordingChecker:
         self._file.write(self._dumps(event) + b"\n")
         self._inner.add(event)
 
-    def report(self, until: Any = None) -> dict[str, Any]:
-        return dict(self._inner.report(until=until))
+    def report(self, until: Any = None, *, complete: bool = False) -> dict[str, Any]:
+        return dict(self._inner.report(until=until, complete=complete))
 
     def close(self, keep: bool) -> None:
         self._file.close()
