@@ -180,7 +180,7 @@ class EventConsumer:
         self._clock = clock
         self._lock = threading.Lock()
         self._retries: dict[tuple[str, int], _Retry] = {}
-        self._topic_ids: dict[str, object] = {}
+        self._rewinder: Any = None
         #: Counters for tests and logs.
         self.handled = 0
         self.dead_lettered = 0
@@ -279,8 +279,11 @@ class EventConsumer:
 
     # -- the loop ----------------------------------------------------------------------------
     def _run(self) -> None:
+        from reference_services.common.recreated import TopicRewinder
+
         consumer = self._consumer_factory()
-        consumer.subscribe(self.topics)
+        self._rewinder = TopicRewinder(consumer, self.topics)
+        consumer.subscribe(self.topics, listener=self._rewinder.listener())
         try:
             while not self._stop.is_set():
                 try:
@@ -298,6 +301,9 @@ class EventConsumer:
 
         self._resume_due(consumer)
         batches = consumer.poll(timeout_ms=self._poll_timeout_ms)
+        # Records fetched at positions of a topic's former life are not processed.
+        stale = self._rewinder.check() if self._rewinder is not None else set()
+        batches = {tp: records for tp, records in batches.items() if tp not in stale}
         assignment = consumer.assignment()
         if assignment:
             self._assigned.set()
@@ -307,8 +313,6 @@ class EventConsumer:
             owned = {(tp.topic, tp.partition) for tp in assignment}
             for gone in set(self._retries) - owned:
                 del self._retries[gone]
-        if self._recreated_topics(consumer, assignment):
-            return  # what this poll returned came from positions that no longer mean anything
         done: dict[Any, Any] = {}
         for tp, records in batches.items():
             for record in records:
@@ -324,37 +328,8 @@ class EventConsumer:
                 done[tp] = OffsetAndMetadata(record.offset + 1, "", -1)
         if done:
             consumer.commit(offsets=done)
-
-    def _recreated_topics(self, consumer: Any, assignment: Any) -> bool:
-        """Seek to the beginning of every topic whose id changed, and say so; True if any did.
-
-        A broker that lost its state (a memory-only one restarted) comes back with new, empty
-        topics, and may not even end the group's generation: the consumer would go on fetching
-        from its old positions, and silently skip the first records of the new topic up to
-        them. The topic id, which kafka-python's metadata carries, tells the two apart.
-        """
-        cluster = getattr(getattr(consumer, "_client", None), "cluster", None)
-        topic_id = getattr(cluster, "topic_id", None)
-        if not callable(topic_id):
-            return False
-        recreated = []
-        for topic in self.topics:
-            now_id = topic_id(topic)
-            before = self._topic_ids.get(topic)
-            if now_id is None:
-                continue
-            self._topic_ids[topic] = now_id
-            if before is not None and before != now_id:
-                recreated.append(topic)
-                log.warning("topic %s was recreated (topic id %s, was %s): consuming it again "
-                            "from its beginning", topic, now_id, before)  # fmt: skip
-        partitions = [tp for tp in assignment if tp.topic in recreated]
-        if partitions:
-            consumer.seek_to_beginning(*partitions)
-            with self._lock:
-                for tp in partitions:
-                    self._retries.pop((tp.topic, tp.partition), None)
-        return bool(recreated)
+            if self._rewinder is not None:
+                self._rewinder.committed(done)
 
     def _resume_due(self, consumer: Any) -> None:
         """Resume the paused partitions whose retry is due."""
@@ -423,6 +398,16 @@ class EventConsumer:
         with self._lock:
             self._retries.pop(where, None)
         return True
+
+    def retrying(self) -> dict[str, tuple[int, bool, str]]:
+        """The records being retried now: ``"topic/partition@offset"`` -> (attempts so far,
+        transient?, last error)."""
+        with self._lock:
+            retries = sorted(self._retries.items())
+        return {
+            f"{topic}/{partition}@{r.offset}": (r.attempts, r.transient, r.error)
+            for (topic, partition), r in retries
+        }
 
     def stalled(self) -> str | None:
         """Why consuming is stuck (a partition has retried a record for longer than

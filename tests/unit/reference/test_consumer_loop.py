@@ -11,7 +11,6 @@ import time
 from collections import namedtuple
 from collections.abc import Callable
 from concurrent.futures import Future
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -282,24 +281,3 @@ def test_a_refused_commit_does_not_kill_the_consumer() -> None:
     assert fake.commits[-1] == {p0: 2}
     assert len(handled) == 4, "both records redelivered after the refused commit"
     assert len(set(handled)) == 2
-
-
-def test_a_recreated_topic_is_consumed_again_from_its_beginning() -> None:
-    """A memory-only broker restarted: same topic name, new topic id, empty partitions; the
-    old positions would skip the new topic's first records."""
-    p0 = TopicPartition("order", 0)
-    fake = FakeConsumer({p0: records(0, 2)})
-    ids = {"order": "id-1"}
-    fake._client = SimpleNamespace(cluster=SimpleNamespace(topic_id=ids.get))  # type: ignore[attr-defined]
-    fake.seek_to_beginning = lambda *tps: [fake.seek(tp, 0) for tp in tps]  # type: ignore[attr-defined]
-    handled: list[str] = []
-    consumer = EventConsumer(
-        lambda: fake, ["order"], {"order.accepted": lambda e: handled.append(e["id"])}, NoDlq()
-    )
-    run_until(consumer, lambda: len(handled) == 2)
-    # The broker comes back: the topic is new and holds one new record at offset 0.
-    fake.records[p0] = records(0, 1)
-    ids["order"] = "id-2"
-    run_until(consumer, lambda: len(handled) == 3)
-    assert (p0, 0) in fake.seeks
-    assert fake.commits[-1] == {p0: 1}
