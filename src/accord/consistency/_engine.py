@@ -646,8 +646,9 @@ class ConsistencyEngine(_Finalization):
         Returns:
             ``trigger, window_end, triggers, duplicate_triggers, expectations, violations,
             consistent`` plus ``events``, ``redelivered_triggers``; per expectation the counts,
-            ``latency_s``, ``consistent_within``, ``histogram``, ``decided`` and
-            ``within_counts``. Each violation has ``kind, type, key, detail, time``.
+            ``latency_s``, ``consistent_within``, ``histogram``, ``decided``,
+            ``within_counts`` and (up to ``EXACT_DISTINCT`` distinct latencies, when not
+            partial) ``latency_counts``. Each violation has ``kind, type, key, detail, time``.
         """
         if until is not None and until.tzinfo is None:
             raise UsageError("until must carry a UTC offset")

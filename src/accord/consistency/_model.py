@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from accord._durations import format_duration
 from accord.errors import UsageError
 
 __all__ = ["EventError", "Expectation", "parse_time", "rfc3339"]
@@ -96,8 +97,10 @@ def _from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def _fmt_s(us: int) -> str:
-    return f"{us / 1_000_000:g}s"
+def _fmt_s(us: int, apart_from_us: int | None = None) -> str:
+    """Microseconds as every view writes a duration (a latency never reads as its limit)."""
+    other = None if apart_from_us is None else apart_from_us / 1_000_000
+    return format_duration(us / 1_000_000, apart_from=other)
 
 
 def _describe(event: Mapping[str, Any]) -> str:

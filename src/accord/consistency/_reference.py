@@ -31,9 +31,9 @@ from typing import Any
 
 from msgspec.json import encode as _dumps
 
-from accord.consistency._engine import Expectation, parse_time, rfc3339
+from accord.consistency._model import Expectation, _fmt_s, parse_time, rfc3339
 from accord.consistency._pointer import ABSENT, compile_pointer, json_equal, resolve
-from accord.consistency._stats import histogram, quantiles, within_counts
+from accord.consistency._stats import histogram, latency_counts, quantiles, within_counts
 from accord.consistency._verdict import judge
 from accord.events import DEAD_LETTER_TYPE
 
@@ -176,7 +176,7 @@ def reference_report(
                 late += 1
                 violations.append(_violation(
                     "late", expected, key, t0,
-                    f"{expected} after {_fmt_s(latency)} > {limit}",
+                    f"{expected} after {_fmt_s(latency, limit_us)} > {limit}",
                     latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
                 ))
             else:
@@ -224,6 +224,9 @@ def reference_report(
             "within_counts": within,
             "pending_deadline": _deadline(first_pending, limit_us),
         }
+        counts = None if partial else latency_counts(latencies)
+        if counts is not None:  # what an exact merge needs (up to EXACT_DISTINCT values)
+            stats[expected]["latency_counts"] = counts
         if partial:
             stats[expected]["latencies_s"] = [value / 1_000_000 for value in latencies]
             stats[expected]["pending_keys"] = [
@@ -344,5 +347,3 @@ def _deadline(t0: datetime | None, limit_us: int) -> str | None:
         return None
 
 
-def _fmt_s(us: int) -> str:
-    return f"{us / 1_000_000:g}s"

@@ -20,7 +20,13 @@ from accord.consistency._model import (
     _from_us,
     rfc3339,
 )
-from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
+from accord.consistency._stats import (
+    histogram,
+    latency_counts,
+    quantiles,
+    sorted_latencies,
+    within_counts,
+)
 from accord.consistency._violations import (
     _deadline,
     _differences,
@@ -388,6 +394,10 @@ class _Reports:
             # when the earliest pending key becomes missing, if nothing comes (its T0 + L)
             "pending_deadline": _deadline(first_pending, limit_us),
         }
+        # What an exact merge needs (a partial report carries every latency instead).
+        carried = None if partial else latency_counts(latencies)
+        if carried is not None:
+            stats["latency_counts"] = carried
         if partial:
             stats["latencies_s"] = [value / 1_000_000 for value in latencies]
             stats["pending_keys"] = [
@@ -452,7 +462,7 @@ class _Reports:
         limit_us = round(expectation.within_s * 1_000_000)
         return _violation(
             "late", expectation.type, key, t0,
-            f"{expectation.type} after {_fmt_s(latency)} > {_fmt_s(limit_us)}",
+            f"{expectation.type} after {_fmt_s(latency, limit_us)} > {_fmt_s(limit_us)}",
             latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
         )
 
