@@ -262,7 +262,7 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
     from functools import partial
 
     from accord.consistency import EventError
-    from accord.sources import JsonlSource
+    from accord.sources import JsonlSource, KafkaSource
 
     try:
         if isinstance(source, JsonlSource):
@@ -272,6 +272,11 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
                 partial(engine.add_located, pause_gc=True, envelopes=envelope is not None),
                 envelope=envelope,
             )
+        elif isinstance(source, KafkaSource):
+            # The same from Kafka, a fetch at a time; `where` is the record itself.
+            envelope = engine.envelope_type
+            for batch in source.batches(envelope, pause_gc=True):
+                engine.add_located(batch, envelopes=envelope is not None)
         else:
             engine.add_located(iter(source))
     except EventError as exc:
@@ -279,7 +284,13 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
 
 
 def _where(source: Source, where: Any) -> str:
-    return f"{getattr(source, 'name', source)}:{where}" if isinstance(where, int) else str(where)
+    if isinstance(where, int):
+        return f"{getattr(source, 'name', source)}:{where}"
+    if hasattr(where, "partition") and hasattr(where, "topic") and callable(where.topic):
+        from accord.sources import record_location
+
+        return str(record_location(where))  # a confluent_kafka.Message
+    return str(where)
 
 
 def feed_interleaved(

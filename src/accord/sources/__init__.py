@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from accord.sources._base import Source, SourcedEvent
 from accord.sources._jsonl import JsonlSource
-from accord.sources._kafka import KafkaSource, parse_kafka_url
+from accord.sources._kafka import KafkaSource, parse_kafka_url, record_location
 
 __all__ = [
     "JsonlSource",
@@ -22,6 +22,7 @@ __all__ = [
     "SourcedEvent",
     "open_source",
     "parse_kafka_url",
+    "record_location",
 ]
 
 
