@@ -475,6 +475,11 @@ def _audit(args: argparse.Namespace) -> int:
     report = engine.report(until, partial=args.partial)
     if interrupted:
         report["interrupted"] = True
+    reasons = [r for source in sources for r in getattr(source, "incomplete", [])]
+    if reasons:
+        # The topics cannot vouch for what was read: no verdict, whatever the counts.
+        report["incomplete"] = reasons
+        report["consistent"] = False
     if baseline is not None:
         report["baseline"] = args.baseline
         report["regressions"] = regressions(report, baseline, p99_tolerance=tolerance)

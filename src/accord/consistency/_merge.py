@@ -150,6 +150,11 @@ def merge_reports(
         "beyond_lateness": sum(int(r.get("beyond_lateness", 0)) for r in reports),
         "merged_from": len(reports),
     }
+    # A partial that could not vouch for its events makes the merge incomplete too.
+    reasons = [str(r) for report in reports for r in report.get("incomplete") or ()]
+    if reasons:
+        merged["incomplete"] = list(dict.fromkeys(reasons))
+        merged["consistent"] = False
     if partial:
         merged["partial"] = True
     return merged

@@ -26,6 +26,7 @@ __all__ = [
     "format_count",
     "format_duration",
     "format_number",
+    "incomplete",
     "kind_totals",
     "parse_time",
     "regressions",
@@ -163,12 +164,30 @@ def violation_total(report: Mapping[str, Any]) -> int:
     return max(counted, len(violations(report)))
 
 
+def incomplete(report: Mapping[str, Any]) -> list[str]:
+    """Why the events read cannot be trusted to be all there were (empty: no reason known).
+
+    A reader sets ``incomplete`` when the topics lost or replaced records while it read them
+    (a topic recreated, offsets that went back or jumped): events it never saw may then
+    show up as missing triggers or orphans that are not. Such a report is not consistent,
+    whatever it counts.
+    """
+    reasons = report.get("incomplete")
+    if not reasons:
+        return []
+    if isinstance(reasons, str):
+        return [reasons]
+    return [str(reason) for reason in reasons]
+
+
 def verdict(report: Mapping[str, Any]) -> bool:
     """Whether the report says the system was consistent.
 
     ``consistent`` is authoritative; a report without it is consistent when it counts no
-    violation.
+    violation. An :func:`incomplete` report is never consistent.
     """
+    if incomplete(report):
+        return False
     consistent = report.get("consistent")
     if isinstance(consistent, bool):
         return consistent

@@ -7,6 +7,7 @@ from typing import Any
 
 from accord.report._model import (
     SLA_COLUMNS,
+    incomplete,
     kind_totals,
     shorten,
     sla_rows,
@@ -22,7 +23,7 @@ _LEFT = frozenset({"type"})
 
 
 def verdict_line(report: Mapping[str, Any]) -> str:
-    """One line: ``CONSISTENT: ...`` or ``NOT CONSISTENT: ...`` with the counts behind it.
+    """One line: ``CONSISTENT: ...``, ``NOT CONSISTENT: ...`` or ``INCOMPLETE: ...``.
 
     Args:
         report: a report dict in the ``report.json`` shape.
@@ -31,6 +32,13 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     trigger = shorten(report.get("trigger") or "", 60)
     total = violation_total(report)
     basis = f"{triggers} {trigger + ' ' if trigger else ''}trigger{'s' if triggers != 1 else ''}"
+    reasons = incomplete(report)
+    if reasons:
+        return (
+            f"INCOMPLETE: the topics lost or replaced records while they were read "
+            f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} above); {total} "
+            f"violation{'s' if total != 1 else ''} counted over {basis} prove nothing either way"
+        )
     if verdict(report):
         return f"CONSISTENT: {basis}, {total} violations"
     kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())
@@ -92,6 +100,13 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
             "and could not move a finalized key's earliest time; rerun with --lateness inf "
             "for an exact verdict"
         )
+    reasons = incomplete(report)
+    if reasons:
+        lines.append("")
+        lines.append("incomplete:")
+        lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[:max(max_violations, 1)])
+        if len(reasons) > max(max_violations, 1):
+            lines.append(f"  ... and {len(reasons) - max(max_violations, 1)} more")
     lines.append("")
     lines.append(verdict_line(report))
     return "\n".join(lines)

@@ -294,10 +294,15 @@ class KafkaSource:
         self._idle_timeout_s = idle_timeout_s
 
     def __iter__(self) -> Iterator[SourcedEvent]:
-        location = record_location
-        for batch in self.batches():
-            for event, message in batch:
-                yield event, location(message)
+        decode = record_decoder()
+        for records in self._records(pause_gc=False):
+            for message in records:  # one at a time: undecodable records are noted in order
+                try:
+                    event = decode(message)
+                except EventDecodeError as exc:
+                    self.undecodable.append((record_location(message), str(exc)))
+                    continue
+                yield event, record_location(message)
 
     def batches(
         self, envelope: type[Envelope] | None = None, *, pause_gc: bool = False
@@ -320,15 +325,23 @@ class KafkaSource:
             UsageError: the broker does not answer, a topic does not exist, or (without
                 ``follow``) nothing arrives for ``idle_timeout_s``.
         """
+        fast = batch_decoder(envelope) if envelope is not None else None
+        slow = record_decoder(envelope)
+        for records in self._records(pause_gc):
+            batch = self._decode(records, fast, slow)
+            if batch:
+                yield batch
+
+    def _records(self, pause_gc: bool) -> Iterator[list[Any]]:
+        """The consumer's records (``confluent_kafka.Message``), a fetch at a time."""
         consumer = open_consumer(self.bootstrap_servers, self._config, group_id=self.group_id)
         ids = _TopicIds(self.bootstrap_servers, self._config, self.topics)
         try:
-            fast = batch_decoder(envelope) if envelope is not None else None
             collecting = pause_gc and gc.isenabled()
             if collecting:
                 gc.disable()
             try:
-                yield from self._read(consumer, fast, record_decoder(envelope), ids, collecting)
+                yield from self._read(consumer, ids, collecting)
             finally:
                 if collecting:
                     gc.enable()
@@ -338,14 +351,7 @@ class KafkaSource:
             ids.close()
             consumer.close()
 
-    def _read(
-        self,
-        consumer: Any,
-        fast: Callable[[list[Any]], list[Any]] | None,
-        slow: Callable[[Any], Any],
-        ids: _TopicIds,
-        pause_gc: bool,
-    ) -> Iterator[list[tuple[Any, Any]]]:
+    def _read(self, consumer: Any, ids: _TopicIds, pause_gc: bool) -> Iterator[list[Any]]:
         from confluent_kafka import KafkaError, KafkaException
 
         assigned: set[tuple[str, int]] = set()
@@ -396,10 +402,8 @@ class KafkaSource:
                 last_progress = now
             if records:
                 self._check_offsets(consumer, records, expected)
-                batch = self._decode(records, fast, slow)
-                if batch:
-                    yield batch
-                    pending_commit = self.group_id is not None
+                yield records
+                pending_commit = self.group_id is not None
             if self.follow:
                 if now >= next_check:
                     self._note_recreated(ids)
