@@ -462,6 +462,10 @@ def _audit(args: argparse.Namespace) -> int:
     engine = build_engine(trigger, expect, keys, agree, lateness)
     baseline = _read_report(args.baseline) if args.baseline else None
     sources = [open_source(s, follow=args.follow, group_id=args.group_id) for s in specs]
+    if args.follow:
+        for source in sources:
+            if hasattr(source, "on_incomplete"):
+                source.on_incomplete = _warn_incomplete
     interrupted = _read_all(engine, sources, args.follow)
     for source in sources:
         skipped = getattr(source, "undecodable", None)
@@ -485,6 +489,10 @@ def _audit(args: argparse.Namespace) -> int:
         report["regressions"] = regressions(report, baseline, p99_tolerance=tolerance)
     emit(report, report_dir, formats)
     return 0 if report["consistent"] and not report.get("regressions") else 1
+
+
+def _warn_incomplete(reason: str) -> None:
+    print(f"accord: warning: the report will be incomplete: {reason}", file=sys.stderr, flush=True)
 
 
 def _merge(args: argparse.Namespace) -> int:

@@ -43,8 +43,6 @@ _BATCH = 10_000
 _POLL_S = 0.2
 #: How often a followed source compares the topics' ids with those it started with.
 _TOPIC_CHECK_S = 2.0
-#: How often a followed source with the collector paused collects garbage.
-_COLLECT_S = 60.0
 #: librdkafka logs through this logger (a NullHandler: no stray lines on stderr).
 _LOG = logging.getLogger("accord.kafka")
 _LOG.addHandler(logging.NullHandler())
@@ -246,9 +244,16 @@ class KafkaSource:
     """Records of Kafka topics in CloudEvents binary mode, as structured CloudEvents.
 
     Without ``follow`` it reads every partition from the start until each has reached its
-    end once, then stops. The end is the high-water mark of a fetch (librdkafka's partition
-    EOF), not ``ListOffsets``: some brokers (Tansu) answer ListOffsets wrongly for
-    multi-record batches. With ``follow`` it keeps reading until the iterator is closed.
+    end once, then stops, with librdkafka (confluent-kafka). The end is the high-water mark
+    of a fetch (librdkafka's partition EOF), not ``ListOffsets``: some brokers (Tansu)
+    answer ListOffsets wrongly for multi-record batches.
+
+    With ``follow`` it keeps reading until the iterator is closed, with kafka-python: a
+    follower must outlive a topic being deleted and created again (or a memory-only broker
+    restarting), and librdkafka 2.16 crashes (SIGSEGV in ``rd_kafka_metadata_cache_find``)
+    when a topic it fetches from is deleted on Tansu 0.6, whose Fetch answers a deleted
+    topic id with UNKNOWN_TOPIC_OR_PARTITION and whose Metadata then names no topic.
+    kafka-python (with ``crc32c``) reads about half as fast, far above any producer's pace.
 
     With a ``group_id`` it joins that consumer group, reads only the partitions the group
     assigns it, and commits offsets after each batch it handed out was taken: several
@@ -290,6 +295,8 @@ class KafkaSource:
         self.name = f"kafka://{bootstrap_servers}/{','.join(self.topics)}"
         self.undecodable: list[tuple[Location, str]] = []
         self.incomplete: list[str] = []
+        #: called with each reason as it is noted (a follower can say so at once)
+        self.on_incomplete: Callable[[str], None] | None = None
         self._config = dict(consumer_config or {})
         self._idle_timeout_s = idle_timeout_s
 
@@ -334,24 +341,24 @@ class KafkaSource:
 
     def _records(self, pause_gc: bool) -> Iterator[list[Any]]:
         """The consumer's records (``confluent_kafka.Message``), a fetch at a time."""
+        if self.follow:
+            yield from self._follow_records()
+            return
         consumer = open_consumer(self.bootstrap_servers, self._config, group_id=self.group_id)
-        ids = _TopicIds(self.bootstrap_servers, self._config, self.topics)
         try:
             collecting = pause_gc and gc.isenabled()
             if collecting:
                 gc.disable()
             try:
-                yield from self._read(consumer, ids, collecting)
+                yield from self._read(consumer)
             finally:
                 if collecting:
                     gc.enable()
-            if not self.follow:
-                self._note_recreated(ids)
         finally:
-            ids.close()
             consumer.close()
 
-    def _read(self, consumer: Any, ids: _TopicIds, pause_gc: bool) -> Iterator[list[Any]]:
+    def _read(self, consumer: Any) -> Iterator[list[Any]]:
+        """Every assigned partition to its end (librdkafka's partition EOF), a fetch at a time."""
         from confluent_kafka import KafkaError, KafkaException
 
         assigned: set[tuple[str, int]] = set()
@@ -371,13 +378,12 @@ class KafkaSource:
                     ended.discard((tp.topic, tp.partition))
 
             consumer.subscribe(self.topics, on_assign=on_assign, on_revoke=on_revoke)
-        ids.start()
+        ids = _TopicIds(_AdminIds(self.bootstrap_servers, self._config, self.topics))
+        ids.changed()  # the ids the reading starts with
         ended: set[tuple[str, int]] = set()
         expected: dict[tuple[str, int], int] = {}  # partition -> the next offset
         eof = KafkaError._PARTITION_EOF
         last_progress = time.monotonic()
-        next_check = last_progress + _TOPIC_CHECK_S
-        next_collect = last_progress + _COLLECT_S
         pending_commit = False
         while True:
             if pending_commit:
@@ -404,23 +410,80 @@ class KafkaSource:
                 self._check_offsets(consumer, records, expected)
                 yield records
                 pending_commit = self.group_id is not None
-            if self.follow:
-                if now >= next_check:
-                    self._note_recreated(ids)
-                    next_check = now + _TOPIC_CHECK_S
-                if pause_gc and now >= next_collect:
-                    gc.collect()
-                    next_collect = now + _COLLECT_S
-                continue
             if assigned and assigned <= ended:
                 if pending_commit:
                     consumer.commit(asynchronous=False)
+                self._note_recreated(ids)
                 return
             if now - last_progress > self._idle_timeout_s:
                 raise UsageError(
                     f"{self.name}: nothing arrived for {self._idle_timeout_s:.0f}s; "
                     "is the broker up and are the topics readable?"
                 )
+
+    def _follow_records(self) -> Iterator[list[Any]]:
+        """Records read with kafka-python until closed (see the class docstring: why)."""
+        from kafka import KafkaConsumer, TopicPartition
+        from kafka.errors import KafkaError
+
+        config: dict[str, Any] = {
+            "session_timeout_ms": 6000,
+            "heartbeat_interval_ms": 1000,
+            "auto_offset_reset": "earliest",
+            "enable_auto_commit": False,
+            # Fail in seconds, not kafka-python's 30 s, when nothing answers at the address.
+            "bootstrap_timeout_ms": 10000,
+            # Refresh the metadata often enough to see a topic's id change.
+            "metadata_max_age_ms": int(_TOPIC_CHECK_S * 1000),
+        }
+        config.update({k: v for k, v in self._config.items() if "." not in k})
+        config["bootstrap_servers"] = self.bootstrap_servers
+        try:
+            consumer = KafkaConsumer(group_id=self.group_id, **config)
+        except KafkaError as exc:
+            raise UsageError(f"{self.name}: cannot reach the broker ({exc})") from None
+        try:
+            if self.group_id is not None:
+                consumer.subscribe(self.topics)
+            else:
+                partitions = []
+                for topic in self.topics:
+                    found = consumer.partitions_for_topic(topic)
+                    if not found:
+                        raise UsageError(f"{self.name}: topic {topic!r} does not exist")
+                    partitions += [TopicPartition(topic, p) for p in sorted(found)]
+                consumer.assign(partitions)
+                consumer.seek_to_beginning(*partitions)
+            cluster = consumer._client.cluster  # its metadata carries the topic ids
+
+            def lookup() -> dict[str, str]:
+                found = {t: cluster.topic_id(t) for t in self.topics}
+                return {t: str(i) for t, i in found.items() if i is not None}
+
+            ids = _TopicIds(lookup)
+            expected: dict[tuple[str, int], int] = {}
+            next_check = time.monotonic()
+            while True:
+                batch = consumer.poll(timeout_ms=int(_POLL_S * 1000))
+                records: list[Any] = []
+                for tp, items in batch.items():
+                    where = (tp.topic, tp.partition)
+                    before = expected.get(where)
+                    for item in items:
+                        if before is not None and item.offset != before:
+                            self._note_gap(where, before, item.offset)
+                        before = item.offset + 1
+                        records.append(_Record(item))
+                    expected[where] = before  # type: ignore[assignment]
+                if time.monotonic() >= next_check:
+                    self._note_recreated(ids)
+                    next_check = time.monotonic() + _TOPIC_CHECK_S
+                if records:
+                    yield records
+                    if self.group_id is not None:
+                        consumer.commit()
+        finally:
+            consumer.close()
 
     def _decode(
         self,
@@ -474,6 +537,8 @@ class KafkaSource:
     def _note(self, reason: str) -> None:
         if reason not in self.incomplete:
             self.incomplete.append(reason)
+            if self.on_incomplete is not None:
+                self.on_incomplete(reason)
 
     def _note_gap(self, where: tuple[str, int], before: int, offset: int) -> None:
         topic, partition = where
@@ -497,33 +562,48 @@ class KafkaSource:
 
 
 class _TopicIds:
-    """The topic ids of some topics, to notice one that was deleted and created again."""
+    """The topic ids of some topics, to notice one that was deleted and created again.
 
-    def __init__(self, bootstrap: str, config: Mapping[str, Any], topics: list[str]) -> None:
-        self._bootstrap = bootstrap
-        self._config = config
-        self._topics = topics
-        self._admin: Any = None
+    Args:
+        lookup: the ids now, by topic (a topic absent just now is left out).
+    """
+
+    def __init__(self, lookup: Callable[[], dict[str, str]]) -> None:
+        self._lookup = lookup
         self._first: dict[str, str] = {}
         self._reported: dict[str, str] = {}
 
-    def start(self) -> None:
+    def changed(self) -> list[tuple[str, str, str]]:
+        """``(topic, first id, id now)`` for each topic whose id changed since first seen."""
+        changes = []
+        for topic, now in self._lookup().items():
+            first = self._first.get(topic)
+            if first is None:
+                self._first[topic] = now
+            elif now != first and self._reported.get(topic) != now:
+                self._reported[topic] = now
+                changes.append((topic, first, now))
+        return changes
+
+
+class _AdminIds:
+    """Topic ids by ``describe_topics`` of a librdkafka admin client."""
+
+    def __init__(self, bootstrap: str, config: Mapping[str, Any], topics: list[str]) -> None:
         from confluent_kafka.admin import AdminClient
 
         settings = {
             k: v
-            for k, v in to_librdkafka(self._config).items()
+            for k, v in to_librdkafka(config).items()
             if k in ("security.protocol", "sasl.mechanism", "sasl.username", "sasl.password")
         }
-        settings.update({"bootstrap.servers": self._bootstrap, "logger": _LOG})
-        self._admin = AdminClient(settings)
-        self._first = self._ids()
+        settings.update({"bootstrap.servers": bootstrap, "logger": _LOG})
+        self._admin: Any = AdminClient(settings)
+        self._topics = topics
 
-    def _ids(self) -> dict[str, str]:
+    def __call__(self) -> dict[str, str]:
         from confluent_kafka import KafkaException, TopicCollection
 
-        if self._admin is None:
-            return {}
         ids: dict[str, str] = {}
         try:
             futures = self._admin.describe_topics(TopicCollection(self._topics), request_timeout=5)
@@ -536,17 +616,34 @@ class _TopicIds:
                 continue  # absent just now: compared at the next look
         return ids
 
-    def changed(self) -> list[tuple[str, str, str]]:
-        """``(topic, first id, id now)`` for each topic whose id changed since :meth:`start`."""
-        changes = []
-        for topic, now in self._ids().items():
-            first = self._first.get(topic)
-            if first is None:
-                self._first[topic] = now
-            elif now != first and self._reported.get(topic) != now:
-                self._reported[topic] = now
-                changes.append((topic, first, now))
-        return changes
 
-    def close(self) -> None:
-        self._admin = None
+class _Record:
+    """A kafka-python ``ConsumerRecord`` seen as a ``confluent_kafka.Message``."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+
+    def key(self) -> bytes | None:
+        key: bytes | None = self._record.key
+        return key
+
+    def value(self) -> bytes | None:
+        value: bytes | None = self._record.value
+        return value
+
+    def headers(self) -> list[tuple[str, bytes]] | None:
+        return list(self._record.headers) or None
+
+    def topic(self) -> str:
+        return str(self._record.topic)
+
+    def partition(self) -> int:
+        return int(self._record.partition)
+
+    def offset(self) -> int:
+        return int(self._record.offset)
+
+    def error(self) -> None:
+        return None
