@@ -11,6 +11,7 @@ from fastapi import Body, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from reference_services.common.api import (
+    MAX_BODY_BYTES,
     NOT_FOUND,
     ErrorOut,
     Page,
@@ -50,7 +51,8 @@ class AddressIn(_Strict):
 
 
 class LineIn(_Strict):
-    count: int = Field(ge=1, le=MAX_COUNT)
+    # Strict: true, "2" and 2.0 are not integers (the OpenAPI says integer).
+    count: int = Field(ge=1, le=MAX_COUNT, strict=True)
     itemId: ItemId  # type: ignore[valid-type]
 
 
@@ -105,7 +107,7 @@ def _location(field: str) -> tuple[str | int, ...]:
 
 
 def create_app(
-    uow_factory: Callable[[], UnitOfWork] | None = None,
+    uow_factory: Callable[[], UnitOfWork],
     *,
     ready: Callable[[], tuple[bool, str | None]] | None = None,
     now: Callable[[], datetime] | None = None,
@@ -113,16 +115,11 @@ def create_app(
     """The order service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
-            database with the seeded catalogue and no Kafka (what schemathesis needs).
+        uow_factory: makes units of work (``reference_services.bootstrap`` wires one; the
+            app without a database is ``bootstrap("order").app``).
         ready: the health check; always ready when omitted.
         now: the clock for acceptance times.
     """
-    if uow_factory is None:
-        from reference_services.bootstrap import bootstrap
-
-        app: FastAPI = bootstrap("order").app
-        return app
     make_uow = uow_factory
     clock = now or (lambda: datetime.now(UTC))
 
@@ -133,7 +130,10 @@ def create_app(
         "/orders",
         status_code=201,
         response_model=OrderOut,
-        responses={400: {"model": ErrorOut, "description": "The body is not parseable"}},
+        responses={
+            400: {"model": ErrorOut, "description": "The body is not parseable"},
+            413: {"model": ErrorOut, "description": f"The body is over {MAX_BODY_BYTES} bytes"},
+        },
         tags=["orders"],
         summary="Accept an order",
     )

@@ -9,11 +9,13 @@ from accord.report._model import (
     SLA_COLUMNS,
     incomplete,
     kind_totals,
+    pending_note,
     shorten,
     sla_rows,
-    verdict,
+    verdict_kind,
     violation_total,
     violations,
+    warnings,
 )
 
 __all__ = ["terminal_table", "verdict_line"]
@@ -39,7 +41,16 @@ def verdict_line(report: Mapping[str, Any]) -> str:
             f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} above); {total} "
             f"violation{'s' if total != 1 else ''} counted over {basis} prove nothing either way"
         )
-    if verdict(report):
+    kind = verdict_kind(report)
+    why = shorten(report.get("nothing_decided") or "", 400)
+    if kind == "nothing_decided":
+        return f"NOTHING DECIDED: {why}"
+    if kind == "pending":
+        pending = sum(row.pending for row in sla_rows(report))
+        return f"NOT CONSISTENT: {pending} pending (--fail-on-pending) over {basis}"
+    if kind == "consistent":
+        if why:
+            return f"NOTHING DECIDED (allowed by --allow-empty): {why}"
         return f"CONSISTENT: {basis}, {total} violations"
     kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())
     detail = f" ({kinds})" if kinds else ""
@@ -107,6 +118,13 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
         lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[:max(max_violations, 1)])
         if len(reasons) > max(max_violations, 1):
             lines.append(f"  ... and {len(reasons) - max(max_violations, 1)} more")
+    notes = [f"warning: {shorten(warning, 400)}" for warning in warnings(report)]
+    note = pending_note(report)
+    if note:
+        notes.append(note)
+    if notes:
+        lines.append("")
+        lines += notes
     lines.append("")
     lines.append(verdict_line(report))
     return "\n".join(lines)

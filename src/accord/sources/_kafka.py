@@ -25,7 +25,7 @@ import msgspec
 
 from accord.broker import to_librdkafka
 from accord.errors import UsageError
-from accord.events import Envelope, EventDecodeError, Location, from_kafka
+from accord.events import DLQ_ERROR_HEADER, Envelope, EventDecodeError, Location, from_kafka
 from accord.sources._base import SourcedEvent
 
 __all__ = [
@@ -182,6 +182,7 @@ class _Skipped(msgspec.Struct):
 #: the four attributes' headers, in the order of Envelope's fields
 _FOUR = [operator.itemgetter(name) for name in ("ce_type", "ce_time", "ce_partitionkey", "ce_id")]
 _CONTENT_TYPE = operator.methodcaller("get", "content-type")
+_DEAD_LETTERED = operator.methodcaller("__contains__", DLQ_ERROR_HEADER)
 _HEADERS = operator.methodcaller("headers")
 _VALUE = operator.methodcaller("value")
 _ERROR = operator.methodcaller("error")
@@ -224,6 +225,8 @@ def batch_decoder(envelope: type[Envelope]) -> Callable[[list[Any]], list[Any]] 
 
     def decode_batch(messages: list[Any]) -> list[Any]:
         headers = list(map(dict, map(_HEADERS, messages)))  # TypeError: no headers
+        if any(map(_DEAD_LETTERED, headers)):
+            raise ValueError("a dead-lettered copy: decoded whole")
         for content_type in set(map(_CONTENT_TYPE, headers)):
             if content_type is not None and b"json" not in content_type:
                 raise ValueError("a value that is not JSON")
@@ -313,31 +316,32 @@ class KafkaSource:
 
     def batches(
         self, envelope: type[Envelope] | None = None, *, pause_gc: bool = False
-    ) -> Iterator[list[tuple[Any, Any]]]:
-        """The records as lists of ``(event, message)`` pairs, one list per fetch.
+    ) -> Iterator[tuple[list[tuple[Any, Any]], list[tuple[dict[str, Any], Location]]]]:
+        """The records a fetch at a time: ``(pairs, dead)``.
 
-        ``event`` is a structured CloudEvent dict, or an instance of ``envelope`` (see
-        :func:`batch_decoder`); ``message`` is the ``confluent_kafka.Message``
-        (:func:`record_location` says where it was read). In a group, a list's offsets are
-        committed when the next one is asked for.
+        ``pairs`` are ``(event, message)``: ``event`` a structured CloudEvent dict, or an
+        instance of ``envelope`` (see :func:`batch_decoder`); ``message`` the
+        ``confluent_kafka.Message`` (:func:`record_location` says where it was read).
+        ``dead`` are the dead-lettered copies among them (records with the
+        ``accord-error`` header, see :func:`accord.events.is_dead_lettered`) as whole
+        events with their locations, whatever ``envelope`` is. In a group, a fetch's
+        offsets are committed when the next one is asked for.
 
         With ``pause_gc`` Python's cyclic garbage collector is off while the batches are
-        read (with ``follow``, a full collection runs once a minute): a batch is some
-        150,000 young objects that die together, and each time the collector met them it
-        also walked the reader's whole long-lived state (an audit's keys), which made the
-        collector the largest cost of a live audit (as for ``JsonlSource.feed``). Only pass
-        True when handling a batch makes no cyclic garbage.
+        read: a batch is some 150,000 young objects that die together, and each time the
+        collector met them it also walked the reader's whole long-lived state (an audit's
+        keys), which made the collector the largest cost of a live audit (as for
+        ``JsonlSource.feed``). Only pass True when handling a batch makes no cyclic garbage.
 
         Raises:
             UsageError: the broker does not answer, a topic does not exist, or (without
                 ``follow``) nothing arrives for ``idle_timeout_s``.
         """
         fast = batch_decoder(envelope) if envelope is not None else None
-        slow = record_decoder(envelope)
         for records in self._records(pause_gc):
-            batch = self._decode(records, fast, slow)
-            if batch:
-                yield batch
+            pairs, dead = self._decode(records, fast, envelope)
+            if pairs or dead:
+                yield pairs, dead
 
     def _records(self, pause_gc: bool) -> Iterator[list[Any]]:
         """The consumer's records (``confluent_kafka.Message``), a fetch at a time."""
@@ -489,21 +493,31 @@ class KafkaSource:
         self,
         records: list[Any],
         fast: Callable[[list[Any]], list[Any]] | None,
-        slow: Callable[[Any], Any],
-    ) -> list[tuple[Any, Any]]:
+        envelope: type[Envelope] | None,
+    ) -> tuple[list[tuple[Any, Any]], list[tuple[dict[str, Any], Location]]]:
         """The batch decoded fast if every record allows it, else one at a time."""
+        from accord.events import is_dead_lettered
+
         if fast is not None:
             try:
-                return fast(records)
+                return fast(records), []
             except _ODD:
                 pass
-        batch = []
+        pairs: list[tuple[Any, Any]] = []
+        dead: list[tuple[dict[str, Any], Location]] = []
         for message in records:
             try:
-                batch.append((slow(message), message))
+                event = _whole(message)
             except EventDecodeError as exc:
                 self.undecodable.append((record_location(message), str(exc)))
-        return batch
+                continue
+            if is_dead_lettered(event):
+                dead.append((event, record_location(message)))
+            elif envelope is None:
+                pairs.append((event, message))
+            else:
+                pairs.append((msgspec.convert(event, envelope), message))
+        return pairs, dead
 
     def _check_offsets(
         self, consumer: Any, records: list[Any], expected: dict[tuple[str, int], int]
