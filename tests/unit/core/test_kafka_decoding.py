@@ -165,3 +165,27 @@ def test_offsets_that_continue_are_complete_and_gaps_are_named() -> None:
         "t/0: offsets went back from 16 to 0 (the broker lost records or the topic was "
         "recreated); events before may be missing",
     ]
+
+
+def test_dead_lettered_copies_leave_the_batch_as_whole_events() -> None:
+    from accord.events import Envelope, Location, make_event, to_kafka
+
+    kafka = to_kafka(make_event("order.accepted", "/s", {}, key="k1", id="o1"))
+    normal = Message(kafka.headers, kafka.value, kafka.key, _offset=0)
+    dead = Message(
+        [
+            *kafka.headers,
+            ("accord-error", b"UnprocessableEvent: no"),
+            ("accord-origin", b"order/0@0"),
+        ],
+        kafka.value,
+        kafka.key,
+        _topic="order.dlq",
+        _offset=3,
+    )
+    source = KafkaSource("127.0.0.1:9", ["order", "order.dlq"])
+    pairs, letters = source._decode([normal, dead], batch_decoder(Envelope), Envelope)
+    assert [(e.id, m) for e, m in pairs] == [("o1", normal)]
+    [(event, where)] = letters
+    assert event["deadletterreason"] == "UnprocessableEvent: no"
+    assert where == Location("order.dlq", partition=0, offset=3, key="k1")
