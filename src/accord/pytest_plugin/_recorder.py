@@ -414,11 +414,16 @@ class _TopicReader(threading.Thread):
         )
         partitions = []
         for topic in self.topics:
-            ids = self._partitions(consumer, topic)
-            partitions += [TopicPartition(topic, p, OFFSET_END) for p in sorted(ids)]
-        # ListOffsets may answer below the true end on some brokers (Tansu, multi-record
-        # batches), so the end is a lower bound; records older than the start are dropped by
-        # their timestamp below.
+            for p in sorted(self._partitions(consumer, topic)):
+                # The end now, before the test produces anything: assigning OFFSET_END would
+                # look it up later, past records the test sends right after record().
+                # ListOffsets may answer below the true end on some brokers (Tansu,
+                # multi-record batches), so it is a lower bound; records older than the
+                # start are dropped by their timestamp below.
+                _, end = consumer.get_watermark_offsets(
+                    TopicPartition(topic, p), timeout=_TOPIC_WAIT_S, cached=False
+                )
+                partitions.append(TopicPartition(topic, p, end if end >= 0 else OFFSET_END))
         consumer.assign(partitions)
         self._ends = dict.fromkeys(((tp.topic, tp.partition) for tp in partitions), False)
         self._consumer = consumer
