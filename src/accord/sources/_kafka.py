@@ -328,7 +328,7 @@ class KafkaSource:
         offsets are committed when the next one is asked for.
 
         With ``pause_gc`` Python's cyclic garbage collector is off while the batches are
-        read: a batch is some 150,000 young objects that die together, and each time the
+        read to the end (a follower leaves it on): a batch is some 150,000 young objects that die together, and each time the
         collector met them it also walked the reader's whole long-lived state (an audit's
         keys), which made the collector the largest cost of a live audit (as for
         ``JsonlSource.feed``). Only pass True when handling a batch makes no cyclic garbage.
