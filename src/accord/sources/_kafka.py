@@ -328,10 +328,11 @@ class KafkaSource:
         offsets are committed when the next one is asked for.
 
         With ``pause_gc`` Python's cyclic garbage collector is off while the batches are
-        read to the end (a follower leaves it on): a batch is some 150,000 young objects that die together, and each time the
-        collector met them it also walked the reader's whole long-lived state (an audit's
-        keys), which made the collector the largest cost of a live audit (as for
-        ``JsonlSource.feed``). Only pass True when handling a batch makes no cyclic garbage.
+        read to the end (a follower leaves it on): a batch is some 150,000 young objects
+        that die together, and each time the collector met them it also walked the reader's
+        whole long-lived state (an audit's keys), which made the collector the largest cost
+        of a live audit (as for ``JsonlSource.feed``). Only pass True when handling a batch
+        makes no cyclic garbage.
 
         Raises:
             UsageError: the broker does not answer, a topic does not exist, or (without
