@@ -189,3 +189,20 @@ def test_dead_lettered_copies_leave_the_batch_as_whole_events() -> None:
     [(event, where)] = letters
     assert event["deadletterreason"] == "UnprocessableEvent: no"
     assert where == Location("order.dlq", partition=0, offset=3, key="k1")
+
+
+def test_consumer_settings_in_kafka_python_spelling_become_librdkafka_properties() -> None:
+    from accord.broker import ExternalBroker, to_librdkafka
+
+    config = ExternalBroker("127.0.0.1:9092").consumer_config(
+        group_id=None, bootstrap_timeout_ms=3000, fetch_max_wait_ms=50
+    )
+    assert to_librdkafka({**config, "queued.min.messages": 10}) == {
+        "bootstrap.servers": "127.0.0.1:9092",
+        "session.timeout.ms": 6000,
+        "heartbeat.interval.ms": 1000,
+        "auto.offset.reset": "earliest",
+        "enable.auto.commit": False,
+        "fetch.wait.max.ms": 50,
+        "queued.min.messages": 10,
+    }
