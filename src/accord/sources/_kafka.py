@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from accord._durations import format_duration
 from accord.broker import to_librdkafka
 from accord.errors import UsageError
 from accord.events import DLQ_ERROR_HEADER, Envelope, EventDecodeError, Location, from_kafka
@@ -422,7 +423,8 @@ class KafkaSource:
                 return
             if now - last_progress > self._idle_timeout_s:
                 raise UsageError(
-                    f"{self.name}: nothing arrived for {self._idle_timeout_s:.0f}s; "
+                    f"{self.name}: no fetch response for "
+                    f"{format_duration(self._idle_timeout_s)}; "
                     "is the broker up and are the topics readable?"
                 )
 
