@@ -9,7 +9,7 @@ steady rate; :func:`run_demo` places orders and waits for each one's invoice and
 
 from __future__ import annotations
 
-from accord.system._databases import ServiceDatabases
+from accord.system._databases import ServiceDatabases, check_database_url
 from accord.system._demo import (
     Checker,
     DemoProgress,
@@ -51,6 +51,7 @@ __all__ = [
     "ServiceError",
     "ServiceProcess",
     "Slowest",
+    "check_database_url",
     "default_checker",
     "format_progress",
     "log_tail",
