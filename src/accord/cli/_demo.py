@@ -323,8 +323,18 @@ def _late(latency_s: float, within_s: float) -> str:
     return format_duration(latency_s, apart_from=within_s)
 
 
-def summary_lines(result: DemoResult, within_s: float) -> list[str]:
-    """The short summary a demo prints: counts, latencies, slowest order, problems by id."""
+#: A run placing below this share of the asked rate says so.
+_RATE_SHORTFALL = 0.9
+
+
+def summary_lines(
+    result: DemoResult, within_s: float, rate: float | None = None
+) -> list[str]:
+    """The short summary a demo prints: counts, latencies, slowest order, problems by id.
+
+    With the ``rate`` that was asked, a run that placed its orders more slowly says so
+    with the rate it reached.
+    """
     summary = result.summary
     invoices = summary.arrived.get("invoice.created", 0)
     deliveries = summary.arrived.get("delivery.created", 0)
@@ -332,6 +342,13 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
         f"orders {summary.orders} (placed in {format_duration(result.place_s)}), "
         f"invoices {invoices}, deliveries {deliveries}, limit {format_duration(within_s)}",
     ]
+    if rate and result.placed and result.place_s > 0:
+        reached = len(result.placed) / result.place_s
+        if reached < rate * _RATE_SHORTFALL:
+            lines.append(
+                f"warning: orders were placed at {reached:.0f}/s, not the {rate:g}/s asked: "
+                "the order service did not answer faster (see docs/performance.md)"
+            )
     for kind, stats in summary.latency_s.items():
         if summary.arrived.get(kind):
             lines.append(
@@ -462,7 +479,7 @@ def _demo(args: argparse.Namespace) -> int:
                 ]
                 print(terminal_table(result.report), file=out)
                 print(f"report: {', '.join(str(p) for p in paths)}", file=out)
-        for line in summary_lines(result, args.within):
+        for line in summary_lines(result, args.within, args.rate):
             print(line, file=out)
         print(
             f"demo took {format_duration(time.monotonic() - started)} "

@@ -398,96 +398,105 @@ class _TopicReader(threading.Thread):
         # Records stamped before this instant were produced before recording started.
         self._start_ms = int(time.time() * 1000)
         self._consumer: Any = None
+        self._ends: dict[tuple[str, int], bool] = {}
 
     def start(self) -> None:
-        from kafka import KafkaConsumer, TopicPartition
+        from confluent_kafka import OFFSET_END, TopicPartition
 
-        config = self.owner._broker.consumer_config(
-            group_id=None, enable_auto_commit=False, fetch_max_wait_ms=_POLL_MS
+        from accord.sources import open_consumer
+
+        broker = self.owner._broker
+        consumer = open_consumer(
+            broker.bootstrap_servers,
+            broker.consumer_config(group_id=None, enable_auto_commit=False),
+            fetch_wait_max_ms=_POLL_MS,
         )
-        consumer = KafkaConsumer(**config)
         partitions = []
         for topic in self.topics:
-            ids = self._partitions(consumer, topic)
-            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+            for p in sorted(self._partitions(consumer, topic)):
+                # The end now, before the test produces anything: assigning OFFSET_END would
+                # look it up later, past records the test sends right after record().
+                # ListOffsets may answer below the true end on some brokers (Tansu,
+                # multi-record batches), so it is a lower bound; records older than the
+                # start are dropped by their timestamp below.
+                _, end = consumer.get_watermark_offsets(
+                    TopicPartition(topic, p), timeout=_TOPIC_WAIT_S, cached=False
+                )
+                partitions.append(TopicPartition(topic, p, end if end >= 0 else OFFSET_END))
         consumer.assign(partitions)
-        # ListOffsets may answer below the true end on some brokers (Tansu, multi-record
-        # batches), so this is a lower bound; records older than the start are dropped by
-        # their timestamp below.
-        consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            consumer.position(tp)
+        self._ends = dict.fromkeys(((tp.topic, tp.partition) for tp in partitions), False)
         self._consumer = consumer
         super().start()
 
-    def _partitions(self, consumer: Any, topic: str) -> set[int]:
+    def _partitions(self, consumer: Any, topic: str) -> list[int]:
         """The topic's partitions; a topic created a moment ago may need a metadata refresh."""
-        deadline = time.monotonic() + _TOPIC_WAIT_S
-        while True:
-            ids = consumer.partitions_for_topic(topic)
-            if ids:
-                return set(ids)
-            if time.monotonic() >= deadline:
-                consumer.close()
-                raise RuntimeError(
-                    f"accord_events: topic {topic!r} does not exist on "
-                    f"{self.owner._broker.bootstrap_servers} "
-                    f"(waited {format_duration(_TOPIC_WAIT_S)})"
-                )
-            time.sleep(0.1)
+        from accord.errors import UsageError
+        from accord.sources._kafka import topic_partitions
+
+        try:
+            return topic_partitions(consumer, topic, "accord_events", wait_s=_TOPIC_WAIT_S)
+        except UsageError:
+            consumer.close()
+            raise RuntimeError(
+                f"accord_events: topic {topic!r} does not exist on "
+                f"{self.owner._broker.bootstrap_servers} "
+                f"(waited {format_duration(_TOPIC_WAIT_S)})"
+            ) from None
 
     def stop(self) -> None:
         self._stop_event.set()
 
     def run(self) -> None:
+        from confluent_kafka import KafkaError
+
         from accord.events import (
             DLQ_SUFFIX,
             EventDecodeError,
-            Location,
             dead_letter_event,
             from_kafka,
             is_dead_lettered,
         )
+        from accord.sources import record_location
 
         consumer = self._consumer
+        ends = self._ends
+        eof = KafkaError._PARTITION_EOF
         try:
             while not self._stop_event.is_set():
-                batch = consumer.poll(timeout_ms=_POLL_MS)
+                messages = consumer.consume(10_000, _POLL_MS / 1000)
                 kept: list[tuple[Recorded, list[EventProblem]]] = []
-                for tp, records in batch.items():
-                    for record in records:
-                        if record.timestamp is not None and 0 <= record.timestamp < self._start_ms:
-                            continue
-                        raw_key = record.key
-                        key = raw_key.decode(errors="replace") if raw_key is not None else None
-                        where = Location(tp.topic, partition=tp.partition, offset=record.offset)
-                        try:
-                            event = from_kafka(record.key, record.value, record.headers or [])
-                        except EventDecodeError as exc:
-                            event = {"type": None, "partitionkey": key}
-                            # A dead-letter topic holds what a consumer could not read: the
-                            # copy of a record that is no CloudEvent is no fault of its own.
-                            problems = [] if tp.topic.endswith(DLQ_SUFFIX) else [
-                                EventProblem(
-                                    str(where), "(not a CloudEvent)", "-", key, "", str(exc)
-                                )
-                            ]
-                            kept.append((Recorded(event, where, time.monotonic()), problems))
-                            continue
-                        if is_dead_lettered(event):
-                            # A consumer's dead letter: the original was validated where it
-                            # was read; this says which event failed and why.
-                            event = dead_letter_event(event, str(where))
-                            problems = []
-                        else:
-                            problems = self.owner._validate(event, key, str(where))
+                for message in messages:
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == eof:
+                            ends[message.topic(), message.partition()] = True
+                        continue
+                    ends[message.topic(), message.partition()] = False
+                    _, stamp = message.timestamp()
+                    if 0 <= stamp < self._start_ms:
+                        continue
+                    where = record_location(message)
+                    key = where.key
+                    try:
+                        event = from_kafka(message.key(), message.value(), message.headers() or ())
+                    except EventDecodeError as exc:
+                        event = {"type": None, "partitionkey": key}
+                        # A dead-letter topic holds what a consumer could not read: the
+                        # copy of a record that is no CloudEvent is no fault of its own.
+                        problems = [] if where.source.endswith(DLQ_SUFFIX) else [
+                            EventProblem(str(where), "(not a CloudEvent)", "-", key, "", str(exc))
+                        ]
                         kept.append((Recorded(event, where, time.monotonic()), problems))
-                behind = False
-                for tp in consumer.assignment():
-                    high = consumer.highwater(tp)
-                    if high is not None and consumer.position(tp) < high:
-                        behind = True
-                self.caught_up = not batch and not behind
+                        continue
+                    if is_dead_lettered(event):
+                        # A consumer's dead letter: the original was validated where it
+                        # was read; this says which event failed and why.
+                        event = dead_letter_event(event, str(where))
+                        problems = []
+                    else:
+                        problems = self.owner._validate(event, key, str(where))
+                    kept.append((Recorded(event, where, time.monotonic()), problems))
+                self.caught_up = not messages and all(ends.values())
                 self.cycles += 1
                 if kept:
                     self.owner._keep(kept)

@@ -31,6 +31,7 @@ __all__ = [
     "format_duration",
     "format_field",
     "format_number",
+    "incomplete",
     "kind_totals",
     "parse_time",
     "pending_note",
@@ -207,12 +208,30 @@ def violation_total(report: Mapping[str, Any]) -> int:
     return max(counted, len(violations(report)))
 
 
+def incomplete(report: Mapping[str, Any]) -> list[str]:
+    """Why the events read cannot be trusted to be all there were (empty: no reason known).
+
+    A reader sets ``incomplete`` when the topics lost or replaced records while it read them
+    (a topic recreated, offsets that went back or jumped): events it never saw may then
+    show up as missing triggers or orphans that are not. Such a report is not consistent,
+    whatever it counts.
+    """
+    reasons = report.get("incomplete")
+    if not reasons:
+        return []
+    if isinstance(reasons, str):
+        return [reasons]
+    return [str(reason) for reason in reasons]
+
+
 def verdict(report: Mapping[str, Any]) -> bool:
     """Whether the report says the system was consistent.
 
     ``consistent`` is authoritative; a report without it is consistent when it counts no
-    violation.
+    violation. An :func:`incomplete` report is never consistent.
     """
+    if incomplete(report):
+        return False
     consistent = report.get("consistent")
     if isinstance(consistent, bool):
         return consistent
@@ -222,6 +241,8 @@ def verdict(report: Mapping[str, Any]) -> bool:
 def verdict_kind(report: Mapping[str, Any]) -> str:
     """``consistent``, ``not_consistent``, ``nothing_decided`` or ``pending`` (see
     :func:`accord.consistency.judge`); from ``consistent`` for reports without ``verdict``."""
+    if incomplete(report):
+        return "not_consistent"  # the topics cannot vouch for what was read
     kind = report.get("verdict")
     if kind in ("consistent", "not_consistent", "nothing_decided", "pending"):
         return str(kind)

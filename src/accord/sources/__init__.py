@@ -13,15 +13,28 @@ from __future__ import annotations
 
 from accord.sources._base import Source, SourcedEvent
 from accord.sources._jsonl import JsonlSource
-from accord.sources._kafka import KafkaSource, parse_kafka_url
+from accord.sources._kafka import (
+    KafkaSource,
+    assign_partitions,
+    batch_decoder,
+    open_consumer,
+    parse_kafka_url,
+    record_decoder,
+    record_location,
+)
 
 __all__ = [
     "JsonlSource",
     "KafkaSource",
     "Source",
     "SourcedEvent",
+    "assign_partitions",
+    "batch_decoder",
+    "open_consumer",
     "open_source",
     "parse_kafka_url",
+    "record_decoder",
+    "record_location",
 ]
 
 
