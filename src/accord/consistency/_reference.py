@@ -84,15 +84,20 @@ def reference_report(
         latest = moment if latest is None or moment > latest else latest
         if type_ not in read:
             other[type_] = other.get(type_, 0) + 1
-            if type_ == DEAD_LETTER_TYPE:
+            if type_ == DEAD_LETTER_TYPE:  # what was dead-lettered, if ours: the earliest
                 data = event.get("data")
-                of = data.get("type") if isinstance(data, Mapping) else None
-                if not isinstance(data, Mapping) or (isinstance(of, str) and of in read):
-                    entry = _dead_letter(event, moment, pointers)
-                    if entry is None:
+                if not isinstance(data, Mapping):
+                    dead_unread += 1  # nothing to read of what was dead-lettered
+                elif data.get("type") in tracked:
+                    key = _dead_key(event, data, pointers)
+                    if key is None:
                         dead_unread += 1
-                    elif entry[0] not in dead or entry[1] < dead[entry[0]]:
-                        dead[entry[0]] = entry[1]
+                    else:
+                        entry = (moment, str(data.get("reason")),
+                                 str(data.get("origin") or data.get("dlq")))
+                        lettered = (data["type"], key)
+                        if lettered not in dead or entry < dead[lettered]:
+                            dead[lettered] = entry
             continue
         read[type_] += 1
         key = _key(event, pointers.get(type_))
@@ -289,22 +294,18 @@ def _key(event: Mapping[str, Any], pointer: str | None) -> str:
     return key if isinstance(key, str) else str(key)
 
 
-def _dead_letter(
-    event: Mapping[str, Any], moment: datetime, pointers: Mapping[str, str]
-) -> tuple[tuple[str, str], tuple[datetime, str, str]] | None:
-    """((type, key), (time, reason, where)) of a dead letter; None when it cannot be read."""
-    data = event.get("data")
-    if not isinstance(data, Mapping):
-        return None
-    type_, original, key = str(data.get("type")), data.get("event"), None
-    if type_ in pointers and isinstance(original, Mapping):
-        key = resolve(original, compile_pointer(pointers[type_]))
+def _dead_key(
+    event: Mapping[str, Any], data: Mapping[str, Any], pointers: Mapping[str, str]
+) -> str | None:
+    """The key of the event a dead letter holds (None: there is none to read)."""
+    original, key = data.get("event"), None
+    if data["type"] in pointers and isinstance(original, Mapping):
+        key = resolve(original, compile_pointer(pointers[data["type"]]))
     if key is None or key is ABSENT:
         key = event.get("partitionkey")
     if key is None or isinstance(key, (dict, list)):
         return None
-    where = str(data.get("origin") or data.get("dlq"))
-    return (type_, str(key)), (moment, str(data.get("reason")), where)
+    return str(key)
 
 
 def _differences(
