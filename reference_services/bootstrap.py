@@ -1,5 +1,11 @@
 """Wires each reference service: database, unit of work, app, outbox relay, consumer.
 
+The one place that knows every layer; nothing in ``reference_services`` imports it except the
+process main (``common/cli.py``). ``transport="kafka"`` (the default) publishes the outbox to
+Kafka and consumes topic ``order``; ``transport="atom"`` serves the outbox as an Atom feed
+(``/feed``) and polls the order service's feed instead (see ``common/atom``). The domain and
+the service layer are the same for both.
+
 ``bootstrap("order")`` with no other argument gives an app on a throw-away SQLite database
 without Kafka (what unit tests and schemathesis use). With ``bootstrap_servers`` the service
 gets its outbox relay and, for shipping and invoicing, its consumer; call
@@ -25,9 +31,10 @@ from reference_services.common.db import create_db_engine, default_database_url,
 from reference_services.common.outbox import KafkaPublisher, OutboxRelay
 from reference_services.common.runtime import HttpServer, ServiceRuntime
 
-__all__ = ["SERVICES", "RunningService", "Topics", "bootstrap", "running"]
+__all__ = ["SERVICES", "TRANSPORTS", "RunningService", "Topics", "bootstrap", "running"]
 
 SERVICES = ("order", "shipping", "invoicing")
+TRANSPORTS = ("kafka", "atom")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,10 @@ class _Kafka:
             make_producer(self.broker, client_id=f"reference-{self.runtime.name}")
         )
 
-    def relay(self, table: Any) -> Callable[[], None] | None:
+    def serve(self, app: Any) -> None:
+        """Nothing to add to the app: Kafka carries the events."""
+
+    def relay(self, table: Any, details: str = "") -> Callable[[], None] | None:
         """Attach the outbox relay; return its ``wake`` for the unit of work."""
         if self.runtime.publisher is None:
             return None
@@ -96,6 +106,77 @@ class _Kafka:
         )
 
 
+@dataclass
+class _Atom:
+    """The Atom transport: the outbox goes into a feed log served at ``/feed``; shipping and
+    invoicing poll the order service's feed."""
+
+    runtime: ServiceRuntime
+    order_feed: str | None
+    poll_interval_ms: int
+    page_size: int
+    processing_delay_ms: int
+    log: Any = field(default=None)
+    topics: Topics = field(default_factory=Topics)
+
+    def connect(self, *needed: str) -> None:
+        """No broker: nothing to connect to."""
+
+    def relay(self, table: Any, details: str = "") -> Callable[[], None] | None:
+        """The feed relay and the feed-log table; return the relay's ``wake``."""
+        from sqlalchemy import MetaData
+
+        from reference_services.common.atom import FeedLog, FeedRelay, feed_log_table
+
+        name = self.runtime.name
+        feed = feed_log_table(MetaData(), f"{name}_feed")
+        feed.metadata.create_all(self.runtime.engine)
+        relay = FeedRelay(
+            self.runtime.engine, table, feed, lambda event: details.format(**event["data"])
+        )
+        self.runtime.relay = relay  # type: ignore[assignment]
+        self.log = FeedLog(self.runtime.engine, feed)
+        return relay.wake
+
+    def serve(self, app: Any) -> None:
+        from reference_services.common.atom import add_feed_routes
+
+        add_feed_routes(app, self.runtime.name, self.log, page_size=self.page_size)
+
+    def poll(
+        self,
+        uow_class: Callable[[Engine, Callable[[], None] | None], Any],
+        wake: Callable[[], None] | None,
+        handle: Callable[[dict[str, Any], Any], object],
+    ) -> None:
+        """Poll the order feed; the handler's unit of work commits the position too."""
+        if self.order_feed is None:
+            return
+        from sqlalchemy import MetaData
+
+        from reference_services.common.atom import FeedPoller, poller_tables
+        from reference_services.common.atom.poller import with_position
+
+        engine = self.runtime.engine
+        tables = poller_tables(MetaData(), self.runtime.name)
+        tables.positions.metadata.create_all(engine)
+        positioned = with_position(uow_class)
+
+        def handler(event: dict[str, Any], record: Callable[[Any], None]) -> object:
+            uow = positioned(engine, wake)
+            uow.record_position = record
+            return handle(event, uow)
+
+        self.runtime.consumer = FeedPoller(  # type: ignore[assignment]
+            engine,
+            tables,
+            self.order_feed,
+            handler,
+            interval_s=self.poll_interval_ms / 1000,
+            processing_delay_s=self.processing_delay_ms / 1000,
+        )
+
+
 def bootstrap(
     service: str,
     *,
@@ -105,6 +186,10 @@ def bootstrap(
     group_id: str | None = None,
     topics: Topics | None = None,
     now: Callable[[], datetime] | None = None,
+    transport: str = "kafka",
+    order_feed: str | None = None,
+    poll_interval_ms: int = 100,
+    feed_page_size: int = 50,
 ) -> ServiceRuntime:
     """Build one service, not yet started.
 
@@ -119,6 +204,12 @@ def bootstrap(
         group_id: consumer group; the service name by default.
         topics: topic names; the standard ``order``/``delivery``/``invoice`` by default.
         now: the clock for acceptance and creation times.
+        transport: ``kafka`` or ``atom`` (serve ``/feed``; shipping and invoicing poll
+            ``order_feed``; ``bootstrap_servers`` is ignored).
+        order_feed: the order service's feed URL (``atom``; shipping and invoicing only;
+            without it they serve their feeds but poll nothing).
+        poll_interval_ms: pause between two polls of the order feed (``atom``).
+        feed_page_size: entries per archive page of the service's own feed (``atom``).
 
     Raises:
         ValueError: unknown service.
@@ -126,6 +217,8 @@ def bootstrap(
     """
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}: choose one of {', '.join(SERVICES)}")
+    if transport not in TRANSPORTS:
+        raise ValueError(f"unknown transport {transport!r}: choose one of {', '.join(TRANSPORTS)}")
     scratch = None
     if database_url is None:
         # A throw-away file rather than ":memory:": the HTTP threads, the relay and the consumer
@@ -134,7 +227,13 @@ def bootstrap(
         database_url = default_database_url(service, Path(scratch.name))
     engine = create_db_engine(database_url)
     runtime = ServiceRuntime(service, engine, scratch=scratch)
-    kafka = _Kafka(runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms)
+    kafka: _Kafka | _Atom
+    if transport == "atom":
+        kafka = _Atom(runtime, order_feed, poll_interval_ms, feed_page_size, processing_delay_ms)
+    else:
+        kafka = _Kafka(
+            runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms
+        )
     clock = now or (lambda: datetime.now(UTC))
     try:
         if service == "order":
@@ -158,13 +257,14 @@ def _order(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]
     wait_for_database(engine, orm.metadata)
     catalogue.seed(engine)
     kafka.connect(kafka.topics.order)
-    wake = kafka.relay(orm.outbox)
+    wake = kafka.relay(orm.outbox, details="/orders/{orderId}")
 
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine, wake)
 
     runtime.uow_factory = uow_factory
     runtime.app = create_app(uow_factory, ready=runtime.ready, now=clock)
+    kafka.serve(runtime.app)
 
 
 def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
@@ -173,7 +273,7 @@ def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], dateti
     from reference_services.shipping.service_layer import handlers, unit_of_work
 
     _consumer_service(
-        runtime, kafka, clock, orm, kafka.topics.delivery,
+        runtime, kafka, clock, orm, kafka.topics.delivery, "/deliveries/{deliveryId}",
         unit_of_work.SqlAlchemyUnitOfWork, handlers.handle_order_accepted, create_app,
     )  # fmt: skip
 
@@ -184,17 +284,18 @@ def _invoicing(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datet
     from reference_services.invoicing.service_layer import handlers, unit_of_work
 
     _consumer_service(
-        runtime, kafka, clock, orm, kafka.topics.invoice,
+        runtime, kafka, clock, orm, kafka.topics.invoice, "/invoices/{invoiceId}",
         unit_of_work.SqlAlchemyUnitOfWork, handlers.handle_order_accepted, create_app,
     )  # fmt: skip
 
 
 def _consumer_service(
     runtime: ServiceRuntime,
-    kafka: _Kafka,
+    kafka: _Kafka | _Atom,
     clock: Callable[[], datetime],
     orm: Any,
     out_topic: str,
+    details: str,
     uow_class: Callable[[Engine, Callable[[], None] | None], Any],
     handle_order_accepted: Callable[..., object],
     create_app: Callable[..., Any],
@@ -203,7 +304,7 @@ def _consumer_service(
     engine = runtime.engine
     wait_for_database(engine, orm.metadata)
     kafka.connect(kafka.topics.order, kafka.topics.order + DLQ_SUFFIX, out_topic)
-    wake = kafka.relay(orm.outbox)
+    wake = kafka.relay(orm.outbox, details=details)
 
     def uow_factory() -> Any:
         return uow_class(engine, wake)
@@ -212,8 +313,12 @@ def _consumer_service(
         return handle_order_accepted(event, uow_factory(), now=clock)
 
     runtime.uow_factory = uow_factory
-    kafka.consume(handle)
+    if isinstance(kafka, _Atom):
+        kafka.poll(uow_class, wake, lambda event, uow: handle_order_accepted(event, uow, now=clock))
+    else:
+        kafka.consume(handle)
     runtime.app = create_app(uow_factory, ready=runtime.ready)
+    kafka.serve(runtime.app)
 
 
 @dataclass

@@ -18,7 +18,7 @@ log = logging.getLogger("reference_services")
 
 
 def _parser() -> argparse.ArgumentParser:
-    from reference_services.bootstrap import SERVICES
+    from reference_services.bootstrap import SERVICES, TRANSPORTS
 
     parser = argparse.ArgumentParser(
         prog="python -m reference_services", description="Run one accord reference service."
@@ -45,6 +45,34 @@ def _parser() -> argparse.ArgumentParser:
         help="consumers wait N ms before each event (simulates a slow service)",
     )
     parser.add_argument("--group-id", help="consumer group (default: the service name)")
+    parser.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="kafka",
+        help="kafka (default): topics on --bootstrap-servers; atom: serve GET /feed and "
+        "(shipping, invoicing) poll --order-feed",
+    )
+    parser.add_argument(
+        "--order-feed",
+        metavar="URL",
+        help="atom: the order service's feed, e.g. http://127.0.0.1:8000/feed "
+        "(required for shipping and invoicing)",
+    )
+    parser.add_argument(
+        "--poll-interval-ms",
+        type=int,
+        default=100,
+        metavar="N",
+        help="atom: pause between two polls of the order feed (default 100)",
+    )
+    parser.add_argument(
+        "--feed-page-size",
+        type=int,
+        default=50,
+        metavar="N",
+        help="atom: entries per archive page of the service's feed (default 50; never change "
+        "it for an existing database)",
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     return parser
 
@@ -68,6 +96,32 @@ def _server(config: Any) -> Any:
     return Server(config)
 
 
+def _atom_usage(args: argparse.Namespace) -> str | None:
+    """What is wrong with the Atom options, or None."""
+    if args.poll_interval_ms < 1:
+        return "--poll-interval-ms must be >= 1"
+    if args.feed_page_size < 1:
+        return "--feed-page-size must be >= 1"
+    if args.transport != "atom":
+        return None
+    if args.service != "order" and not args.order_feed:
+        return f"{args.service} --transport atom needs --order-feed URL (the order service's /feed)"
+    if args.order_feed and not args.order_feed.startswith(("http://", "https://")):
+        return f"--order-feed {args.order_feed!r}: expected an http:// or https:// URL"
+    return None
+
+
+def _atom_settings(args: argparse.Namespace) -> dict[str, Any]:
+    if args.transport != "atom":
+        return {}
+    return {
+        "transport": "atom",
+        "order_feed": args.order_feed if args.service != "order" else None,
+        "poll_interval_ms": args.poll_interval_ms,
+        "feed_page_size": args.feed_page_size,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a service until SIGTERM/SIGINT; return the exit code."""
     import uvicorn
@@ -80,6 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.processing_delay_ms < 0:
         print("error: --processing-delay-ms must be >= 0", file=sys.stderr)
+        return 2
+    usage = _atom_usage(args)
+    if usage is not None:
+        print(f"error: {usage}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=args.log_level.upper(),
@@ -103,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             bootstrap_servers=args.bootstrap_servers,
             processing_delay_ms=args.processing_delay_ms,
             group_id=args.group_id,
+            **_atom_settings(args),
         )
     except (AccordError, OSError) as exc:
         sock.close()

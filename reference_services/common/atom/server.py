@@ -1,0 +1,149 @@
+"""``GET /feed`` and ``GET /feed/archive/{n}``: a service's feed log over HTTP.
+
+Caching, as RFC 9110/9111 and RFC 5005 want it:
+
+- The head (``/feed``) is ``Cache-Control: no-cache`` with a strong ``ETag`` (a hash of its
+  bytes, so it changes with every entry) and ``Last-Modified`` (the second the newest entry
+  was appended). ``If-None-Match`` decides when present (RFC 9110 13.1.3).
+- ``If-Modified-Since`` alone gets a 304 only when it is LATER than the second of the newest
+  entry. HTTP dates have whole seconds: an entry appended in the same second as the date a
+  client holds, after its read, would otherwise be hidden behind a 304 (see
+  :func:`not_modified_since`).
+- A full archive page never changes: ``Cache-Control: public, max-age=31536000, immutable``.
+  A page that is not full yet is 404: it does not exist until its bytes are final, and the
+  ``next-archive`` link of the newest full page names it all the same (so that page's bytes
+  do not change when the next one fills).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+
+from reference_services.common.atom.log import FeedLog
+from reference_services.common.atom.render import EPOCH, Document, render
+
+__all__ = ["ATOM_CONTENT_TYPE", "LINKS_PROFILE", "add_feed_routes", "not_modified_since"]
+
+ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
+#: ``Accept: application/atom+xml; profile="urn:accord:feed:links"`` asks for entries without
+#: content (the CloudEvent attributes as ``ac:`` elements, the data behind the details link).
+LINKS_PROFILE = "urn:accord:feed:links"
+HEAD_CACHE = "no-cache"
+ARCHIVE_CACHE = "public, max-age=31536000, immutable"
+
+
+def not_modified_since(since: datetime, newest: datetime) -> bool:
+    """May ``If-Modified-Since: since`` get a 304 when the newest entry is from ``newest``?
+
+    Only when ``since`` is after the whole second of ``newest``: an entry appended later in
+    that same second carries the same HTTP date, so equality means "maybe changed".
+    """
+    return since > newest.replace(microsecond=0)
+
+
+def _http_date(moment: datetime) -> str:
+    return format_datetime(moment.replace(microsecond=0), usegmt=True)
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or etag in tags or f"W/{etag}" in tags
+
+
+def _conditional(
+    request: Request, doc: Document, modified: datetime, cache: str, vary: bool
+) -> Response:
+    headers = {"ETag": doc.etag, "Last-Modified": _http_date(modified), "Cache-Control": cache}
+    if vary:
+        headers["Vary"] = "Accept"
+    inm = request.headers.get("if-none-match")
+    ims = request.headers.get("if-modified-since")
+    fresh = False
+    if inm is not None:
+        fresh = _etag_matches(inm, doc.etag)
+    elif ims is not None:
+        try:
+            since = parsedate_to_datetime(ims)
+        except (TypeError, ValueError):
+            since = None
+        # The module attribute is looked up per request so tests can swap the rule.
+        fresh = since is not None and since.tzinfo is not None and _rule()(since, modified)
+    if fresh:
+        return Response(status_code=304, headers=headers)
+    return Response(content=doc.body, media_type=ATOM_CONTENT_TYPE, headers=headers)
+
+
+def _rule() -> Callable[[datetime, datetime], bool]:
+    return globals()["not_modified_since"]  # type: ignore[no-any-return]
+
+
+def add_feed_routes(app: FastAPI, service: str, feed: FeedLog, *, page_size: int = 50) -> None:
+    """Add ``/feed`` and ``/feed/archive/{n}`` to ``app``.
+
+    Args:
+        app: the service's FastAPI app.
+        service: the feed's name (``order``, ``shipping``, ``invoicing``).
+        feed: the service's feed log.
+        page_size: entries per archive page (fixed for the life of the feed).
+    """
+    if page_size < 1:
+        raise ValueError("feed page size must be >= 1")
+
+    def links_only(request: Request) -> bool:
+        return LINKS_PROFILE in request.headers.get("accept", "")
+
+    def archive_href(n: int) -> str:
+        return f"/feed/archive/{n}"
+
+    @app.get("/feed", include_in_schema=False)
+    def head(request: Request) -> Any:
+        tail = feed.tail()
+        last = tail.position if tail else 0
+        full = last // page_size
+        entries = feed.entries(full * page_size + 1, last) if last > full * page_size else []
+        newest = entries[-1] if entries else (feed.entries(last, last)[0] if last else None)
+        links = [("self", "/feed"), ("current", "/feed")]
+        if full:
+            links.append(("prev-archive", archive_href(full)))
+        doc = render(
+            service,
+            entries,
+            links=links,
+            archive=False,
+            newest=newest,
+            links_only=links_only(request),
+        )
+        modified = tail.appended_at if tail else EPOCH
+        return _conditional(request, doc, modified, HEAD_CACHE, vary=True)
+
+    @app.get("/feed/archive/{n}", include_in_schema=False)
+    def archive(n: int, request: Request) -> Any:
+        tail = feed.tail()
+        full = (tail.position if tail else 0) // page_size
+        if n < 1 or n > full:
+            return Response(
+                content=f'{{"detail":"archive page {n} does not exist (full pages: 1..{full})"}}',
+                status_code=404,
+                media_type="application/json",
+            )
+        entries = feed.entries((n - 1) * page_size + 1, n * page_size)
+        links = [("self", archive_href(n)), ("current", "/feed")]
+        if n > 1:
+            links.append(("prev-archive", archive_href(n - 1)))
+        # Always the next page's own URL, never "/feed": the bytes of a full page must not
+        # change when the next page fills (it is 404 until then; readers go on at "current").
+        links.append(("next-archive", archive_href(n + 1)))
+        doc = render(
+            service,
+            entries,
+            links=links,
+            archive=True,
+            newest=entries[-1],
+            links_only=links_only(request),
+        )
+        return _conditional(request, doc, entries[-1].appended_at, ARCHIVE_CACHE, vary=True)
