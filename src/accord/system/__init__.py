@@ -9,6 +9,7 @@ steady rate; :func:`run_demo` places orders and waits for each one's invoice and
 
 from __future__ import annotations
 
+from accord.system._atom_follow import FeedFollower
 from accord.system._databases import ServiceDatabases
 from accord.system._demo import (
     Checker,
@@ -28,19 +29,29 @@ from accord.system._orders import (
     place_orders,
 )
 from accord.system._process import ServiceError, ServiceProcess, log_tail
-from accord.system._reference import DEFAULT_LAUNCHER, SERVICES, TOPICS, ReferenceSystem
+from accord.system._reference import (
+    DEFAULT_LAUNCHER,
+    FEED_OF_TOPIC,
+    SERVICES,
+    TOPICS,
+    TRANSPORTS,
+    ReferenceSystem,
+)
 from accord.system._tracking import ArrivalSummary, ArrivalTracker, Slowest
 
 __all__ = [
     "DEFAULT_LAUNCHER",
+    "FEED_OF_TOPIC",
     "SERVICES",
     "TOPICS",
+    "TRANSPORTS",
     "ArrivalSummary",
     "ArrivalTracker",
     "Checker",
     "DemoProgress",
     "DemoResult",
     "EventFollower",
+    "FeedFollower",
     "Follower",
     "OrderClient",
     "OrderPlacementError",
