@@ -4,6 +4,7 @@
 ``contracts/`` as it arrives; one that does not fails this test with its
 topic/partition@offset, JSON pointer and reason. Nothing may land in the dead-letter topic
 ``order.dlq`` either: a consumer that could not process an event is a broken contract too.
+Runs once per transport (``checks/conftest.py``): on Kafka topics and on Atom feeds.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ ORDERS = 20
 
 
 def test_every_event_of_an_order_scenario_matches_its_schema(
-    accord_events: EventRecorder, order_api: OrderClient
+    accord_events: EventRecorder, order_api: OrderClient, accord_transport: str
 ) -> None:
-    accord_events.record("order", "invoice", "delivery", "order.dlq")
+    topics = ["order", "invoice", "delivery"]
+    if accord_transport == "kafka":
+        # The Atom pollers dead-letter into a table of their own database: an order whose
+        # event went there lacks its invoice or delivery in the per-order check below.
+        topics.append("order.dlq")
+    accord_events.record(*topics)
 
     placed = [order_api.place() for _ in range(ORDERS)]
     for order in placed:
