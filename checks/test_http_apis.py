@@ -1,6 +1,6 @@
 """HTTP APIs: schemathesis over each service's OpenAPI document.
 
-Each service's FastAPI app (``create_app()`` without arguments: an in-memory SQLite database
+Each service's FastAPI app (``bootstrap(service).app``: a throw-away SQLite database
 with the seeded catalogue, no Kafka) is exercised in-process through ASGI with every
 built-in schemathesis check: no server errors, no undocumented status codes, content types
 and response bodies as documented, invalid input rejected and valid input accepted. A
@@ -22,9 +22,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from accord.system import ReferenceSystem
-from reference_services.invoicing.entrypoints.app import create_app as invoicing_app
-from reference_services.order.entrypoints.app import create_app as order_app
-from reference_services.shipping.entrypoints.app import create_app as shipping_app
+from reference_services.bootstrap import bootstrap
 
 pytestmark = pytest.mark.e2e
 
@@ -36,9 +34,9 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
-order = schemathesis.openapi.from_asgi("/openapi.json", order_app())
-shipping = schemathesis.openapi.from_asgi("/openapi.json", shipping_app())
-invoicing = schemathesis.openapi.from_asgi("/openapi.json", invoicing_app())
+order = schemathesis.openapi.from_asgi("/openapi.json", bootstrap("order").app)
+shipping = schemathesis.openapi.from_asgi("/openapi.json", bootstrap("shipping").app)
+invoicing = schemathesis.openapi.from_asgi("/openapi.json", bootstrap("invoicing").app)
 
 # The same documents without an app: calls go over HTTP to the base URL each test passes.
 order_live = schemathesis.openapi.from_dict(order.raw_schema).include(method="GET")

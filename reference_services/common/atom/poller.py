@@ -257,8 +257,12 @@ class FeedPoller:
         self.requests += 1
         with self._http.get(url, headers=headers, timeout=self._timeout, stream=True) as resp:
             if resp.status_code == 304:
+                # Consumed (empty), so the connection goes back to the pool: an idle poll
+                # costs one request on a kept-alive connection, not a TCP handshake.
+                resp.content  # noqa: B018
                 return 304, resp
             if resp.status_code != 200:
+                read_bounded(resp, 65536)  # a short error body keeps the connection
                 raise _RoundFailed(f"GET {url}: HTTP {resp.status_code}")
             body = read_bounded(resp, max_bytes)
             return 200, (resp, body)
@@ -275,6 +279,14 @@ class FeedPoller:
         head = parse_page(body, self.feed_url)
         last = self.position(head.feed_id)
         pages = self._walk_back(head, last.position)
+        newest = max((p for page in pages for p in page.positions()), default=None)
+        if newest is not None and newest < last.position:
+            # The feed has fewer entries than this poller processed: a new order database
+            # behind the same feed id. Nothing is re-read or skipped silently: say so.
+            raise _RoundFailed(
+                f"feed {head.feed_id} ends at position {newest}, but position {last.position} "
+                "was processed already (was the feed reset?)"
+            )
         done = 0
         after = last.position
         for page in reversed(pages):

@@ -52,22 +52,17 @@ class InvoiceOut(BaseModel):
 
 
 def create_app(
-    uow_factory: Callable[[], UnitOfWork] | None = None,
+    uow_factory: Callable[[], UnitOfWork],
     *,
     ready: Callable[[], tuple[bool, str | None]] | None = None,
 ) -> FastAPI:
     """The invoicing service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
-            database without Kafka.
+        uow_factory: makes units of work (``reference_services.bootstrap`` wires one; the
+            app without a database is ``bootstrap("invoicing").app``).
         ready: the health check; always ready when omitted.
     """
-    if uow_factory is None:
-        from reference_services.bootstrap import bootstrap
-
-        built: FastAPI = bootstrap("invoicing").app
-        return built
     make_uow = uow_factory
     app = new_app("invoicing", "Creates an invoice per order.accepted; publishes invoice.created.")
     add_health(app, ready or (lambda: (True, None)))

@@ -105,7 +105,7 @@ def _location(field: str) -> tuple[str | int, ...]:
 
 
 def create_app(
-    uow_factory: Callable[[], UnitOfWork] | None = None,
+    uow_factory: Callable[[], UnitOfWork],
     *,
     ready: Callable[[], tuple[bool, str | None]] | None = None,
     now: Callable[[], datetime] | None = None,
@@ -113,16 +113,11 @@ def create_app(
     """The order service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
-            database with the seeded catalogue and no Kafka (what schemathesis needs).
+        uow_factory: makes units of work (``reference_services.bootstrap`` wires one; the
+            app without a database is ``bootstrap("order").app``).
         ready: the health check; always ready when omitted.
         now: the clock for acceptance times.
     """
-    if uow_factory is None:
-        from reference_services.bootstrap import bootstrap
-
-        app: FastAPI = bootstrap("order").app
-        return app
     make_uow = uow_factory
     clock = now or (lambda: datetime.now(UTC))
 

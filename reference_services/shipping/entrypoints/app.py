@@ -39,22 +39,17 @@ class DeliveryOut(BaseModel):
 
 
 def create_app(
-    uow_factory: Callable[[], UnitOfWork] | None = None,
+    uow_factory: Callable[[], UnitOfWork],
     *,
     ready: Callable[[], tuple[bool, str | None]] | None = None,
 ) -> FastAPI:
     """The shipping service's app.
 
     Args:
-        uow_factory: makes units of work; when omitted, the app runs on a throw-away SQLite
-            database without Kafka.
+        uow_factory: makes units of work (``reference_services.bootstrap`` wires one; the
+            app without a database is ``bootstrap("shipping").app``).
         ready: the health check; always ready when omitted.
     """
-    if uow_factory is None:
-        from reference_services.bootstrap import bootstrap
-
-        built: FastAPI = bootstrap("shipping").app
-        return built
     make_uow = uow_factory
     app = new_app("shipping", "Creates a delivery per order.accepted; publishes delivery.created.")
     add_health(app, ready or (lambda: (True, None)))
