@@ -150,8 +150,11 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter, config: pytest.C
 
     for report in state.reports:
         tests = report.get("tests", 0)
+        transport = f" on {report['transport']}" if report.get("transport") else ""
         terminalreporter.write_sep(
-            "=", f"accord SLA: {report.get('trigger')} over {tests} test{'s' if tests != 1 else ''}"
+            "=",
+            f"accord SLA: {report.get('trigger')} over {tests} test{'s' if tests != 1 else ''}"
+            + transport,
         )
         for line in terminal_table(report).splitlines():
             terminalreporter.write_line(line)

@@ -111,6 +111,11 @@ class ConsistencyCheck:
         self.events_checked: list[dict[str, Any]] = []
         self.until: datetime | None = None
 
+    @property
+    def transport(self) -> str:
+        """``kafka`` or ``atom``: how the checked events were read."""
+        return self._recorder.transport if self._recorder is not None else "kafka"
+
     # -- what the test says ----------------------------------------------------------------
     def expect(
         self,

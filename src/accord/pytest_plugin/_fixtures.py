@@ -155,8 +155,14 @@ def _accord_session_sla(
     if report_dir is not None and reports:
         from accord.report import write_reports
 
+        named: set[object] = set()
         for index, report in enumerate(reports):
             target = report_dir if index == 0 else report_dir / f"group-{index + 1}"
+            transport = report.get("transport")
+            if index > 0 and transport and transport not in named:
+                # The first group of another transport (checks/ on Atom): named by it.
+                target = report_dir / str(transport)
+            named.add(transport)
             state.written += write_reports(report, target, formats=("json", "junit", "html"))
 
 

@@ -144,6 +144,11 @@ class EventRecorder:
 
     # -- recording ----------------------------------------------------------------------
     @property
+    def transport(self) -> str:
+        """``kafka`` or ``atom``: what this recorder reads."""
+        return "kafka" if self._feeds is None else "atom"
+
+    @property
     def topics(self) -> list[str]:
         """Topics being recorded."""
         return list(self._topics)
