@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Engine
 
@@ -69,10 +69,7 @@ class _Kafka:
             make_producer(self.broker, client_id=f"reference-{self.runtime.name}")
         )
 
-    def serve(self, app: Any) -> None:
-        """Nothing to add to the app: Kafka carries the events."""
-
-    def relay(self, table: Any, details: str = "") -> Callable[[], None] | None:
+    def relay(self, table: Any) -> Callable[[], None] | None:
         """Attach the outbox relay; return its ``wake`` for the unit of work."""
         if self.runtime.publisher is None:
             return None
@@ -119,18 +116,27 @@ class _Atom:
     log: Any = field(default=None)
     topics: Topics = field(default_factory=Topics)
 
+    #: Each entry's details link: the service's existing route for what the event is about.
+    DETAILS: ClassVar[dict[str, str]] = {
+        "order": "/orders/{orderId}",
+        "shipping": "/deliveries/{deliveryId}",
+        "invoicing": "/invoices/{invoiceId}",
+    }
+
     def connect(self, *needed: str) -> None:
         """No broker: nothing to connect to."""
 
-    def relay(self, table: Any, details: str = "") -> Callable[[], None] | None:
+    def relay(self, table: Any) -> Callable[[], None] | None:
         """The feed relay and the feed-log table; return the relay's ``wake``."""
         from sqlalchemy import MetaData
 
         from reference_services.common.atom import FeedLog, FeedRelay, feed_log_table
+        from reference_services.common.atom.log import fix_page_size
 
         name = self.runtime.name
+        details = self.DETAILS[name]
         feed = feed_log_table(MetaData(), f"{name}_feed")
-        feed.metadata.create_all(self.runtime.engine)
+        fix_page_size(self.runtime.engine, feed, self.page_size)
         relay = FeedRelay(
             self.runtime.engine, table, feed, lambda event: details.format(**event["data"])
         )
@@ -242,6 +248,8 @@ def bootstrap(
             _shipping(runtime, kafka, clock)
         else:
             _invoicing(runtime, kafka, clock)
+        if isinstance(kafka, _Atom):
+            kafka.serve(runtime.app)
     except BaseException:
         runtime.stop()
         raise
@@ -257,14 +265,13 @@ def _order(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]
     wait_for_database(engine, orm.metadata)
     catalogue.seed(engine)
     kafka.connect(kafka.topics.order)
-    wake = kafka.relay(orm.outbox, details="/orders/{orderId}")
+    wake = kafka.relay(orm.outbox)
 
     def uow_factory() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine, wake)
 
     runtime.uow_factory = uow_factory
     runtime.app = create_app(uow_factory, ready=runtime.ready, now=clock)
-    kafka.serve(runtime.app)
 
 
 def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datetime]) -> None:
@@ -273,7 +280,7 @@ def _shipping(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], dateti
     from reference_services.shipping.service_layer import handlers, unit_of_work
 
     _consumer_service(
-        runtime, kafka, clock, orm, kafka.topics.delivery, "/deliveries/{deliveryId}",
+        runtime, kafka, clock, orm, kafka.topics.delivery,
         unit_of_work.SqlAlchemyUnitOfWork, handlers.handle_order_accepted, create_app,
     )  # fmt: skip
 
@@ -284,7 +291,7 @@ def _invoicing(runtime: ServiceRuntime, kafka: _Kafka, clock: Callable[[], datet
     from reference_services.invoicing.service_layer import handlers, unit_of_work
 
     _consumer_service(
-        runtime, kafka, clock, orm, kafka.topics.invoice, "/invoices/{invoiceId}",
+        runtime, kafka, clock, orm, kafka.topics.invoice,
         unit_of_work.SqlAlchemyUnitOfWork, handlers.handle_order_accepted, create_app,
     )  # fmt: skip
 
@@ -295,7 +302,6 @@ def _consumer_service(
     clock: Callable[[], datetime],
     orm: Any,
     out_topic: str,
-    details: str,
     uow_class: Callable[[Engine, Callable[[], None] | None], Any],
     handle_order_accepted: Callable[..., object],
     create_app: Callable[..., Any],
@@ -304,7 +310,7 @@ def _consumer_service(
     engine = runtime.engine
     wait_for_database(engine, orm.metadata)
     kafka.connect(kafka.topics.order, kafka.topics.order + DLQ_SUFFIX, out_topic)
-    wake = kafka.relay(orm.outbox, details=details)
+    wake = kafka.relay(orm.outbox)
 
     def uow_factory() -> Any:
         return uow_class(engine, wake)
@@ -318,7 +324,6 @@ def _consumer_service(
     else:
         kafka.consume(handle)
     runtime.app = create_app(uow_factory, ready=runtime.ready)
-    kafka.serve(runtime.app)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reference_services.common.db import UTCDateTime
 
-__all__ = ["FeedEntry", "FeedLog", "FeedRelay", "feed_log_table"]
+__all__ = ["FeedEntry", "FeedLog", "FeedRelay", "feed_log_table", "fix_page_size"]
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,36 @@ def feed_log_table(metadata: MetaData, name: str) -> Table:
         Column("href", String(400), nullable=False),
         Column("appended_at", UTCDateTime(), nullable=False),
     )
+
+
+def fix_page_size(engine: Engine, feed: Table, page_size: int) -> None:
+    """Create the feed tables and record the page size; refuse a different one later.
+
+    Archive page n holds positions (n-1)P+1 .. nP: serving an existing feed log with another
+    P would change every full page, which caches keep for a year.
+
+    Raises:
+        accord.errors.UsageError: the feed log was served with another page size.
+    """
+    from accord.errors import UsageError
+
+    meta = Table(
+        f"{feed.name}_settings",
+        feed.metadata,
+        Column("name", String(64), primary_key=True),
+        Column("value", String(200), nullable=False),
+        extend_existing=True,
+    )
+    feed.metadata.create_all(engine)
+    with engine.begin() as conn:
+        stored = conn.execute(select(meta.c.value).where(meta.c.name == "page_size")).scalar()
+        if stored is None:
+            conn.execute(meta.insert().values(name="page_size", value=str(page_size)))
+        elif int(stored) != page_size:
+            raise UsageError(
+                f"feed page size {page_size} differs from {stored}, the size this database's "
+                f"feed ({feed.name}) is paged with; pass --feed-page-size {stored}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +205,21 @@ class FeedRelay:
             conn.execute(f.insert(), values)
         self.appended += len(values)
         return len(values)
+
+    def stalled(self, after_s: float = 30.0) -> str | None:
+        """Why the outbox is not draining (its oldest unsent row is older than ``after_s``)."""
+        o = self._outbox
+        with self._engine.connect() as conn:
+            oldest = conn.execute(select(func.min(o.c.created_at)).where(o.c.sent_at.is_(None)))
+            since = oldest.scalar()
+        if since is None:
+            return None
+        if since.tzinfo is None:  # SQLite hands back naive UTC times from an aggregate
+            since = since.replace(tzinfo=UTC)
+        age = (self._clock() - since).total_seconds()
+        if age <= after_s:
+            return None
+        return f"feed relay {self._feed.name}: oldest unsent outbox row is {age:.0f}s old"
 
     # -- the thread ------------------------------------------------------------------------
     def wake(self) -> None:

@@ -11,6 +11,7 @@ Every refusal is a :class:`HostileFeed` with a one-line reason.
 
 from __future__ import annotations
 
+import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,17 +60,24 @@ class Page:
         return [e.position for e in self.entries if e.position is not None]
 
 
-def read_bounded(response: Any, max_bytes: int) -> bytes:
-    """Read a streamed ``requests`` response, refusing more than ``max_bytes``."""
+def read_bounded(response: Any, max_bytes: int, deadline_s: float = 30.0) -> bytes:
+    """Read a streamed ``requests`` response, refusing more than ``max_bytes`` or a body that
+    takes longer than ``deadline_s`` (the read timeout bounds each read, not a trickle)."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise HostileFeed(f"page of {int(declared)} bytes refused (limit {max_bytes})")
     chunks: list[bytes] = []
     size = 0
-    for chunk in response.iter_content(chunk_size=65536):
+    give_up = time.monotonic() + deadline_s
+    # read1 returns what has arrived (iter_content would block for a whole 64 KiB chunk, so
+    # a trickle would never reach the deadline check); content stays as sent: the pollers ask
+    # for identity encoding, so a compressed "bomb" is refused as not XML, never inflated.
+    while chunk := response.raw.read1(65536, decode_content=False):
         size += len(chunk)
         if size > max_bytes:
             raise HostileFeed(f"page larger than {max_bytes} bytes refused")
+        if time.monotonic() > give_up:
+            raise HostileFeed(f"page still arriving after {deadline_s:g}s ({size} bytes) refused")
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,6 +146,7 @@ class FeedPoller:
         max_bytes: the largest page accepted.
         links_only: ask for the "links only" representation (entries without content).
         timeout_s: connect/read timeout of one request.
+        page_deadline_s: the longest one page may take to arrive (against a trickle).
         session: the HTTP session (tests pass one to count requests).
         clock: for the timestamps of the position and dead-letter rows.
     """
@@ -161,6 +163,7 @@ class FeedPoller:
         max_bytes: int = DEFAULT_MAX_BYTES,
         links_only: bool = False,
         timeout_s: float = 10.0,
+        page_deadline_s: float = 30.0,
         session: requests.Session | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -172,11 +175,14 @@ class FeedPoller:
         self._processing_delay_s = processing_delay_s
         self._max_bytes = max_bytes
         self._timeout = (min(2.0, timeout_s), timeout_s)
+        self._page_deadline_s = page_deadline_s
         self._http = session or requests.Session()
         self._http.headers["Accept"] = LINKS_ACCEPT if links_only else ATOM_ACCEPT
+        self._http.headers["Accept-Encoding"] = "identity"  # see parse.read_bounded
         self._clock = clock or (lambda: datetime.now(UTC))
         self._validators: dict[str, str] = {}
         self._last_problem: str | None = None
+        self._failing_since: float | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._polled = threading.Event()
@@ -235,6 +241,8 @@ class FeedPoller:
             self._problem(f"{self.feed_url} not readable: {str(exc).splitlines()[0][:300]}")
             return 0
         except Exception as exc:  # the database, a handler's bug: retry the entry next round
+            if self._failing_since is None:
+                self._failing_since = time.monotonic()
             self._validators.clear()
             self._problem(
                 f"processing {self.feed_url} failed, retrying: "
@@ -243,7 +251,16 @@ class FeedPoller:
             return 0
         self._polled.set()
         self._last_problem = None
+        self._failing_since = None
         return done
+
+    def stalled(self, after_s: float = 30.0) -> str | None:
+        """Why the poller is stuck (entries failing to process for longer than ``after_s``)."""
+        since = self._failing_since
+        failing_s = 0.0 if since is None else time.monotonic() - since
+        if since is None or failing_s <= after_s:
+            return None
+        return f"atom poller: processing {self.feed_url} has failed for {failing_s:.0f}s"
 
     def _problem(self, message: str) -> None:
         self._validators.clear()
@@ -264,7 +281,7 @@ class FeedPoller:
             if resp.status_code != 200:
                 read_bounded(resp, 65536)  # a short error body keeps the connection
                 raise _RoundFailed(f"GET {url}: HTTP {resp.status_code}")
-            body = read_bounded(resp, max_bytes)
+            body = read_bounded(resp, max_bytes, self._page_deadline_s)
             return 200, (resp, body)
 
     def _page(self, url: str) -> tuple[Page, Any]:
@@ -338,6 +355,8 @@ class FeedPoller:
         if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
             raise _RoundFailed("stopping")
         if entry.problem is not None:
+            if entry.position is None and self._dead_lettered_before(feed_id, entry):
+                return  # no position to move past it: it shows up on every read of its page
             self._dead_letter(feed_id, page, entry, entry.problem)
             return
         event = entry.event if entry.event is not None else self._details(feed_id, page, entry)
@@ -354,6 +373,12 @@ class FeedPoller:
             with Session(self._engine) as session, session.begin():
                 self._record(feed_id, entry, page)(session)
         self.processed += 1
+
+    def _dead_lettered_before(self, feed_id: str, entry: PageEntry) -> bool:
+        t = self._tables.dead_letters
+        query = select(t.c.id).where(t.c.feed_id == feed_id, t.c.entry_id == (entry.id or "(none)"))
+        with self._engine.connect() as conn:
+            return conn.execute(query.limit(1)).first() is not None
 
     def _details(self, feed_id: str, page: str, entry: PageEntry) -> dict[str, Any] | None:
         """The CloudEvent of a links-only entry: its attributes plus the details as data."""

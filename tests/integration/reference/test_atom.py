@@ -206,8 +206,8 @@ class _Process:
                 self.url = found.group(1)
             return bool(found)
 
-        _wait(started, 30, f"{args[0]} to start")
-        _wait(self._healthy, 30, f"{args[0]} healthy")
+        _wait(started, 60, f"{args[0]} to start")
+        _wait(self._healthy, 60, f"{args[0]} healthy")
 
     def _healthy(self) -> bool:
         try:
@@ -294,7 +294,7 @@ def test_200_orders_get_one_delivery_and_one_invoice_each(
             and requests.get(f"{urls['invoicing']}/invoices?size=1", timeout=5).json()["total"]
             >= 200
         ),
-        60,
+        180,  # a deadline, not a wait: ~5 s on an idle machine
         "200 deliveries and 200 invoices",
     )
     deliveries, invoices = _all(urls["shipping"], "deliveries"), _all(urls["invoicing"], "invoices")

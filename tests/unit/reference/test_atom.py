@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gzip
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ import pytest
 import requests
 from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
+from tenacity import Retrying, stop_after_delay, wait_fixed
 
 from reference_services.bootstrap import RunningService, bootstrap, running
 from reference_services.common.atom import FeedPoller, poller_tables, server
@@ -173,7 +176,7 @@ def _naive_rule(since: datetime, newest: datetime) -> bool:
     ],
 )
 def test_same_second_entry_is_not_hidden_by_if_modified_since(
-    order_feed: RunningService, monkeypatch: pytest.MonkeyPatch, rule: Any
+    order_feed: RunningService, monkeypatch: pytest.MonkeyPatch, rule: Any, poller_db: Any
 ) -> None:
     """An entry appended in the same second as the Last-Modified a client holds, after its
     read, must not be answered with a 304 to ``If-Modified-Since`` (HTTP dates are whole
@@ -188,8 +191,11 @@ def test_same_second_entry_is_not_hidden_by_if_modified_since(
     _drain(order_feed)
     first = requests.get(f"{order_feed.url}/feed", timeout=5)
     assert first.headers["last-modified"] == format_datetime(_at(5, 0), usegmt=True)
+    poller, recorder = _poller(poller_db, f"{order_feed.url}/feed")
+    assert poller.poll_once() == 1
     (late,) = _place(order_feed, 1)  # appended at 12:00:05.9, same HTTP date
     _drain(order_feed)
+    assert poller.poll_once() == 1 and recorder.seen[-1] == late
     ims = {"If-Modified-Since": first.headers["last-modified"]}
     second = requests.get(f"{order_feed.url}/feed", headers=ims, timeout=5)
     assert second.status_code == 200 and late in second.text
@@ -333,6 +339,8 @@ class _Hostile:
             handler.send_response(200)
             handler.send_header("Content-Type", "application/atom+xml")
             handler.send_header("Content-Length", headers.get("length", str(len(data))))
+            if "encoding" in headers:
+                handler.send_header("Content-Encoding", headers["encoding"])
             handler.end_headers()
             handler.wfile.write(data)
 
@@ -350,8 +358,23 @@ def _endless(handler: BaseHTTPRequestHandler) -> None:
     handler.end_headers()
     chunk = b"<!-- " + b"x" * 65_000 + b" -->"
     handler.wfile.write(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">')
+    sent = handler.server.sent = 0  # type: ignore[attr-defined]
     for _ in range(50 * 1024 * 1024 // len(chunk)):
         handler.wfile.write(chunk)
+        sent += len(chunk)
+        handler.server.sent = sent  # type: ignore[attr-defined]
+
+
+def _trickle(handler: BaseHTTPRequestHandler) -> None:
+    """A valid start, then one byte every 50 ms: each read is quick, the page never ends."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/atom+xml")
+    handler.end_headers()
+    handler.wfile.write(b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">')
+    for _ in range(200):
+        handler.wfile.write(b" ")
+        handler.wfile.flush()
+        time.sleep(0.05)
 
 
 def _feed(entries: list[tuple[int, dict[str, Any]]], links: list[tuple[str, str]]) -> bytes:
@@ -371,6 +394,16 @@ XXE = (
     b'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     b'<feed xmlns="http://www.w3.org/2005/Atom"><id>&x;</id></feed>'
 )
+
+
+def _bomb() -> bytes:
+    """64 MB of XML once inflated, 64 KB on the wire (sent although identity was asked for)."""
+    return gzip.compress(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><id>x</id>' + b" " * (64 << 20) + b"</feed>",
+        compresslevel=1,
+    )
+
+
 GOOD = sample_order_accepted()
 HOSTILE: dict[str, tuple[str, Callable[[_Hostile], None]]] = {
     "not-xml": ("not XML", lambda h: h.body("/feed", b"{'this': 'is json-ish'}")),
@@ -392,6 +425,11 @@ HOSTILE: dict[str, tuple[str, Callable[[_Hostile], None]]] = {
             h.body("/feed/archive/1", _feed([(3, GOOD)], [("prev-archive", "/feed/archive/1")])),
         ),
     ),
+    "gzip-bomb": (
+        "not XML",
+        lambda h: h.body("/feed", _bomb(), encoding="gzip"),
+    ),
+    "trickle": ("still arriving after", lambda h: h.pages.__setitem__("/feed", _trickle)),
     "not-atom": ("not an Atom feed", lambda h: h.body("/feed", b"<rss><channel/></rss>")),
 }
 
@@ -404,7 +442,9 @@ def test_hostile_page_is_refused_with_one_line_and_polling_goes_on(
     hostile = _Hostile()
     try:
         serve(hostile)
-        poller, recorder = _poller(poller_db, f"{hostile.url}/feed", timeout_s=5)
+        poller, recorder = _poller(
+            poller_db, f"{hostile.url}/feed", timeout_s=5, page_deadline_s=0.3
+        )
         with caplog.at_level(logging.DEBUG, logger="reference_services.common.atom.poller"):
             assert poller.poll_once() == 0
             assert poller.poll_once() == 0  # the same page again: logged once only
@@ -414,6 +454,10 @@ def test_hostile_page_is_refused_with_one_line_and_polling_goes_on(
         assert poller.rejected == 2 and recorder.seen == []
         if kind == "xxe":
             assert "root:" not in caplog.text
+        if kind == "50mb-streamed":
+            # The poller hung up after its limit (plus what the socket buffers took): an
+            # unbounded read (``resp.content``) would have taken all 50 MB.
+            assert hostile.http.sent < 30 * 1024 * 1024  # type: ignore[attr-defined]
         # The feed turns good: the poller was never stuck.
         hostile.pages.clear()
         hostile.body("/feed", _feed([(1, GOOD)], []))
@@ -519,3 +563,70 @@ def test_feed_that_went_back_is_reported_not_skipped(poller_db: Any, caplog: Any
 
 def _positions(runtime: Any) -> Any:
     return poller_tables(MetaData(), "shipping").positions
+
+
+def test_a_feed_keeps_its_page_size(tmp_path: Path) -> None:
+    from accord.errors import UsageError
+
+    url = f"sqlite:///{tmp_path / 'order.db'}"
+    bootstrap("order", database_url=url, transport="atom", feed_page_size=3).stop()
+    bootstrap("order", database_url=url, transport="atom", feed_page_size=3).stop()
+    with pytest.raises(UsageError, match="pass --feed-page-size 3"):
+        bootstrap("order", database_url=url, transport="atom", feed_page_size=50)
+
+
+def test_entry_without_a_position_is_dead_lettered_once(poller_db: Any) -> None:
+    hostile = _Hostile()
+    try:
+        body = _feed([(1, GOOD)], []).replace(b"<ac:position>1</ac:position>", b"")
+        hostile.body("/feed", body)
+        poller, recorder = _poller(poller_db, f"{hostile.url}/feed")
+        assert poller.poll_once() == 1 and poller.dead_lettered == 1
+        poller._validators.clear()  # a 200 again, as after a restart
+        poller.poll_once()
+        assert poller.dead_lettered == 1 and recorder.seen == []
+    finally:
+        hostile.close()
+
+
+def test_a_restarted_service_serves_the_same_pages(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'order.db'}"
+    reads = []
+    for attempt in range(2):
+        with running("order", database_url=url, transport="atom", feed_page_size=3) as order:
+            if attempt == 0:
+                _place(order, 5)
+                relay = order.runtime.relay
+                assert isinstance(relay, FeedRelay)
+                for retry in Retrying(stop=stop_after_delay(10), wait=wait_fixed(0.02)):
+                    with retry:
+                        assert relay.appended == 5  # the relay thread runs here
+            reads.append(
+                [
+                    (r.content, r.headers["etag"], r.headers["last-modified"])
+                    for r in (
+                        requests.get(f"{order.url}{path}", timeout=5)
+                        for path in ("/feed", "/feed/archive/1")
+                    )
+                ]
+            )
+    assert reads[0] == reads[1]
+
+
+def test_relay_and_poller_say_when_they_stall(
+    order_feed: RunningService, poller_db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    relay = order_feed.runtime.relay
+    assert isinstance(relay, FeedRelay)
+    _place(order_feed, 1)  # not drained: the relay thread is stopped
+    assert relay.stalled() is None
+    monkeypatch.setattr(relay, "_clock", lambda: datetime.now(UTC) + timedelta(seconds=31))
+    assert "oldest unsent outbox row is 31s old" in (relay.stalled() or "")
+    _drain(order_feed)
+    assert relay.stalled() is None
+    poller, recorder = _poller(poller_db, f"{order_feed.url}/feed")
+    recorder.fail_on = lambda _e: RuntimeError("database down")
+    assert poller.poll_once() == 0 and poller.stalled() is None
+    assert poller.stalled(after_s=-1) is not None  # failing since the first round
+    recorder.fail_on = lambda _e: None
+    assert poller.poll_once() == 1 and poller.stalled(after_s=-1) is None
