@@ -114,6 +114,10 @@ def test_up_serves_feeds_that_pass_the_conformance_check(run_accord: Any, tmp_pa
             checked = run_accord("atom", "check", feed, "--contracts", str(CONTRACTS))
             assert checked.returncode == 0, checked.stdout + checked.stderr
             assert checked.stdout.splitlines()[-1].startswith("OK: 2 pages, 55 entries, 55 events")
+        links_only = run_accord(
+            "atom", "check", "--links-only", feeds[-1], "--contracts", str(CONTRACTS)
+        )
+        assert links_only.returncode == 0, links_only.stdout + links_only.stderr
         up.send_signal(signal.SIGINT)
         _, stderr = up.communicate(timeout=60)
     finally:

@@ -367,8 +367,11 @@ class _Checker:
         if self.registry is None:
             return
         self.ran("payloads")
+        links_only = "profile=" in self.client.accept
         for page_url, index, entry in entries:
             where = _where(page_url, entry, index)
+            if links_only and entry.content is not None:
+                self.fail("payloads", where, "links only was asked for, but it has <content>")
             try:
                 event = entry_event(entry, self.client.details)
             except (EventDecodeError, FeedError) as exc:

@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="contracts directory with schemas/<type>/vN.json (default: %(default)s)",
     )
     check.add_argument(
+        "--links-only",
+        action="store_true",
+        help='check the "links only" representation (Accept: application/atom+xml; '
+        'profile="urn:accord:feed:links"): entries without content, data behind the link',
+    )
+    check.add_argument(
         "--no-payloads",
         action="store_true",
         help="do not validate the entries' CloudEvents (a feed of other content)",
@@ -46,11 +52,16 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 def _check(args: argparse.Namespace) -> int:
     from accord.atom import check_feed
     from accord.schemas import SchemaRegistry
+    from accord.sources._atom import ATOM_TYPE, LINKS_ONLY_ACCEPT, FeedClient
 
     registry = None if args.no_payloads else SchemaRegistry.from_directory(args.contracts)
     failed = False
     for url in args.urls:
-        report = check_feed(url, registry)
+        client = FeedClient(accept=LINKS_ONLY_ACCEPT if args.links_only else ATOM_TYPE)
+        try:
+            report = check_feed(url, registry, client=client)
+        finally:
+            client.close()
         for line in report.lines():
             print(line)
         failed = failed or not report.ok

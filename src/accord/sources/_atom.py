@@ -55,6 +55,8 @@ AC_NS = "urn:accord:feed"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 ATOM_TYPE = "application/atom+xml"
+#: The ``Accept`` that asks for the "links only" representation (entries without content).
+LINKS_ONLY_ACCEPT = 'application/atom+xml; profile="urn:accord:feed:links"'
 #: A feed page larger than this is refused (a 50 MB page is an attack, not a feed).
 DEFAULT_MAX_PAGE_BYTES = 8 << 20
 #: Pages one walk may read before it gives up (a chain this long is a loop in disguise).
@@ -346,11 +348,19 @@ class FeedClient:
     Args:
         max_bytes: refuse a body larger than this.
         timeout_s: connect and read timeout per request.
+        accept: the ``Accept`` of feed documents (:data:`LINKS_ONLY_ACCEPT` for entries
+            without content).
     """
 
-    def __init__(self, max_bytes: int = DEFAULT_MAX_PAGE_BYTES, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        max_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+        timeout_s: float = 10.0,
+        accept: str = ATOM_TYPE,
+    ) -> None:
         import requests
 
+        self.accept = accept
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self._session = requests.Session()
@@ -358,12 +368,12 @@ class FeedClient:
         self.bytes_read = 0
 
     def get(
-        self, url: str, *, headers: dict[str, str] | None = None, accept: str = ATOM_TYPE
+        self, url: str, *, headers: dict[str, str] | None = None, accept: str | None = None
     ) -> FeedResponse:
         """GET ``url``; raises :class:`FeedError` when nothing answers or the body is too big."""
         import requests
 
-        sent = {"Accept": accept, **(headers or {})}
+        sent = {"Accept": accept or self.accept, **(headers or {})}
         try:
             with self._session.get(
                 url, headers=sent, timeout=self.timeout_s, stream=True, allow_redirects=True

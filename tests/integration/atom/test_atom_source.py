@@ -169,3 +169,65 @@ def test_bad_atom_urls_are_usage_errors(capsys) -> None:
     assert "not an Atom source" in capsys.readouterr().err
     assert main(["schema", "validate", "atom+http://127.0.0.1:9/feed"]) == 2
     assert "cannot read it" in capsys.readouterr().err
+
+
+def test_audit_follow_reads_what_comes_later_until_sigterm(serve_feed, tmp_path) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    from accord.consistency import eventually
+
+    feeds = consistent_feeds(12)
+    later = {name: feed.events[8:] for name, feed in feeds.items()}
+    for feed in feeds.values():
+        del feed.events[8:]  # 8 orders now, 4 more while the audit follows (a page rolls over)
+    spec = ",".join("atom+" + serve_feed(feed).url for feed in feeds.values())
+    audit = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "accord.cli",
+            "audit",
+            spec,
+            "--follow",
+            "--trigger",
+            "order.accepted",
+            "--expect",
+            "invoice.created=5s",
+            "--expect",
+            "delivery.created=5s",
+            "--format",
+            "json",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        heads = feeds["order"]
+        eventually(lambda: heads.reads.get("/feed", 0) >= 2, within="20s")  # it is polling
+        for name, feed in feeds.items():
+            for event in later[name]:
+                feed.publish(event)
+        seen = {name: feed.reads["/feed"] for name, feed in feeds.items()}
+        # Two more polls of every head: the second began after the last publish.
+        eventually(
+            lambda: all(f.reads["/feed"] >= seen[n] + 2 for n, f in feeds.items()), within="20s"
+        )
+        audit.send_signal(signal.SIGTERM)
+        out, err = audit.communicate(timeout=30)
+    finally:
+        if audit.poll() is None:
+            audit.kill()
+            audit.wait()
+    assert audit.returncode == 0, out + err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["triggers"] == 12
+    assert report["interrupted"] is True
+    for kind in ("invoice.created", "delivery.created"):
+        assert report["expectations"][kind]["ok"] == 12
+    assert feeds["order"].reads["/feed/archive/2"] >= 1  # page 2 filled while it followed
