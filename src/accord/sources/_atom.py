@@ -503,6 +503,19 @@ class FeedCursor:
             pages.append(page)
             reached, _ = self._after_marker(page)
             previous = page.link("prev-archive")
+        if self.last_position:
+            newest = max(
+                (e.position for p in pages for e in p.entries if e.position is not None),
+                default=0,
+            )
+            if newest < self.last_position:
+                # Fewer entries than were read: a new feed behind the same URL. Waiting for
+                # positions above the old ones would stall without a word.
+                raise FeedError(
+                    self.url,
+                    f"the feed ends at position {newest}, but position {self.last_position} "
+                    "was read already (was the feed reset?)",
+                )
         had_marker = self.last_position is not None or self.last_id is not None
         if had_marker and not reached and self.last_position is None:
             raise FeedError(

@@ -56,6 +56,19 @@ def test_a_cursor_gets_what_is_new_across_a_page_rollover(serve_feed) -> None:
     client.close()
 
 
+def test_a_feed_that_went_back_is_reported_not_waited_for(serve_feed) -> None:
+    feed = Feed(events=events_of("order.accepted", 12, seed=6))
+    server = serve_feed(feed)
+    client = FeedClient()
+    cursor = FeedCursor(server.url, client)
+    assert len(cursor.read_new()) == 12
+    with feed.lock:
+        feed.events[:] = events_of("order.accepted", 3, seed=7)  # a new database, same URL
+    with pytest.raises(FeedError, match="ends at position 3, but position 12 was read"):
+        cursor.read_new()
+    client.close()
+
+
 def test_a_cursor_from_the_end_reads_only_what_comes_later(serve_feed) -> None:
     feed = Feed(events=events_of("order.accepted", 10, seed=3))  # head empty, 2 archive pages
     server = serve_feed(feed)
