@@ -73,12 +73,15 @@ class FeedError(UsageError):
 
     Attributes:
         url: the document the problem is in.
+        reason: the message without the URL.
+        transient: nothing answered, or the server failed (5xx): asking again may work.
     """
 
-    def __init__(self, url: str, message: str) -> None:
+    def __init__(self, url: str, message: str, *, transient: bool = False) -> None:
         super().__init__(f"{url}: {message}")
         self.url = url
         self.reason = message
+        self.transient = transient
 
 
 def parse_atom_url(spec: str) -> list[str]:
@@ -405,13 +408,19 @@ class FeedClient:
                     body=b"".join(chunks),
                 )
         except requests.RequestException as exc:
-            raise FeedError(url, f"cannot read it ({type(exc).__name__}: {exc})") from None
+            raise FeedError(
+                url, f"cannot read it ({type(exc).__name__}: {exc})", transient=True
+            ) from None
 
     def page(self, url: str) -> AtomPage:
         """GET and parse a feed document that must answer 200."""
         response = self.get(url)
         if response.status != 200:
-            raise FeedError(url, f"HTTP {response.status} (expected 200 and an Atom feed)")
+            raise FeedError(
+                url,
+                f"HTTP {response.status} (expected 200 and an Atom feed)",
+                transient=response.status >= 500,
+            )
         return parse_page(response.body, url)
 
     def details(self, url: str) -> Any:
@@ -487,7 +496,11 @@ class FeedCursor:
         if response.status == 304:
             return []
         if response.status != 200:
-            raise FeedError(self.url, f"HTTP {response.status} (expected 200 and an Atom feed)")
+            raise FeedError(
+                self.url,
+                f"HTTP {response.status} (expected 200 and an Atom feed)",
+                transient=response.status >= 500,
+            )
         head = parse_page(response.body, self.url)
         pages = [head]
         reached, _ = self._after_marker(head)
@@ -580,6 +593,8 @@ class AtomSource:
         follow: keep polling for new entries.
         poll_interval_s: with ``follow``, the pause after a round that found nothing.
         max_page_bytes: refuse documents larger than this.
+        retry_s: with ``follow``, how long a feed may stay unreachable (or answer 5xx, e.g.
+            while its service restarts) before reading stops with the error.
     """
 
     def __init__(
@@ -589,8 +604,10 @@ class AtomSource:
         follow: bool = False,
         poll_interval_s: float = 0.2,
         max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+        retry_s: float = 30.0,
     ) -> None:
         self.urls = list(urls)
+        self.retry_s = retry_s
         self.follow = follow
         self.poll_interval_s = poll_interval_s
         self.name = ",".join(f"atom+{url}" for url in self.urls)
@@ -622,10 +639,23 @@ class AtomSource:
                 else:
                     yield from heapq.merge(*streams, key=_event_time)
                 return
+            failing_since: dict[str, float] = {}
             while True:
                 found = False
                 for cursor in cursors:
-                    for pair in self._events(cursor, cursor.read_new()):
+                    try:
+                        pairs = cursor.read_new()
+                    except FeedError as exc:
+                        if not exc.transient:
+                            raise
+                        first = failing_since.setdefault(cursor.url, time.monotonic())
+                        if time.monotonic() - first > self.retry_s:
+                            raise FeedError(
+                                exc.url, f"{exc.reason}; still failing after {self.retry_s:g}s"
+                            ) from None
+                        continue
+                    failing_since.pop(cursor.url, None)
+                    for pair in self._events(cursor, pairs):
                         found = True
                         yield pair
                 if not found:

@@ -3,8 +3,9 @@
 :class:`ReferenceSystem` runs the order, shipping and invoicing services of
 ``reference_services`` as child processes against a broker (or, with ``transport="atom"``,
 on Atom feeds over HTTP), each with its own database, and stops them with nothing left
-running. :class:`EventFollower` and :class:`FeedFollower` read what they publish. :func:`place_orders` drives the order API at a
-steady rate; :func:`run_demo` places orders and waits for each one's invoice and delivery.
+running. :class:`EventFollower` and :class:`FeedFollower` read what they publish.
+:func:`place_orders` drives the order API at a steady rate; :func:`run_demo` places orders
+and waits for each one's invoice and delivery.
 ``accord demo``, ``accord up`` and the pytest plugin's session fixture are built on these.
 """
 

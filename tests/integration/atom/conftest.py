@@ -41,6 +41,7 @@ class Feed:
         no_validators: the head has neither ``ETag`` nor ``Last-Modified``.
         ignore_conditional: the head answers 200 to a conditional GET that matches.
         head_body: serve these bytes as the head instead (hostile documents).
+        fail_next: answer this many GETs of the head with 503 first.
         reads: path -> number of GETs served.
     """
 
@@ -55,6 +56,7 @@ class Feed:
     no_validators: bool = False
     ignore_conditional: bool = False
     head_body: bytes | None = None
+    fail_next: int = 0
     reads: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -190,6 +192,10 @@ def _handler(feed: Feed) -> type[BaseHTTPRequestHandler]:
             self._send(404, b"no such path", {"Content-Type": "text/plain"})
 
         def _head(self) -> None:
+            if feed.fail_next > 0:
+                feed.fail_next -= 1
+                self._send(503, b"restarting", {"Content-Type": "text/plain"})
+                return
             if feed.head_body is not None:
                 self._send(200, feed.head_body, {"Content-Type": ATOM_TYPE})
                 return

@@ -244,3 +244,29 @@ def test_audit_follow_reads_what_comes_later_until_sigterm(serve_feed, tmp_path)
     for kind in ("invoice.created", "delivery.created"):
         assert report["expectations"][kind]["ok"] == 12
     assert feeds["order"].reads["/feed/archive/2"] >= 1  # page 2 filled while it followed
+
+
+def test_following_rides_out_a_feed_that_fails_for_a_while(serve_feed) -> None:
+    feed = Feed(events=events_of("order.accepted", 3, seed=8), fail_next=3)
+    server = serve_feed(feed)
+    source = AtomSource([server.url], follow=True, poll_interval_s=0.01, retry_s=30)
+    events = iter(source)
+    got = [next(events)[0] for _ in range(3)]
+    assert got == feed.events
+    assert feed.reads["/feed"] == 4  # three 503s, then the feed
+    events.close()  # type: ignore[attr-defined]
+
+
+def test_following_gives_up_on_a_feed_that_keeps_failing(serve_feed) -> None:
+    feed = Feed(events=events_of("order.accepted", 3, seed=8), fail_next=10**6)
+    server = serve_feed(feed)
+    source = AtomSource([server.url], follow=True, poll_interval_s=0.01, retry_s=0.3)
+    with pytest.raises(FeedError, match=r"HTTP 503 .*; still failing after 0.3s"):
+        next(iter(source))
+
+
+def test_without_follow_a_failing_feed_is_an_error_at_once(serve_feed) -> None:
+    feed = Feed(events=events_of("order.accepted", 3, seed=8), fail_next=1)
+    server = serve_feed(feed)
+    with pytest.raises(FeedError, match="HTTP 503"):
+        list(AtomSource([server.url]))
