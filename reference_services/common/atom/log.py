@@ -140,6 +140,7 @@ class FeedRelay:
         clock: when an entry is appended (``Last-Modified``); tests inject one.
         poll_interval_s: how long to wait for :meth:`wake` before looking again.
         batch_size: outbox rows per transaction.
+        stall_after_s: :meth:`stalled` reports unsent outbox rows older than this.
     """
 
     def __init__(
@@ -152,6 +153,7 @@ class FeedRelay:
         clock: Callable[[], datetime] | None = None,
         poll_interval_s: float = 0.2,
         batch_size: int = 200,
+        stall_after_s: float = 30.0,
     ) -> None:
         self._engine = engine
         self._outbox = outbox
@@ -160,6 +162,7 @@ class FeedRelay:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
+        self._stall_after_s = stall_after_s
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -206,8 +209,10 @@ class FeedRelay:
         self.appended += len(values)
         return len(values)
 
-    def stalled(self, after_s: float = 30.0) -> str | None:
-        """Why the outbox is not draining (its oldest unsent row is older than ``after_s``)."""
+    def stalled(self, after_s: float | None = None) -> str | None:
+        """Why the outbox is not draining (its oldest unsent row is older than ``after_s``,
+        by default the ``stall_after_s`` given)."""
+        after_s = self._stall_after_s if after_s is None else after_s
         o = self._outbox
         with self._engine.connect() as conn:
             oldest = conn.execute(select(func.min(o.c.created_at)).where(o.c.sent_at.is_(None)))

@@ -20,6 +20,7 @@ and database errors do the same. The poller never stops on bad input.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 import requests
@@ -133,6 +135,10 @@ class _RoundFailed(Exception):
     """The round cannot go on (network, HTTP status); retried next round."""
 
 
+class _Stopping(Exception):
+    """The poller is stopping in the middle of a round."""
+
+
 class FeedPoller:
     """Polls one Atom feed on a daemon thread between :meth:`start` and :meth:`stop`.
 
@@ -147,6 +153,7 @@ class FeedPoller:
         links_only: ask for the "links only" representation (entries without content).
         timeout_s: connect/read timeout of one request.
         page_deadline_s: the longest one page may take to arrive (against a trickle).
+        stall_after_s: :meth:`stalled` reports a poller without a good round for this long.
         session: the HTTP session (tests pass one to count requests).
         clock: for the timestamps of the position and dead-letter rows.
     """
@@ -164,6 +171,7 @@ class FeedPoller:
         links_only: bool = False,
         timeout_s: float = 10.0,
         page_deadline_s: float = 30.0,
+        stall_after_s: float = 30.0,
         session: requests.Session | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -176,6 +184,7 @@ class FeedPoller:
         self._max_bytes = max_bytes
         self._timeout = (min(2.0, timeout_s), timeout_s)
         self._page_deadline_s = page_deadline_s
+        self._stall_after_s = stall_after_s
         self._http = session or requests.Session()
         self._http.headers["Accept"] = LINKS_ACCEPT if links_only else ATOM_ACCEPT
         self._http.headers["Accept-Encoding"] = "identity"  # see parse.read_bounded
@@ -183,6 +192,7 @@ class FeedPoller:
         self._validators: dict[str, str] = {}
         self._last_problem: str | None = None
         self._failing_since: float | None = None
+        self._failing_how = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._polled = threading.Event()
@@ -233,16 +243,19 @@ class FeedPoller:
         """
         try:
             done = self._round()
+        except _Stopping:
+            return 0  # stop() interrupted the processing delay; the entry waits for next time
         except HostileFeed as exc:
             self.rejected += 1
+            self._failing("refusing the feed's pages")
             self._problem(f"refused a page of {self.feed_url}: {exc}")
             return 0
         except (_RoundFailed, requests.RequestException) as exc:
+            self._failing("the feed is not readable")
             self._problem(f"{self.feed_url} not readable: {str(exc).splitlines()[0][:300]}")
             return 0
         except Exception as exc:  # the database, a handler's bug: retry the entry next round
-            if self._failing_since is None:
-                self._failing_since = time.monotonic()
+            self._failing("processing fails")
             self._validators.clear()
             self._problem(
                 f"processing {self.feed_url} failed, retrying: "
@@ -254,13 +267,21 @@ class FeedPoller:
         self._failing_since = None
         return done
 
-    def stalled(self, after_s: float = 30.0) -> str | None:
-        """Why the poller is stuck (entries failing to process for longer than ``after_s``)."""
+    def _failing(self, how: str) -> None:
+        if self._failing_since is None or self._failing_how != how:
+            self._failing_since, self._failing_how = time.monotonic(), how
+        self._validators.clear()
+
+    def stalled(self, after_s: float | None = None) -> str | None:
+        """Why the poller is stuck: no round has succeeded for longer than ``after_s`` (by
+        default ``stall_after_s``): the order feed unreachable or refused, or processing
+        failing. None while it works."""
+        after_s = self._stall_after_s if after_s is None else after_s
         since = self._failing_since
         failing_s = 0.0 if since is None else time.monotonic() - since
         if since is None or failing_s <= after_s:
             return None
-        return f"atom poller: processing {self.feed_url} has failed for {failing_s:.0f}s"
+        return f"atom poller: {self._failing_how} ({self.feed_url}) for {failing_s:.0f}s"
 
     def _problem(self, message: str) -> None:
         self._validators.clear()
@@ -279,7 +300,8 @@ class FeedPoller:
                 resp.content  # noqa: B018
                 return 304, resp
             if resp.status_code != 200:
-                read_bounded(resp, 65536)  # a short error body keeps the connection
+                with contextlib.suppress(HostileFeed):
+                    read_bounded(resp, 65536, 5.0)  # a short error body keeps the connection
                 raise _RoundFailed(f"GET {url}: HTTP {resp.status_code}")
             body = read_bounded(resp, max_bytes, self._page_deadline_s)
             return 200, (resp, body)
@@ -336,6 +358,8 @@ class FeedPoller:
                 return pages
             if older_url in seen:
                 raise HostileFeed(f"prev-archive cycle: {page.url} links back to {older_url}")
+            if not self._same_origin(older_url):
+                raise HostileFeed(f"prev-archive {older_url} leaves the feed's origin")
             seen.add(older_url)
             older, _ = self._page(older_url)
             if older.feed_id != head.feed_id:
@@ -353,7 +377,7 @@ class FeedPoller:
 
     def _process(self, feed_id: str, page: str, entry: PageEntry) -> None:
         if self._processing_delay_s and self._stop.wait(self._processing_delay_s):
-            raise _RoundFailed("stopping")
+            raise _Stopping
         if entry.problem is not None:
             if entry.position is None and self._dead_lettered_before(feed_id, entry):
                 return  # no position to move past it: it shows up on every read of its page
@@ -374,6 +398,10 @@ class FeedPoller:
                 self._record(feed_id, entry, page)(session)
         self.processed += 1
 
+    def _same_origin(self, url: str) -> bool:
+        mine, other = urlsplit(self.feed_url), urlsplit(url)
+        return (mine.scheme, mine.netloc) == (other.scheme, other.netloc)
+
     def _dead_lettered_before(self, feed_id: str, entry: PageEntry) -> bool:
         t = self._tables.dead_letters
         query = select(t.c.id).where(t.c.feed_id == feed_id, t.c.entry_id == (entry.id or "(none)"))
@@ -383,6 +411,12 @@ class FeedPoller:
     def _details(self, feed_id: str, page: str, entry: PageEntry) -> dict[str, Any] | None:
         """The CloudEvent of a links-only entry: its attributes plus the details as data."""
         assert entry.details is not None
+        if not self._same_origin(entry.details):
+            # A feed must not make the poller fetch other hosts (SSRF).
+            self._dead_letter(
+                feed_id, page, entry, f"details link {entry.details} leaves the feed's origin"
+            )
+            return None
         self.requests += 1
         with self._http.get(
             entry.details,
@@ -452,5 +486,7 @@ class FeedPoller:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.poll_once()
-            self._stop.wait(self._interval_s)
+            # After a round that found entries, look again at once (more may have come while
+            # processing, as a Kafka consumer's next poll returns at once); idle, wait.
+            if self.poll_once() == 0:
+                self._stop.wait(self._interval_s)

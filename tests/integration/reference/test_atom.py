@@ -20,7 +20,7 @@ import feedparser
 import orjson
 import pytest
 import requests
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session
 
 from reference_services.bootstrap import bootstrap, running
@@ -31,6 +31,7 @@ from reference_services.common.outbox import Outbox
 from reference_services.common.runtime import HttpServer
 from reference_services.order.adapters import orm as order_orm
 from reference_services.samples import sample_order_accepted
+from reference_services.shipping.adapters import orm as shipping_orm
 
 pytestmark = pytest.mark.integration
 
@@ -316,3 +317,55 @@ def test_200_orders_get_one_delivery_and_one_invoice_each(
             f"atom {backend} order->{noun} latency ms: p50 {_percentile(lags, 50):.0f} "
             f"p99 {_percentile(lags, 99):.0f} (poll interval 100 ms)"
         )
+
+
+def test_shipping_killed_mid_stream_resumes_without_loss(tmp_path: Path) -> None:
+    """SIGKILL (no shutdown at all) while shipping works through a backlog; the restarted
+    process resumes at the position committed with the last delivery: every order once."""
+    order = _Process(
+        ["order", "--transport", "atom", "--feed-page-size", "10", "--database-url",
+         f"sqlite:///{tmp_path / 'order.db'}"],
+        tmp_path / "order.log",
+    )  # fmt: skip
+    shipping_args = [
+        "shipping", "--transport", "atom", "--order-feed", f"{order.url}/feed",
+        "--poll-interval-ms", "20", "--processing-delay-ms", "20",
+        "--database-url", f"sqlite:///{tmp_path / 'shipping.db'}",
+    ]  # fmt: skip
+    shipping = _Process(shipping_args, tmp_path / "shipping-1.log")
+    try:
+        http = requests.Session()
+        placed = [
+            http.post(f"{order.url}/orders", json=ORDER, timeout=10).json()["orderId"]
+            for _ in range(60)
+        ]
+
+        def some_delivered() -> bool:
+            total = requests.get(f"{shipping.url}/deliveries?size=1", timeout=5).json()["total"]
+            return bool(total >= 15)
+
+        _wait(some_delivered, 60, "15 deliveries before the kill")
+        shipping.process.kill()
+        shipping.process.wait(10)
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'shipping.db'}")
+        try:
+            with engine.connect() as conn:
+                done = conn.execute(select(func.count()).select_from(shipping_orm.deliveries))
+                killed_at = done.scalar_one()
+        finally:
+            engine.dispose()
+        assert 15 <= killed_at < len(placed), killed_at  # the kill was mid-stream
+        shipping = _Process(shipping_args, tmp_path / "shipping-2.log")
+
+        def all_delivered() -> bool:
+            total = requests.get(f"{shipping.url}/deliveries?size=1", timeout=5).json()["total"]
+            return bool(total >= len(placed))
+
+        _wait(all_delivered, 120, "every delivery after the restart")
+        deliveries = _all(shipping.url, "deliveries")
+        assert sorted(d["orderId"] for d in deliveries) == sorted(placed)
+        assert len(_entries(f"{shipping.url}/feed")) == len(placed)  # one event per order
+    finally:
+        for process in (shipping, order):
+            if process.process.poll() is None:
+                process.stop()

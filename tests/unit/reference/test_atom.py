@@ -429,6 +429,10 @@ HOSTILE: dict[str, tuple[str, Callable[[_Hostile], None]]] = {
         "not XML",
         lambda h: h.body("/feed", _bomb(), encoding="gzip"),
     ),
+    "archive-elsewhere": (
+        "leaves the feed's origin",
+        lambda h: h.body("/feed", _feed([(5, GOOD)], [("prev-archive", "http://10.0.0.1/a/1")])),
+    ),
     "trickle": ("still arriving after", lambda h: h.pages.__setitem__("/feed", _trickle)),
     "not-atom": ("not an Atom feed", lambda h: h.body("/feed", b"<rss><channel/></rss>")),
 }
@@ -462,6 +466,7 @@ def test_hostile_page_is_refused_with_one_line_and_polling_goes_on(
         hostile.pages.clear()
         hostile.body("/feed", _feed([(1, GOOD)], []))
         assert poller.poll_once() == 1 and recorder.seen == [GOOD["data"]["orderId"]]
+        assert poller.stalled(after_s=-1) is None
     finally:
         hostile.close()
 
@@ -630,3 +635,35 @@ def test_relay_and_poller_say_when_they_stall(
     assert poller.stalled(after_s=-1) is not None  # failing since the first round
     recorder.fail_on = lambda _e: None
     assert poller.poll_once() == 1 and poller.stalled(after_s=-1) is None
+
+
+def test_http_errors_end_the_round_and_polling_goes_on(poller_db: Any, caplog: Any) -> None:
+    hostile = _Hostile()
+    try:
+        poller, recorder = _poller(poller_db, f"{hostile.url}/feed")
+        assert poller.poll_once() == 0  # 404: no page yet
+        assert "HTTP 404" in caplog.text
+        assert poller.stalled() is None  # not for long yet
+        assert "the feed is not readable" in (poller.stalled(after_s=-1) or "")
+        hostile.body("/feed", _feed([(1, GOOD)], []))
+        assert poller.poll_once() == 1 and recorder.seen == [GOOD["data"]["orderId"]]
+        assert poller.stalled(after_s=-1) is None
+    finally:
+        hostile.close()
+
+
+def test_details_link_to_another_host_is_dead_lettered(poller_db: Any) -> None:
+    hostile = _Hostile()
+    try:
+        body = _feed([(1, GOOD)], [])
+        start, end = body.index(b"<content"), body.index(b"</content>") + len(b"</content>")
+        links_only = body[:start] + body[end:]
+        hostile.body("/feed", links_only.replace(b'href="/orders/', b'href="http://10.0.0.1/o/'))
+        poller, recorder = _poller(poller_db, f"{hostile.url}/feed", timeout_s=1)
+        assert poller.poll_once() == 1 and poller.dead_lettered == 1 and recorder.seen == []
+        engine, tables = poller_db
+        with engine.connect() as conn:
+            reason = conn.execute(select(tables.dead_letters.c.reason)).scalar_one()
+        assert "leaves the feed's origin" in reason
+    finally:
+        hostile.close()
