@@ -13,6 +13,7 @@ from accord.sources._atom import (
     FeedResponse,
     entry_event,
     parse_page,
+    same_origin,
 )
 
 if TYPE_CHECKING:
@@ -178,6 +179,14 @@ class _Checker:
                         "archive-links",
                         current.url,
                         f"prev-archive leads back to {previous}, a page already read: a loop",
+                    )
+                return walk
+            if not same_origin(previous, self.url):
+                if first:
+                    self.fail(
+                        "archive-links",
+                        current.url,
+                        f"prev-archive {previous} leaves the feed's origin (not followed)",
                     )
                 return walk
             seen.add(previous)
@@ -372,6 +381,10 @@ class _Checker:
             where = _where(page_url, entry, index)
             if links_only and entry.content is not None:
                 self.fail("payloads", where, "links only was asked for, but it has <content>")
+            link = entry.link("alternate")
+            if entry.content is None and link is not None and not same_origin(link.href, self.url):
+                self.fail("payloads", where, f"details link {link.href} leaves the feed's origin")
+                continue
             try:
                 event = entry_event(entry, self.client.details)
             except (EventDecodeError, FeedError) as exc:

@@ -292,6 +292,23 @@ def parse_page(body: bytes, url: str) -> AtomPage:
     )
 
 
+def same_origin(url: str, other: str) -> bool:
+    """Whether two URLs have the same scheme, host and port (a feed's links must stay home)."""
+    a, b = urlsplit(url), urlsplit(other)
+    return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
+
+
+def details_fetcher(client: FeedClient, home: str) -> Callable[[str], Any]:
+    """GETs the details of links-only entries of the feed at ``home``, only on its origin."""
+
+    def details(url: str) -> Any:
+        if not same_origin(url, home):
+            raise EventDecodeError(f"details link {url} leaves the origin of {home}")
+        return client.details(url)
+
+    return details
+
+
 def entry_event(entry: AtomEntry, details: Callable[[str], Any] | None = None) -> dict[str, Any]:
     """The structured CloudEvent an entry carries.
 
@@ -507,6 +524,10 @@ class FeedCursor:
         seen = {self.url, head.link("self") or self.url}
         previous = head.link("prev-archive")
         while not reached and previous is not None and not self._from_end:
+            if not same_origin(previous, self.url):
+                # Nothing is fetched off the feed's origin: a hostile page could point a
+                # reader at any address it can reach (SSRF).
+                raise FeedError(previous, f"prev-archive leaves the origin of {self.url}")
             if previous in seen:
                 raise FeedError(previous, "the prev-archive links loop back to a page already read")
             if len(seen) > MAX_PAGES_PER_WALK:
@@ -617,11 +638,12 @@ class AtomSource:
     def _events(
         self, cursor: FeedCursor, pairs: list[tuple[AtomEntry, str]]
     ) -> Iterator[SourcedEvent]:
+        details = details_fetcher(cursor.client, cursor.url)
         for entry, page_url in pairs:
             marker = f"position={entry.position}" if entry.position is not None else entry.id
             where = f"{page_url}#{marker}"
             try:
-                event = entry_event(entry, cursor.client.details)
+                event = entry_event(entry, details)
             except EventDecodeError as exc:
                 self.undecodable.append((Location(where), str(exc)))
                 continue

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from accord.events import EventDecodeError
-from accord.sources._atom import FeedClient, FeedCursor, entry_event
+from accord.sources._atom import FeedClient, FeedCursor, details_fetcher, entry_event
 
 
 class FeedFollower:
@@ -47,9 +47,10 @@ class FeedFollower:
         while True:
             found: list[tuple[dict[str, Any], str]] = []
             for cursor in self._cursors:
+                details = details_fetcher(self._client, cursor.url)
                 for entry, page in cursor.read_new():
                     try:
-                        event = entry_event(entry, self._client.details)
+                        event = entry_event(entry, details)
                     except EventDecodeError:
                         self.undecodable += 1
                         continue

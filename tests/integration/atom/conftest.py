@@ -23,6 +23,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
 CE_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "partitionkey", "dataschema")
 CE_NS = "http://cloudevents.io/xmlformat/V1"
+#: Another origin on loopback where nothing listens: a reader must not even try it.
+FOREIGN = "http://127.0.0.2:9"
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Feed:
         ignore_conditional: the head answers 200 to a conditional GET that matches.
         head_body: serve these bytes as the head instead (hostile documents).
         fail_next: answer this many GETs of the head with 503 first.
+        foreign_prev_at: this archive page's ``prev-archive`` points at another origin.
+        foreign_details: the details links point at another origin.
         reads: path -> number of GETs served.
     """
 
@@ -57,6 +61,8 @@ class Feed:
     ignore_conditional: bool = False
     head_body: bytes | None = None
     fail_next: int = 0
+    foreign_prev_at: int | None = None
+    foreign_details: bool = False
     reads: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -81,7 +87,8 @@ class Feed:
             f"<category term={quoteattr(event['type'])}/>",
             f"<updated>{event['time']}</updated>",
             f"<published>{event['time']}</published>",
-            f'<link rel="alternate" type="application/json" href="/details/{event["id"]}"/>',
+            f'<link rel="alternate" type="application/json" '
+            f'href="{FOREIGN if self.foreign_details else ""}/details/{event["id"]}"/>',
         ]
         if self.links_only:
             parts += [
@@ -115,7 +122,9 @@ class Feed:
                 links.append(f'<link rel="prev-archive" href="/feed/archive/{full}"/>')
         else:
             links.append(f'<link rel="self" href="/feed/archive/{page}"/>')
-            if page == self.break_prev_at:
+            if page == self.foreign_prev_at:
+                links.append(f'<link rel="prev-archive" href="{FOREIGN}/feed/archive/{page - 1}"/>')
+            elif page == self.break_prev_at:
                 links.append('<link rel="prev-archive" href="/feed/archive/999"/>')
             elif page == self.loop_prev_at:
                 links.append(f'<link rel="prev-archive" href="/feed/archive/{page}"/>')

@@ -58,6 +58,12 @@ BROKEN = {
         "archive-links",
         "/archive/2: prev-archive leads back to {base}/archive/2, a page already read: a loop",
     ),
+    "a prev-archive off the feed's origin": (
+        dict(foreign_prev_at=2),
+        "archive-links",
+        "/archive/2: prev-archive http://127.0.0.2:9/feed/archive/1 leaves the feed's origin "
+        "(not followed)",
+    ),
     "a head page without validators": (
         dict(no_validators=True),
         "validators",

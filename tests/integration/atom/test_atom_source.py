@@ -270,3 +270,17 @@ def test_without_follow_a_failing_feed_is_an_error_at_once(serve_feed) -> None:
     server = serve_feed(feed)
     with pytest.raises(FeedError, match="HTTP 503"):
         list(AtomSource([server.url]))
+
+
+def test_nothing_is_fetched_off_the_feeds_origin(serve_feed, capsys) -> None:
+    feed = Feed(events=events_of("order.accepted", 12), foreign_prev_at=2)
+    server = serve_feed(feed)
+    with pytest.raises(FeedError, match="prev-archive leaves the origin of"):
+        list(AtomSource([server.url]))
+    links = Feed(events=events_of("order.accepted", 3), links_only=True, foreign_details=True)
+    source = AtomSource([serve_feed(links).url])
+    assert list(source) == []
+    assert [reason for _, reason in source.undecodable] == [
+        f"details link http://127.0.0.2:9/details/{e['id']} leaves the origin of {source.urls[0]}"
+        for e in links.events
+    ]
