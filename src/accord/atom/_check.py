@@ -204,7 +204,13 @@ class _Checker:
         if not page.archive:
             self.fail("archive-links", page.url, "archive page lacks <fh:archive/>")
         following = page.link("next-archive")
-        if newer.url == self.url and following not in (None, self.url):
+        if following is not None and not same_origin(following, self.url):
+            self.fail(
+                "archive-links",
+                page.url,
+                f"next-archive {following} leaves the feed's origin (not followed)",
+            )
+        elif newer.url == self.url and following not in (None, self.url):
             # The newest archive page may name the next page before it exists (RFC 5005
             # allows it, and the page's bytes then never change): it must not exist yet.
             status = self.client.get(following).status
