@@ -23,7 +23,7 @@ class FeedFollower:
     """
 
     def __init__(
-        self, urls: Iterable[str], poll_interval_s: float = 0.05, *, from_end: bool = False
+        self, urls: Iterable[str], poll_interval_s: float = 0.1, *, from_end: bool = False
     ) -> None:
         self.urls = list(urls)
         self.undecodable = 0
