@@ -4,7 +4,10 @@
 ``contracts/`` as it arrives; one that does not fails this test with its
 topic/partition@offset, JSON pointer and reason. Nothing may land in the dead-letter topic
 ``order.dlq`` either: a consumer that could not process an event is a broken contract too.
-Runs once per transport (``checks/conftest.py``): on Kafka topics and on Atom feeds.
+Waiting for an event stops at once, naming the cause, when a recorded event broke its
+schema or a consumer dead-lettered the order's event: the first failure line is the
+violation, not a timeout. Runs once per transport (``checks/conftest.py``): on Kafka topics
+and on Atom feeds.
 """
 
 from __future__ import annotations

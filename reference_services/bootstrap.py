@@ -56,6 +56,7 @@ class _Kafka:
     topics: Topics
     group_id: str | None
     processing_delay_ms: int
+    outbox_stall_s: float = 30.0
     broker: Any = field(default=None)
 
     def connect(self, *needed: str) -> None:
@@ -63,18 +64,31 @@ class _Kafka:
             return
         from reference_services.common.kafka import connect, ensure_topics, make_producer
 
-        self.broker = connect(self.bootstrap_servers)
-        ensure_topics(self.broker, needed)
+        broker = self.broker = connect(self.bootstrap_servers)
+        ensure_topics(broker, needed)
+        client_id = f"reference-{self.runtime.name}"
+
+        def renewed_producer() -> Any:
+            # After a restart a memory-only broker has lost its topics too.
+            ensure_topics(broker, needed)
+            return make_producer(broker, client_id=client_id)
+
         self.runtime.publisher = KafkaPublisher(
-            make_producer(self.broker, client_id=f"reference-{self.runtime.name}")
+            make_producer(broker, client_id=client_id), factory=renewed_producer
         )
 
     def relay(self, table: Any) -> Callable[[], None] | None:
         """Attach the outbox relay; return its ``wake`` for the unit of work."""
         if self.runtime.publisher is None:
             return None
+        from reference_services.common.faults import crash_hook
+
         self.runtime.relay = OutboxRelay(
-            self.runtime.engine, table, self.runtime.publisher, topic_names=self.topics.renames()
+            self.runtime.engine,
+            table,
+            crash_hook(self.runtime.publisher),  # the publisher itself unless a test asks
+            topic_names=self.topics.renames(),
+            stall_after_s=self.outbox_stall_s,
         )
         return self.runtime.relay.wake
 
@@ -113,6 +127,7 @@ class _Atom:
     poll_interval_ms: int
     page_size: int
     processing_delay_ms: int
+    stall_after_s: float = 30.0
     log: Any = field(default=None)
     topics: Topics = field(default_factory=Topics)
 
@@ -138,7 +153,11 @@ class _Atom:
         feed = feed_log_table(MetaData(), f"{name}_feed")
         fix_page_size(self.runtime.engine, feed, self.page_size)
         relay = FeedRelay(
-            self.runtime.engine, table, feed, lambda event: details.format(**event["data"])
+            self.runtime.engine,
+            table,
+            feed,
+            lambda event: details.format(**event["data"]),
+            stall_after_s=self.stall_after_s,
         )
         self.runtime.relay = relay  # type: ignore[assignment]
         self.log = FeedLog(self.runtime.engine, feed)
@@ -180,6 +199,7 @@ class _Atom:
             handler,
             interval_s=self.poll_interval_ms / 1000,
             processing_delay_s=self.processing_delay_ms / 1000,
+            stall_after_s=self.stall_after_s,
         )
 
 
@@ -192,6 +212,7 @@ def bootstrap(
     group_id: str | None = None,
     topics: Topics | None = None,
     now: Callable[[], datetime] | None = None,
+    outbox_stall_s: float = 30.0,
     transport: str = "kafka",
     order_feed: str | None = None,
     poll_interval_ms: int = 100,
@@ -210,6 +231,8 @@ def bootstrap(
         group_id: consumer group; the service name by default.
         topics: topic names; the standard ``order``/``delivery``/``invoice`` by default.
         now: the clock for acceptance and creation times.
+        outbox_stall_s: ``/health`` says 503 once the oldest unsent outbox row is older
+            (with ``atom``: also once the poller has had no good round for that long).
         transport: ``kafka`` or ``atom`` (serve ``/feed``; shipping and invoicing poll
             ``order_feed``; ``bootstrap_servers`` is ignored).
         order_feed: the order service's feed URL (``atom``; shipping and invoicing only;
@@ -235,11 +258,15 @@ def bootstrap(
     runtime = ServiceRuntime(service, engine, scratch=scratch)
     kafka: _Kafka | _Atom
     if transport == "atom":
-        kafka = _Atom(runtime, order_feed, poll_interval_ms, feed_page_size, processing_delay_ms)
+        kafka = _Atom(
+            runtime, order_feed, poll_interval_ms, feed_page_size, processing_delay_ms,
+            outbox_stall_s,
+        )  # fmt: skip
     else:
         kafka = _Kafka(
-            runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms
-        )
+            runtime, bootstrap_servers, topics or Topics(), group_id, processing_delay_ms,
+            outbox_stall_s,
+        )  # fmt: skip
     clock = now or (lambda: datetime.now(UTC))
     try:
         if service == "order":

@@ -11,6 +11,25 @@ from accord.broker import EmbeddedBroker
 from accord.testing import postgres_database
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("accord reliability suite (tests/reliability)")
+    group.addoption(
+        "--reliability-long",
+        action="store_true",
+        default=False,
+        help="run the long versions of the fault scenarios (thousands of orders, 10 s "
+        "pauses); the default runs the short versions CI can afford",
+    )
+    group.addoption(
+        "--reliability-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed of the fault schedules (default: each scenario's fixed seed); a failing "
+        "run prints its seed, and this replays it",
+    )
+
+
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]:
     """One embedded Tansu broker for the whole session (memory storage, free port)."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from uuid import UUID
 
-from fastapi import FastAPI, Path, Query, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi import FastAPI, HTTPException, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -17,9 +18,13 @@ from starlette.routing import Route
 from reference_services.common.text import clean_text
 
 __all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_ECHO_CHARS",
     "MAX_PAGE",
     "MAX_SIZE",
     "NOT_FOUND",
+    "TOO_LARGE",
+    "BodyLimit",
     "ErrorOut",
     "HealthOut",
     "Page",
@@ -28,6 +33,7 @@ __all__ = [
     "Text",
     "add_health",
     "add_read_routes",
+    "echo",
     "new_app",
     "not_found",
     "unprocessable",
@@ -61,7 +67,9 @@ class ErrorOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok", "starting"]
+    """``starting`` until the service was first ready, ``failing`` when it stops being so."""
+
+    status: Literal["ok", "starting", "failing"]
     reason: str | None = None
 
 
@@ -98,18 +106,92 @@ def new_app(service: str, description: str) -> FastAPI:
     )
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(BodyLimit)
     return app
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, except that a body which is not JSON at all is the documented 400:
-    there is no field to name, only the place where parsing failed."""
+    there is no field to name, only the place where parsing failed. What the errors echo of
+    the input is made JSON-safe and bounded (:func:`echo`): a number JSON cannot hold
+    (``1e400``, ``NaN``) or a lone surrogate would otherwise make the error itself a 500."""
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if errors and all(error.get("type") == "json_invalid" for error in errors):
         where = errors[0].get("ctx", {}).get("error") or errors[0].get("msg", "")
-        return JSONResponse({"detail": f"the body is not JSON: {where}"}, status_code=400)
-    return await request_validation_exception_handler(request, exc)
+        return JSONResponse({"detail": f"the body is not JSON: {echo(where)}"}, status_code=400)
+    return JSONResponse({"detail": echo(jsonable_encoder(errors))}, status_code=422)
+
+
+#: The longest text an error response echoes of what a client sent.
+MAX_ECHO_CHARS = 200
+#: The most items of a list or object an error response echoes.
+MAX_ECHO_ITEMS = 20
+
+
+def echo(value: Any, depth: int = 0) -> Any:
+    """``value`` made safe to echo in a JSON error: strings escaped (a lone surrogate becomes
+    ``\\ud800``) and cut to :data:`MAX_ECHO_CHARS`, numbers JSON cannot hold as text
+    (``"inf"``, ``"nan"``), containers to :data:`MAX_ECHO_ITEMS` items and four levels."""
+    if isinstance(value, str):
+        text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if len(value) > MAX_ECHO_CHARS:
+            return f"{text[:MAX_ECHO_CHARS]}... ({len(value)} characters)"
+        return text
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if depth >= 4:
+        return "..."
+    if isinstance(value, dict):
+        items = list(value.items())
+        out = {echo(str(k)): echo(v, depth + 1) for k, v in items[:MAX_ECHO_ITEMS]}
+        if len(items) > MAX_ECHO_ITEMS:
+            out["..."] = f"{len(items) - MAX_ECHO_ITEMS} more"
+        return out
+    if isinstance(value, list | tuple):
+        seq = [echo(v, depth + 1) for v in value[:MAX_ECHO_ITEMS]]
+        if len(value) > MAX_ECHO_ITEMS:
+            seq.append(f"... {len(value) - MAX_ECHO_ITEMS} more")
+        return seq
+    return echo(str(value), depth)
+
+
+#: The largest request body the services read (an order of 100 lines is ~5 KiB).
+MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE = f"the body is larger than {MAX_BODY_BYTES} bytes"
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_bytes`` is a 413 ``{"detail": ...}``, by
+    its Content-Length before anything is read, or as soon as what arrived passes it."""
+
+    def __init__(self, app: Any, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await JSONResponse({"detail": TOO_LARGE}, status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI passes an HTTPException from reading the body on as it is.
+                    raise HTTPException(status_code=413, detail=TOO_LARGE)
+            return message
+
+        await self.app(scope, limited, send)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -120,8 +202,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         methods: set[str] = set()
         for route in request.app.router.routes:
-            if isinstance(route, Route) and route.methods and route.path_regex.match(
-                request.url.path
+            if (
+                isinstance(route, Route)
+                and route.methods
+                and route.path_regex.match(request.url.path)
             ):
                 methods |= route.methods - {"HEAD"}
         headers["Allow"] = ", ".join(sorted(methods))
@@ -129,20 +213,26 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def add_health(app: FastAPI, ready: Callable[[], tuple[bool, str | None]]) -> None:
-    """``GET /health``: 200 ``{"status": "ok"}`` when ready, else 503 with the reason."""
+    """``GET /health``: 200 ``{"status": "ok"}`` when ready, else 503 with the reason and
+    ``starting`` (never ready yet) or ``failing`` (was ready: e.g. the outbox stopped draining,
+    the database went away)."""
+    was_ready = False
 
     @app.get(
         "/health",
         response_model=HealthOut,
         response_model_exclude_none=True,
-        responses={503: {"model": HealthOut, "description": "Not ready yet"}},
+        responses={503: {"model": HealthOut, "description": "Not ready yet, or failing"}},
         tags=["health"],
     )
     def health() -> Any:
+        nonlocal was_ready
         ok, reason = ready()
         if ok:
+            was_ready = True
             return HealthOut(status="ok")
-        return JSONResponse(status_code=503, content={"status": "starting", "reason": reason})
+        status = "failing" if was_ready else "starting"
+        return JSONResponse(status_code=503, content={"status": status, "reason": reason})
 
 
 def add_read_routes(

@@ -1,11 +1,13 @@
 """``python -m reference_services {order|shipping|invoicing} --port P ...``: one service as a
-process. uvicorn runs on the main thread and turns SIGTERM/SIGINT into a graceful shutdown;
+process (``... SERVICE republish --since WHEN``: see :mod:`reference_services.common.republish`).
+uvicorn runs on the main thread and turns SIGTERM/SIGINT into a graceful shutdown;
 then the consumer and the relay stop and the database pool closes."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -15,6 +17,9 @@ from typing import Any
 __all__ = ["main"]
 
 log = logging.getLogger("reference_services")
+
+#: Where a service finds its database URL when ``--database-url`` is not given.
+DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,8 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--database-url",
         metavar="URL",
-        help="SQLAlchemy URL (postgresql://..., sqlite:///file); "
-        "default: sqlite file reference-<service>.db in the current directory",
+        help=f"SQLAlchemy URL (postgresql://..., sqlite:///file); default: ${DATABASE_URL_ENV}, "
+        "else a sqlite file reference-<service>.db in the current directory. Prefer the "
+        "environment variable for a URL with a password: arguments are visible through ps",
     )
     parser.add_argument(
         "--processing-delay-ms",
@@ -131,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from reference_services.common.db import default_database_url
     from reference_services.common.runtime import listening_socket
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[1] == "republish" and argv[0] in ("order", "shipping", "invoicing"):
+        from reference_services.common import republish
+
+        return republish.main(argv[0], argv[2:])
     args = _parser().parse_args(argv)
     if args.processing_delay_ms < 0:
         print("error: --processing-delay-ms must be >= 0", file=sys.stderr)
@@ -143,7 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(),
         format=f"%(asctime)s {args.service} %(levelname)s %(name)s: %(message)s",
     )
-    url = args.database_url or default_database_url(args.service)
+    url = (
+        args.database_url or os.environ.get(DATABASE_URL_ENV) or default_database_url(args.service)
+    )
     # Bind first: a taken port fails fast, and the log names the real port when --port is 0.
     try:
         sock = listening_socket(args.host, args.port)

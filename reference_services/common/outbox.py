@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
     update,
 )
@@ -44,6 +45,12 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: The longest wait between two failed rounds of the relay.
+MAX_BACKOFF_S = 10.0
+#: Failed rounds in a row after which the relay recreates its producer even if it does not
+#: say it is fatal (a producer stuck on a broker that went away and came back).
+RENEW_AFTER_FAILURES = 2
 
 
 def outbox_table(metadata: MetaData, name: str) -> Table:
@@ -86,18 +93,57 @@ class Publisher(Protocol):
 
 
 class KafkaPublisher:
-    """A :class:`Publisher` on a ``kafka.KafkaProducer`` (thread-safe, shared by relay and DLQ)."""
+    """A :class:`Publisher` on a ``kafka.KafkaProducer`` (thread-safe, shared by relay and DLQ).
 
-    def __init__(self, producer: Any) -> None:
+    Args:
+        producer: the producer to send with.
+        factory: builds a replacement producer for :meth:`renew` (without one, a producer in
+            a fatal state stays in it).
+    """
+
+    def __init__(self, producer: Any, factory: Callable[[], Any] | None = None) -> None:
         self.producer = producer
+        self._factory = factory
+        self._lock = threading.Lock()
+        #: How often :meth:`renew` replaced the producer.
+        self.renewals = 0
 
     def send(self, topic: str, message: KafkaMessage) -> Any:
-        return self.producer.send(
+        with self._lock:
+            producer = self.producer
+        return producer.send(
             topic, key=message.key, value=message.value, headers=list(message.headers)
         )
 
+    def fatal(self) -> bool:
+        """True when the producer can never send again (e.g. an idempotent producer whose id
+        a restarted broker does not know: kafka-python aborts every later batch)."""
+        manager = getattr(self.producer, "_transaction_manager", None)
+        has_fatal_error = getattr(manager, "has_fatal_error", None)
+        return bool(has_fatal_error()) if callable(has_fatal_error) else False
+
+    def renew(self) -> bool:
+        """Replace the producer by a new one from the factory; False without a factory.
+
+        Raises:
+            Exception: the factory's error (broker still away); the old producer is kept.
+        """
+        if self._factory is None:
+            return False
+        fresh = self._factory()
+        with self._lock:
+            old, self.producer = self.producer, fresh
+            self.renewals += 1
+        try:
+            old.close(timeout=0)
+        except Exception:  # a dead producer may fail to close; it is dropped either way
+            log.debug("closing the replaced producer failed", exc_info=True)
+        return True
+
     def close(self) -> None:
-        self.producer.close(timeout=5)
+        with self._lock:
+            producer = self.producer
+        producer.close(timeout=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +166,11 @@ class OutboxRelay:
         batch_size: rows per round.
         ack_timeout_s: how long to wait for the broker to acknowledge one record.
         topic_names: renames topics at publish time (tests run on unique topic names).
+        stall_after_s: :meth:`stalled` reports the outbox once its oldest unsent row is older.
+
+    A failed round is retried after a backoff (0.5 s doubling up to :data:`MAX_BACKOFF_S`).
+    When the publisher reports its producer fatal, or after :data:`RENEW_AFTER_FAILURES`
+    failed rounds in a row, the relay asks the publisher to :meth:`KafkaPublisher.renew` it.
     """
 
     def __init__(
@@ -130,8 +181,9 @@ class OutboxRelay:
         *,
         poll_interval_s: float = 0.2,
         batch_size: int = 200,
-        ack_timeout_s: float = 30.0,
+        ack_timeout_s: float = 10.0,
         topic_names: Mapping[str, str] | None = None,
+        stall_after_s: float = 30.0,
     ) -> None:
         self._topic_names = dict(topic_names or {})
         self._engine = engine
@@ -143,8 +195,12 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stall_after_s = stall_after_s
         #: Records published (acknowledged) by this relay so far.
         self.published = 0
+        #: Failed rounds in a row, and the last failure (``Type: message``), for health.
+        self.failures = 0
+        self.last_error: str | None = None
 
     # -- one round, usable without the thread (tests drive it directly) -----------------
     def pending(self) -> list[PendingRecord]:
@@ -159,6 +215,23 @@ class OutboxRelay:
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [PendingRecord(int(r.id), r.topic, orjson.loads(r.event)) for r in rows]
+
+    def stalled(self, now: datetime | None = None) -> str | None:
+        """Why the outbox is not draining (its oldest unsent row is older than the stall
+        threshold), or None when it is."""
+        t = self._table
+        query = select(func.min(t.c.created_at), func.count()).where(t.c.sent_at.is_(None))
+        with self._engine.connect() as conn:
+            oldest, unsent = conn.execute(query).one()
+        if oldest is None:
+            return None
+        age = ((now or datetime.now(UTC)) - oldest).total_seconds()
+        if age <= self._stall_after_s:
+            return None
+        reason = f"outbox is not draining: {unsent} unsent rows, the oldest {age:.0f}s old"
+        if self.last_error is not None:
+            reason += f"; last error: {self.last_error}"
+        return reason[:500]
 
     def publish_pending(
         self, *, before_ack: Callable[[Sequence[PendingRecord]], None] | None = None
@@ -230,13 +303,41 @@ class OutboxRelay:
             self._thread = None
 
     def _run(self) -> None:
+        name = self._table.name
         while not self._stop.is_set():
             try:
                 sent = self.publish_pending()
-            except Exception:
-                log.exception("outbox relay %s: publishing failed; retrying", self._table.name)
-                self._stop.wait(1.0)
+            except Exception as exc:
+                self._failed(exc)
                 continue
+            if self.failures:
+                log.warning("outbox relay %s: publishing again after %d failed rounds",
+                            name, self.failures)  # fmt: skip
+                self.failures, self.last_error = 0, None
             if sent == 0:
                 self._wake.wait(self._poll_interval_s)
                 self._wake.clear()
+
+    def _failed(self, exc: Exception) -> None:
+        """Log a failed round, renew a dead producer, wait the backoff."""
+        name = self._table.name
+        self.failures += 1
+        self.last_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        if self.failures == 1:
+            log.exception("outbox relay %s: publishing failed; retrying", name)
+        else:
+            log.warning("outbox relay %s: publishing failed %d rounds in a row: %s",
+                        name, self.failures, self.last_error)  # fmt: skip
+        fatal = getattr(self._publisher, "fatal", None)
+        renew = getattr(self._publisher, "renew", None)
+        if renew is not None and (
+            (callable(fatal) and fatal()) or self.failures % RENEW_AFTER_FAILURES == 0
+        ):
+            try:
+                if renew():
+                    log.warning("outbox relay %s: recreated the Kafka producer", name)
+            except Exception as renew_error:
+                log.warning("outbox relay %s: cannot recreate the Kafka producer yet: %s: %s",
+                            name, type(renew_error).__name__, renew_error)  # fmt: skip
+        backoff = min(MAX_BACKOFF_S, 0.5 * 2 ** (self.failures - 1))
+        self._stop.wait(backoff)

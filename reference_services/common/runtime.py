@@ -46,14 +46,27 @@ class ServiceRuntime:
     started: bool = field(default=False, init=False)
 
     def ready(self) -> tuple[bool, str | None]:
-        """(ready?, reason if not): the database answers and the consumer has partitions."""
+        """(ready?, reason if not): the database answers, the consumer has partitions and is not
+        stuck retrying a record, and the outbox drains (its oldest unsent row is younger than
+        the relay's stall threshold)."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:
             return False, f"database not reachable: {type(exc).__name__}"
-        if self.consumer is not None and not self.consumer.assigned:
-            return False, "waiting for the Kafka consumer's partition assignment"
+        if self.consumer is not None:
+            if not self.consumer.assigned:
+                return False, "waiting for the Kafka consumer's partition assignment"
+            stalled = self.consumer.stalled()
+            if stalled is not None:
+                return False, stalled
+        if self.relay is not None:
+            try:
+                stalled = self.relay.stalled()
+            except Exception as exc:
+                return False, f"cannot read the outbox: {type(exc).__name__}"
+            if stalled is not None:
+                return False, stalled
         return True, None
 
     def start(self) -> ServiceRuntime:

@@ -91,7 +91,6 @@ class SqlAlchemyUnitOfWorkBase:
         return f"{type(self).__name__}()"
 
 
-
 def execute_insert(session: Session, statement: Any) -> None:
     """Run an INSERT; a uniqueness violation rolls back and raises :class:`Conflict`."""
     try:

@@ -25,13 +25,19 @@ import orjson
 
 __all__ = [
     "CONTENT_TYPE_JSON",
+    "DEAD_LETTER_TYPE",
+    "DLQ_ERROR_HEADER",
+    "DLQ_ORIGIN_HEADER",
+    "DLQ_SUFFIX",
     "Envelope",
     "EventDecodeError",
     "KafkaMessage",
     "Location",
+    "dead_letter_event",
     "envelope_decoder",
     "envelope_type",
     "from_kafka",
+    "is_dead_lettered",
     "make_event",
     "rfc3339",
     "to_kafka",
@@ -42,6 +48,17 @@ SPECVERSION = "1.0"
 #: Attributes that are carried as ``ce_<name>`` headers in binary mode.
 _HEADER_PREFIX = "ce_"
 _CONTENT_TYPE_HEADER = "content-type"
+
+#: A consumer that cannot process a record copies it to ``<topic>.dlq`` with the same key,
+#: value and headers, plus the reason (:data:`DLQ_ERROR_HEADER`, UTF-8 text) and where the
+#: record came from (:data:`DLQ_ORIGIN_HEADER`, ``topic/partition@offset``).
+DLQ_SUFFIX = ".dlq"
+DLQ_ERROR_HEADER = "accord-error"
+DLQ_ORIGIN_HEADER = "accord-origin"
+#: The type of the event accord makes of a dead-lettered record (see :func:`dead_letter_event`).
+DEAD_LETTER_TYPE = "dev.accord.dead-lettered"
+#: Extension attributes :func:`from_kafka` sets from those two headers.
+_DLQ_ATTRIBUTES = {DLQ_ERROR_HEADER: "deadletterreason", DLQ_ORIGIN_HEADER: "deadletterorigin"}
 
 
 class EventDecodeError(ValueError):
@@ -253,6 +270,7 @@ def from_kafka(
             JSON content type carries a value that is not JSON.
     """
     event: dict[str, Any] = {}
+    dlq: dict[str, str] = {}
     content_type: str | None = None
     for name, raw in headers:
         try:
@@ -264,6 +282,8 @@ def from_kafka(
             event[lowered[len(_HEADER_PREFIX) :]] = text
         elif lowered == _CONTENT_TYPE_HEADER:
             content_type = text
+        elif lowered in _DLQ_ATTRIBUTES:  # a dead-lettered copy: why, and from where
+            dlq[_DLQ_ATTRIBUTES[lowered]] = text
     if not event:
         raise EventDecodeError("record has no ce_ headers")
     if content_type is not None:
@@ -280,4 +300,37 @@ def from_kafka(
     if key is not None and "partitionkey" not in event:
         # Keep the record key visible to checks even when the producer omitted the header.
         event["partitionkey"] = key.decode(errors="replace")
+    event.update(dlq)
     return event
+
+
+def is_dead_lettered(event: Mapping[str, Any]) -> bool:
+    """Whether ``event`` is a dead-lettered copy (it carries the DLQ reason header)."""
+    return "deadletterreason" in event
+
+
+def dead_letter_event(event: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The event accord reads for a dead-lettered copy (see :func:`is_dead_lettered`): what
+    was dead-lettered (the original event, its key and time) and why.
+
+    Args:
+        event: the dead-lettered record decoded with :func:`from_kafka`.
+        where: where the dead-letter record was read (``order.dlq/0@3``).
+    """
+    original = {k: v for k, v in event.items() if k not in _DLQ_ATTRIBUTES.values()}
+    return {
+        "specversion": SPECVERSION,
+        "type": DEAD_LETTER_TYPE,
+        "id": f"{where}",
+        "source": "accord",
+        "time": event.get("time"),
+        "partitionkey": event.get("partitionkey"),
+        "data": {
+            "type": event.get("type"),
+            "id": event.get("id"),
+            "reason": event.get("deadletterreason") or "(no reason given)",
+            "origin": event.get("deadletterorigin") or where,
+            "dlq": where,
+            "event": original,
+        },
+    }

@@ -6,11 +6,13 @@ Also: Ctrl-C and SIGTERM stop them with nothing left running.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -213,3 +215,56 @@ def test_up_serves_the_system_until_ctrl_c(tmp_path: Path) -> None:
     assert not [port for port in ports if listening(port)]
     _, pids = started_by(stderr)
     assert len(pids) == 4 and not [pid for pid in pids if alive(pid)]
+
+
+def test_up_restarts_a_killed_service_reports_a_dead_broker_and_keeps_running(
+    tmp_path: Path,
+) -> None:
+    # On PostgreSQL, with a password (trust auth ignores it) given as accord up allows: in the
+    # environment. No process started may show it on its command line.
+    password = "s3cret-pw"
+    database_url = DEFAULT_ADMIN_URL.replace("postgres@", f"postgres:{password}@")
+    assert password in database_url
+    up = subprocess.Popen(
+        [*ACCORD, "up", "--workdir", str(tmp_path / "work")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "ACCORD_DATABASE_URL": database_url},
+    )
+    seen: list[str] = []
+    watchdog = threading.Timer(90, up.kill)  # a line that never comes fails, not hangs
+    watchdog.start()
+    try:
+        read_until(up.stderr, r"reference system is up", seen)
+        status = read_until(up.stderr, r"^accord: status: (.*)$", seen).group(1)
+        assert status == "shipping up, invoicing up, order up, broker up"
+        _, pids = started_by("".join(seen))
+        shipping = int(re.search(r"shipping is healthy .*\(pid (\d+)\)", "".join(seen)).group(1))  # type: ignore[union-attr]
+        broker = int(re.search(r"broker ready .*\(pid (\d+)\)", "".join(seen)).group(1))  # type: ignore[union-attr]
+
+        assert "created databases" in "".join(seen)
+        for pid in pids - {broker}:
+            assert password.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+        os.kill(shipping, signal.SIGKILL)
+        read_until(up.stderr, r"shipping exited with code -9; restarting it \(restart 1\)", seen)
+        again = read_until(up.stderr, r"shipping is healthy again at (\S+) \(pid (\d+)\)", seen)
+        restarted = Path(f"/proc/{again.group(2)}/cmdline").read_bytes()
+        assert password.encode() not in restarted and b"--database-url" not in restarted
+        assert requests.get(again.group(1) + "/health", timeout=5).json()["status"] == "ok"
+        read_until(up.stderr, r"^accord: status: shipping up \(1 restart\), invoicing up", seen)
+
+        os.kill(broker, signal.SIGKILL)
+        read_until(up.stderr, r"the broker at \S+ is DOWN: its process exited with code -9", seen)
+        read_until(up.stderr, r"^accord: status: .*, broker DOWN$", seen)
+        assert up.poll() is None, "up keeps running with the broker down"
+        up.send_signal(signal.SIGTERM)
+        _, rest = up.communicate(timeout=60)
+    finally:
+        watchdog.cancel()
+        if up.poll() is None:
+            up.kill()
+            up.wait()
+    stderr = "".join(seen) + rest
+    assert up.returncode == 0, stderr
+    _, pids = started_by(stderr)
+    assert len(pids) == 5 and not [pid for pid in pids if alive(pid)], stderr

@@ -11,6 +11,7 @@ from fastapi import Body, FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
 from reference_services.common.api import (
+    MAX_BODY_BYTES,
     NOT_FOUND,
     ErrorOut,
     Page,
@@ -50,7 +51,8 @@ class AddressIn(_Strict):
 
 
 class LineIn(_Strict):
-    count: int = Field(ge=1, le=MAX_COUNT)
+    # Strict: true, "2" and 2.0 are not integers (the OpenAPI says integer).
+    count: int = Field(ge=1, le=MAX_COUNT, strict=True)
     itemId: ItemId  # type: ignore[valid-type]
 
 
@@ -128,7 +130,10 @@ def create_app(
         "/orders",
         status_code=201,
         response_model=OrderOut,
-        responses={400: {"model": ErrorOut, "description": "The body is not parseable"}},
+        responses={
+            400: {"model": ErrorOut, "description": "The body is not parseable"},
+            413: {"model": ErrorOut, "description": f"The body is over {MAX_BODY_BYTES} bytes"},
+        },
         tags=["orders"],
         summary="Accept an order",
     )

@@ -44,6 +44,9 @@ class EmbeddedBroker(BrokerBase):
         log_path: where the broker's output goes; a temporary file by default.
         port: a fixed port instead of a free one.
         ready_timeout_s: how long :meth:`start` waits for a metadata round trip.
+        advertised_listener: ``host:port`` the broker tells clients to connect to, when that
+            is not its own listener: e.g. an :class:`accord.faults.FaultProxy` in front of
+            it, so that every client connection goes through the proxy.
     """
 
     def __init__(
@@ -52,8 +55,10 @@ class EmbeddedBroker(BrokerBase):
         log_path: str | os.PathLike[str] | None = None,
         port: int | None = None,
         ready_timeout_s: float = 30.0,
+        advertised_listener: str | None = None,
     ) -> None:
         super().__init__()
+        self.advertised_listener = advertised_listener
         self.schema_registry = Path(schema_registry) if schema_registry else None
         self.log_path = Path(log_path) if log_path else None
         self._port = port
@@ -68,6 +73,11 @@ class EmbeddedBroker(BrokerBase):
     def pid(self) -> int | None:
         """The broker process's own PID while it runs."""
         return self._process.pid if self._process else None
+
+    def exit_code(self) -> int | None:
+        """The broker process's exit code once it has exited (e.g. -9 after a SIGKILL), else
+        None (running, or not started)."""
+        return self._process.poll() if self._process else None
 
     @property
     def port(self) -> int | None:
@@ -93,7 +103,7 @@ class EmbeddedBroker(BrokerBase):
             "--listener-url",
             url,
             "--advertised-listener-url",
-            url,
+            f"tcp://{self.advertised_listener}" if self.advertised_listener else url,
             "--storage-engine",
             "memory://tansu/",
         ]

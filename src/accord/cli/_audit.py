@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +19,11 @@ if TYPE_CHECKING:
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
 _CONFIG_KEYS = {
     "trigger", "expect", "key", "agree", "formats", "format", "report-dir", "report_dir",
-    "p99-tolerance", "p99_tolerance", "sources", "lateness",
+    "p99-tolerance", "p99_tolerance", "sources", "lateness", "complete", "allow-empty",
+    "allow_empty", "fail-on-pending", "fail_on_pending",
 }
+#: Orders asked for per page of the order service's ``GET /orders``.
+_PAGE_SIZE = 500
 #: Events per chunk when several sources are read interleaved by time.
 _CHUNK = 4096
 
@@ -32,9 +35,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help="check that every trigger event led to each expected event in time",
         description="Read CloudEvents from files, stdin or Kafka topics and check that every "
         "trigger (e.g. order.accepted) led to exactly one of each expected event type within "
-        "its limit. Exit 0 when consistent, 1 when not (or regressed against --baseline), 2 "
-        "for unusable input. Settings may also come from [tool.accord.audit] in "
-        "./pyproject.toml; options given here override them.",
+        "its limit. Exit 0 when consistent, 1 when not (or regressed against --baseline, or "
+        "nothing was decided), 2 for unusable input. Settings may also come from "
+        "[tool.accord.audit] in ./pyproject.toml; options given here override them.",
     )
     audit.add_argument(
         "sources", nargs="*", metavar="SOURCE",
@@ -71,6 +74,27 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "complete keys older than that are finalized, so memory follows the undecided keys; "
         "events later than that which would change a finalized key count in "
         "beyond_lateness; 'inf' keeps every key until the end (exact for any order)",
+    )
+    audit.add_argument(
+        "--complete", action="store_true", default=None,
+        help="the sources are the whole history (a finished file, topics read to their end, "
+        "a stopped run): a key still without a match is missing, not pending; not for a live "
+        "--follow of a running system",
+    )
+    audit.add_argument(
+        "--allow-empty", action="store_true", default=None,
+        help="exit 0 when nothing was decided (no trigger, or every key of an expectation "
+        "pending); by default that is NOTHING DECIDED, exit 1",
+    )
+    audit.add_argument(
+        "--fail-on-pending", action="store_true", default=None,
+        help="exit 1 when any key is still pending at the window end",
+    )
+    audit.add_argument(
+        "--accepted", metavar="SOURCE", default=None,
+        help="reconcile with the system of record: the order service's paged list "
+        "(http://HOST:PORT/orders) or a JSONL file of accepted ids; an accepted order "
+        "without a trigger is an untriggered violation",
     )
     _output_options(audit)
     audit.add_argument(
@@ -109,6 +133,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     _output_options(merge)
     merge.add_argument(
         "--partial", action="store_true", help="keep latencies and pending keys in the result"
+    )
+    merge.add_argument(
+        "--allow-empty", action="store_true",
+        help="exit 0 when the merged report decided nothing (default: NOTHING DECIDED, exit 1)",
+    )
+    merge.add_argument(
+        "--fail-on-pending", action="store_true",
+        help="exit 1 when any key is still pending at the merged window end",
     )
     merge.set_defaults(handler=_merge)
     report.set_defaults(handler=lambda args: (report.print_help(sys.stderr), 2)[1])
@@ -276,9 +308,28 @@ def feed(engine: ConsistencyEngine, source: Source) -> None:
                 envelope=envelope,
             )
         else:
-            engine.add_located(iter(source))
+            engine.add_located(dead_letters(source))
     except EventError as exc:
         raise UsageError(f"{_where(source, exc.where)}: {exc}") from None
+
+
+def dead_letters(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+    """``pairs`` with each dead-lettered copy (a record of a ``.dlq`` topic, its reason in a
+    header) turned into the event the engine counts as ``dead_lettered``, said on stderr at
+    once (a followed audit may run long before it reports)."""
+    from accord.events import dead_letter_event, is_dead_lettered
+
+    for event, where in pairs:
+        if isinstance(event, dict) and is_dead_lettered(event):
+            event = dead_letter_event(event, str(where))
+            data = event["data"]
+            print(
+                f"accord: dead-lettered: {data['type']} key={event.get('partitionkey')} "
+                f"({data['origin']}, in {where}): {data['reason']}",
+                file=sys.stderr,
+                flush=True,
+            )
+        yield event, where
 
 
 def _where(source: Source, where: Any) -> str:
@@ -307,7 +358,7 @@ def feed_interleaved(
     def chunks(source: Source) -> Iterator[list[Any]]:
         if isinstance(source, JsonlSource):
             return source.chunks(chunk, envelope=envelope)
-        it = iter(source)
+        it = dead_letters(source)
         return iter(lambda: list(islice(it, chunk)), [])
 
     streams = [chunks(source) for source in sources]
@@ -458,6 +509,7 @@ def _audit(args: argparse.Namespace) -> int:
     lateness = args.lateness if args.lateness is not None else config.get("lateness")
     engine = build_engine(trigger, expect, keys, agree, lateness)
     baseline = _read_report(args.baseline) if args.baseline else None
+    accepted = read_accepted(args.accepted) if args.accepted else None
     sources = [open_source(s, follow=args.follow, group_id=args.group_id) for s in specs]
     interrupted = _read_all(engine, sources, args.follow)
     for source in sources:
@@ -469,7 +521,14 @@ def _audit(args: argparse.Namespace) -> int:
                 f"first at {first_where}: {reason}",
                 file=sys.stderr,
             )
-    report = engine.report(until, partial=args.partial)
+    report = engine.report(
+        until,
+        partial=args.partial,
+        complete=_flag(args.complete, config, "complete"),
+        accepted=accepted,
+        allow_empty=_flag(args.allow_empty, config, "allow-empty"),
+        fail_on_pending=_flag(args.fail_on_pending, config, "fail-on-pending"),
+    )
     if interrupted:
         report["interrupted"] = True
     if baseline is not None:
@@ -479,11 +538,119 @@ def _audit(args: argparse.Namespace) -> int:
     return 0 if report["consistent"] and not report.get("regressions") else 1
 
 
+def _flag(given: bool | None, config: Mapping[str, Any], name: str) -> bool:
+    """A boolean option, else its ``[tool.accord.audit]`` key (``a-b`` or ``a_b``)."""
+    if given is not None:
+        return given
+    value = config.get(name, config.get(name.replace("-", "_"), False))
+    if not isinstance(value, bool):
+        raise UsageError(f"pyproject.toml [tool.accord.audit]: '{name}' must be true or false")
+    return value
+
+
+def read_accepted(spec: str) -> dict[str, datetime | None]:
+    """The accepted order ids (with their acceptance time when known) of ``--accepted``.
+
+    ``http(s)://HOST:PORT/orders``: the order service's paged list (``items``, ``total``;
+    each item's ``orderId`` and ``acceptedAt``). Else a JSONL file: per line an id (a JSON
+    string) or an object with ``orderId`` (or ``id``) and optionally ``acceptedAt``.
+
+    Raises:
+        UsageError: the source cannot be read or is not of that shape.
+    """
+    if spec.startswith(("http://", "https://")):
+        return _accepted_from_api(spec)
+    import orjson
+
+    path = Path(spec)
+    try:
+        lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise UsageError(f"--accepted {spec}: cannot read it ({exc.strerror})") from None
+    out: dict[str, datetime | None] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            raise UsageError(
+                f"{spec}:{number}: not JSON; expected an order id (\"o-1\") or "
+                '{"orderId": ..., "acceptedAt": ...}'
+            ) from None
+        key, moment = _accepted_item(item, f"{spec}:{number}")
+        out.setdefault(key, moment)
+    return out
+
+
+def _accepted_item(item: Any, where: str) -> tuple[str, datetime | None]:
+    from accord.consistency import parse_time
+
+    if isinstance(item, (str, int)) and not isinstance(item, bool):
+        return str(item), None
+    if isinstance(item, dict):
+        key = item.get("orderId", item.get("id"))
+        if isinstance(key, (str, int)) and not isinstance(key, bool):
+            raw = item.get("acceptedAt")
+            try:
+                return str(key), parse_time(raw) if raw is not None else None
+            except UsageError as exc:
+                raise UsageError(f"{where}: acceptedAt: {exc}") from None
+    raise UsageError(f"{where}: expected an order id or an object with 'orderId'")
+
+
+def _accepted_from_api(url: str) -> dict[str, datetime | None]:
+    import requests
+
+    out: dict[str, datetime | None] = {}
+    page = seen = 0
+    session = requests.Session()
+    try:
+        while True:
+            try:
+                response = session.get(
+                    url, params={"page": page, "size": _PAGE_SIZE}, timeout=30
+                )
+            except requests.RequestException as exc:
+                raise UsageError(f"--accepted {url}: {exc}") from None
+            if response.status_code != 200:
+                raise UsageError(
+                    f"--accepted {url}?page={page}: answered {response.status_code}: "
+                    f"{response.text[:200]}"
+                )
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            items = body.get("items") if isinstance(body, dict) else None
+            total = body.get("total") if isinstance(body, dict) else None
+            if not isinstance(items, list) or not isinstance(total, int):
+                raise UsageError(
+                    f"--accepted {url}: not a page of orders (expected 'items' and 'total')"
+                )
+            for item in items:
+                key, moment = _accepted_item(item, f"{url}?page={page}")
+                out.setdefault(key, moment)
+            seen += len(items)
+            page += 1
+            # A server may page smaller than asked: count items, not pages.
+            if not items or seen >= total:
+                return out
+    finally:
+        session.close()
+
+
 def _merge(args: argparse.Namespace) -> int:
     from accord.consistency import merge_reports
 
     reports = [_read_report(path) for path in args.partials]
-    merged = merge_reports(reports, until=_parse_until(args.until), partial=args.partial)
+    merged = merge_reports(
+        reports,
+        until=_parse_until(args.until),
+        partial=args.partial,
+        allow_empty=args.allow_empty,
+        fail_on_pending=args.fail_on_pending,
+    )
     formats = args.format
     if formats is None and args.report_dir is not None:
         formats = ",".join(REPORT_FORMATS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import signal
 import sys
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from accord.broker import Broker
     from accord.system import DemoProgress, DemoResult, ReferenceSystem
 
+#: The environment variable --database-url defaults to.
+DATABASE_URL_ENV = "ACCORD_DATABASE_URL"
+#: How often `accord up` looks at the services and the broker.
+SUPERVISE_EVERY_S = 1.0
 #: How many order ids the summary lists per problem before "... and N more".
 _MAX_LISTED = 20
 
@@ -62,7 +67,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "up",
         help="run the reference system until Ctrl-C, printing its URLs",
         description="Start a broker and the three reference services, print the bootstrap "
-        "address and the services' URLs, and keep them running until Ctrl-C or SIGTERM.",
+        "address and the services' URLs, and keep them running until Ctrl-C or SIGTERM. A "
+        "service that exits is restarted (at most 5 times a minute); a broker that dies is "
+        "reported; every change prints a status line.",
     )
     _system_options(up)
     up.set_defaults(handler=_up)
@@ -84,9 +91,11 @@ def _system_options(parser: argparse.ArgumentParser) -> None:
         help="use this broker instead of starting the embedded one",
     )
     parser.add_argument(
-        "--database-url", metavar="URL", default=None,
+        "--database-url", metavar="URL", default=os.environ.get(DATABASE_URL_ENV) or None,
         help="a PostgreSQL server (SQLAlchemy URL); each service gets its own database there "
-        "(default: SQLite files in the work directory)",
+        f"(default: ${DATABASE_URL_ENV}, else SQLite files in the work directory); a URL with "
+        "a password is better given in the environment, which ps does not show. The services "
+        "get theirs in their environment, never on their command line",
     )
     parser.add_argument(
         "--invoicing-delay-ms", type=int, default=0, metavar="N",
@@ -351,8 +360,8 @@ class _RecordingChecker:
         self._file.write(self._dumps(event) + b"\n")
         self._inner.add(event)
 
-    def report(self, until: Any = None) -> dict[str, Any]:
-        return dict(self._inner.report(until=until))
+    def report(self, until: Any = None, *, complete: bool = False) -> dict[str, Any]:
+        return dict(self._inner.report(until=until, complete=complete))
 
     def close(self, keep: bool) -> None:
         self._file.close()
@@ -437,6 +446,9 @@ def _up(args: argparse.Namespace) -> int:
     try:
         with ExitStack() as stack:
             system = _start_system(args, stack, workdir)
+            # From here a signal stops `up` in order (exit 0). Set before anything says the
+            # system is up, so a signal sent on reading that line finds it set.
+            running.set()
             out = sys.stdout
             if system.transport == "kafka":
                 print(f"bootstrap  {system.bootstrap_servers}", file=out)
@@ -446,9 +458,11 @@ def _up(args: argparse.Namespace) -> int:
                 print(f"feed       atom+{feed}", file=out)
             out.flush()
             _say("reference system is up; Ctrl-C stops it")
-            running.set()
-            while not stop.wait(1.0):
-                system.check()  # a service that died ends `up` with its log's tail
+            _say(f"status: {system.status_line()}")
+            # Supervise: restart a service that died, report a dead broker, keep running.
+            while not stop.wait(SUPERVISE_EVERY_S):
+                if system.supervise():
+                    _say(f"status: {system.status_line()}")
             _say("stopping")
     finally:
         for sig, handler in previous.items():

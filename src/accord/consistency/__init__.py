@@ -21,15 +21,19 @@ from accord.consistency._engine import (
 )
 from accord.consistency._eventually import EventuallyError, eventually
 from accord.consistency._merge import merge_reports
+from accord.consistency._verdict import VERDICTS, judge, read_summary
 
 __all__ = [
     "DEFAULT_LATENESS_S",
+    "VERDICTS",
     "ConsistencyEngine",
     "EventError",
     "EventuallyError",
     "Expectation",
     "eventually",
+    "judge",
     "merge_reports",
     "parse_time",
+    "read_summary",
     "regressions",
 ]

@@ -9,6 +9,11 @@ event id are one event (extra copies count in ``redelivered``); more than one di
 ``duplicated`` (per K) or, for triggers, ``duplicate_triggers`` (per K). E-typed events whose
 key has no trigger are ``orphaned`` (per distinct event). ``--agree`` pointer pairs must be
 JSON-equal between the T0 trigger and the first match, else ``mismatched`` (per K and E).
+With ``complete`` (a closed window: the events are the whole history) a key without a match
+is ``missing`` however recent its T0. A dead-letter event (``accord.events.DEAD_LETTER_TYPE``)
+of a trigger or expected event is ``dead_lettered`` (per type and K, the earliest kept); an
+``accepted`` id without a trigger is ``untriggered``. :func:`~accord.consistency.judge`
+decides the verdict (nothing decided is not consistent).
 
 Every piece of per-key state is a minimum, a set or a count, so the verdict does not depend
 on the order events arrive in; ties between events with the same time are broken by event id.
@@ -55,8 +60,9 @@ from accord.consistency._pointer import (
     json_equal,
 )
 from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
+from accord.consistency._verdict import judge
 from accord.errors import UsageError
-from accord.events import Envelope, envelope_type
+from accord.events import DEAD_LETTER_TYPE, Envelope, envelope_type
 
 __all__ = [
     "DEFAULT_LATENESS_S",
@@ -75,6 +81,7 @@ FINALIZE_EVERY = 65_536
 
 _US = timedelta(microseconds=1)
 _EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
+_EPOCH_MAX = datetime.max.replace(tzinfo=UTC)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _fromisoformat = datetime.fromisoformat
 #: The attributes the hot loop reads from every event, in one call (of a dict, of an
@@ -327,6 +334,13 @@ class ConsistencyEngine:
         self._final_multi: dict[tuple[str, int], dict[int, datetime]] = {}
         self._beyond = 0
         self._peak_tracked = 0
+        # Events of types the engine does not track, per type (None: no type): to say which
+        # types were read when an expected type never was.
+        self._other_types: dict[Any, int] = {}
+        # Dead-lettered events of tracked types: (slot, key) -> the earliest (time, reason,
+        # where); dead-letter events the engine could not read (decoded as envelopes).
+        self._dead: dict[tuple[int, str], tuple[datetime, str, str]] = {}
+        self._dead_unread = 0
         # Settling (finite lateness): a key moves to the residue the moment its
         # state is complete (a trigger and a match for every expectation, no second id),
         # and its full state is dropped then. Until a finalization pass finds it behind the
@@ -518,6 +532,8 @@ class ConsistencyEngine:
             for e, x in enumerate(self.expectations)
         ]
         epoch = _EPOCH
+        other = self._other_types
+        other_get = other.get
         read = 0
         where: Any = None
         event: Mapping[str, Any] = {}
@@ -532,6 +548,7 @@ class ConsistencyEngine:
                 slot = slots_get(type_)
                 if raw is None:
                     if slot is None:
+                        other[type_] = other_get(type_, 0) + 1
                         continue
                     raise EventError(f"{_describe(event)} has no 'time' attribute (RFC 3339)")
                 try:
@@ -541,6 +558,9 @@ class ConsistencyEngine:
                 if moment > latest:  # TypeError for a time without offset
                     latest = moment
                 if slot is None:
+                    other[type_] = other_get(type_, 0) + 1
+                    if type_ == DEAD_LETTER_TYPE:
+                        self._dead_letter(event, moment)
                     continue
                 key_of = key_getters[slot]
                 if key_of is not None:
@@ -707,6 +727,38 @@ class ConsistencyEngine:
                 beyond = True
         if beyond:
             self._beyond += 1
+
+    def _dead_letter(self, event: Any, moment: datetime) -> None:
+        """A consumer dead-lettered an event (see :func:`accord.events.dead_letter_event`):
+        keep the earliest dead letter per tracked (type, key)."""
+        data = event.get("data") if isinstance(event, Mapping) else getattr(event, "data", None)
+        if not isinstance(data, Mapping):
+            self._dead_unread += 1
+            return
+        type_ = data.get("type")
+        slot = self._slots.get(type_) if isinstance(type_, str) else None
+        if slot is None:
+            return  # not a trigger or an expected type: not this audit's concern
+        original = data.get("event")
+        key: Any = None
+        getter = self._readers(False)[0][slot]  # the original is a whole dict
+        if getter is not None and isinstance(original, Mapping):
+            key = getter(original)
+        if key is None or key is ABSENT:
+            key = event.get("partitionkey")
+        if key is None or isinstance(key, (dict, list)):
+            self._dead_unread += 1
+            return
+        entry = (moment, str(data.get("reason")), str(data.get("origin") or data.get("dlq")))
+        current = self._dead.get((slot, str(key)))
+        if current is None or entry < current:
+            self._dead[slot, str(key)] = entry
+
+    def _is_trigger_key(self, key: str) -> bool:
+        state = self._keys.get(key)
+        if state is not None:
+            return state[0] is not None
+        return len(self._final) > 0 and self._final.find(hash(key)) >= 0
 
     def finalize(self) -> int:
         """Finalize the keys whose outcome no event within ``lateness_s`` can change.
@@ -876,7 +928,16 @@ class ConsistencyEngine:
             return until
         return None if self._latest is _EPOCH_MIN else self._latest
 
-    def report(self, until: datetime | None = None, *, partial: bool = False) -> dict[str, Any]:
+    def report(
+        self,
+        until: datetime | None = None,
+        *,
+        partial: bool = False,
+        complete: bool = False,
+        accepted: Mapping[str, datetime | None] | Iterable[str] | None = None,
+        allow_empty: bool = False,
+        fail_on_pending: bool = False,
+    ) -> dict[str, Any]:
         """The verdict so far, in the ``report.json`` shape of issue 4.
 
         Args:
@@ -884,6 +945,14 @@ class ConsistencyEngine:
             partial: also carry what :func:`accord.consistency.merge_reports` needs to merge
                 exactly: every latency (``latencies_s``) and the pending keys with their T0
                 (``pending_keys``) per expectation.
+            complete: the events read are the whole history (a finished file, a topic read
+                to its end, a stopped run): a key without a match is ``missing``, never
+                ``pending``.
+            accepted: the ids the system of record accepted (with their acceptance time,
+                if known): one without a trigger is an ``untriggered`` violation.
+            allow_empty: a report that decided nothing (no trigger, or every key of an
+                expectation pending) is consistent; by default it is not.
+            fail_on_pending: a pending key makes the report not consistent.
 
         Returns:
             ``trigger, window_end, triggers, duplicate_triggers, expectations, violations,
@@ -899,12 +968,24 @@ class ConsistencyEngine:
         if collecting:
             gc.disable()
         try:
-            return self._report(until, partial)
+            report = self._report(until, partial, complete, accepted)
         finally:
             if collecting:
                 gc.enable()
+        return judge(
+            report,
+            allow_empty=allow_empty,
+            fail_on_pending=fail_on_pending,
+            key_types=tuple(self.key_pointers),
+        )
 
-    def _report(self, until: datetime | None, partial: bool) -> dict[str, Any]:
+    def _report(
+        self,
+        until: datetime | None,
+        partial: bool,
+        complete: bool,
+        accepted: Mapping[str, datetime | None] | Iterable[str] | None,
+    ) -> dict[str, Any]:
         end = self.window_end(until)
         # late and mismatched keys that were finalized
         violations: list[dict[str, Any]] = list(self._final_violations)
@@ -954,6 +1035,7 @@ class ConsistencyEngine:
         duplicate_triggers, trigger_distinct = self._duplicate_triggers(violations)
         trigger_distinct += triggers - duplicate_triggers
         expectations: dict[str, Any] = {}
+        read_counts: dict[str, int] = {trigger: triggers + self._later[0]}
         for i, expectation in enumerate(self.expectations):
             expectations[expectation.type] = self._expectation_report(
                 expectation,
@@ -966,7 +1048,18 @@ class ConsistencyEngine:
                 orphan_keys,
                 violations,
                 partial,
+                complete,
+                read_counts,
             )
+        dead_lettered = self._dead_letter_violations(violations)
+        untriggered = accepted_count = 0
+        if accepted is not None:
+            untriggered, accepted_count = self._untriggered(accepted, end, violations)
+        for type_, count in self._other_types.items():
+            if type_ != DEAD_LETTER_TYPE:
+                read_counts[str(type_) if type_ is not None else ""] = count
+        # the trigger, the expected types, then the others as first read
+        types_read = {t: n for t, n in read_counts.items() if n}
         violations.sort(key=_violation_order)
         report: dict[str, Any] = {
             "trigger": trigger,
@@ -980,10 +1073,57 @@ class ConsistencyEngine:
             "redelivered_triggers": triggers + self._later[0] - trigger_distinct,
             "lateness_s": self.lateness_s,
             "beyond_lateness": self._beyond,
+            "complete": complete,
+            "types_read": types_read,
+            "dead_lettered": dead_lettered,
+            "untriggered": untriggered,
+            "accepted": accepted_count if accepted is not None else None,
         }
+        if self._dead_unread:
+            report["dead_letters_unread"] = self._dead_unread
         if partial:
             report["partial"] = True
         return report
+
+    def _dead_letter_violations(self, violations: list[dict[str, Any]]) -> int:
+        """One ``dead_lettered`` violation per dead-lettered (type, key); their count."""
+        names = {slot: type_ for type_, slot in self._slots.items()}
+        for (slot, key), (moment, reason, where) in self._dead.items():
+            type_ = names[slot]
+            violations.append(
+                _violation(
+                    "dead_lettered", type_, key, moment,
+                    f"a consumer dead-lettered {type_} ({where}): {reason}",
+                    reason=reason, origin=where,
+                )
+            )
+        return len(self._dead)
+
+    def _untriggered(
+        self,
+        accepted: Mapping[str, datetime | None] | Iterable[str],
+        end: datetime | None,
+        violations: list[dict[str, Any]],
+    ) -> tuple[int, int]:
+        """Accepted ids without a trigger: violations, (their count, accepted ids)."""
+        times: Mapping[str, datetime | None] = (
+            accepted if isinstance(accepted, Mapping) else dict.fromkeys(accepted)
+        )
+        trigger = self.trigger
+        count = 0
+        for key, moment in times.items():
+            key = str(key)
+            if self._is_trigger_key(key):
+                continue
+            count += 1
+            when = f" at {rfc3339(moment)}" if moment is not None else ""
+            violations.append(
+                _violation(
+                    "untriggered", trigger, key, moment or end or _EPOCH,
+                    f"order {key} was accepted{when} but no {trigger} with this key was read",
+                )
+            )
+        return count, len(times)
 
     def _duplicate_triggers(self, violations: list[dict[str, Any]]) -> tuple[int, int]:
         """Keys with several trigger ids: (how many keys, how many distinct ids they have)."""
@@ -1018,6 +1158,8 @@ class ConsistencyEngine:
         orphan_keys: list[str],
         violations: list[dict[str, Any]],
         partial: bool,
+        complete: bool = False,
+        read_counts: dict[str, int] | None = None,
     ) -> dict[str, Any]:
         """One expectation's counters and statistics from what the key pass set aside."""
         expected, trigger = expectation.type, self.trigger
@@ -1038,6 +1180,7 @@ class ConsistencyEngine:
             cutoff = _EPOCH_MIN
         missing = pending = 0
         pending_keys: list[tuple[datetime, str]] = []
+        first_pending: datetime | None = None
         for key in unmatched:
             t0 = keys[key][0]
             if t0 <= cutoff:
@@ -1048,8 +1191,19 @@ class ConsistencyEngine:
                         f"no {expected} within {limit_text} of {trigger} at {rfc3339(t0)}",
                     )
                 )
+            elif complete:  # the history is complete: it will never come
+                missing += 1
+                violations.append(
+                    _violation(
+                        "missing", expected, key, t0,
+                        f"no {expected} by the end of the history ({trigger} at "
+                        f"{rfc3339(t0)}, limit {limit_text})",
+                    )
+                )
             else:
                 pending += 1
+                if first_pending is None or t0 < first_pending:
+                    first_pending = t0
                 if partial:
                     pending_keys.append((t0, key))
         late, skew = self._final_late[index], self._final_skew[index]
@@ -1084,6 +1238,8 @@ class ConsistencyEngine:
                     )
                 )
         matched = len(latencies) + len(residue)
+        if read_counts is not None:
+            read_counts[expected] = matched + orphan_with + self._later[slot]
         # distinct ids: one per key with events of this type, plus the extra ids of the few
         # (key, type) that saw several
         distinct = matched + orphaned
@@ -1134,6 +1290,8 @@ class ConsistencyEngine:
             "histogram": histogram(latencies),
             "decided": decided,
             "within_counts": within,
+            # when the earliest pending key becomes missing, if nothing comes (its T0 + L)
+            "pending_deadline": _deadline(first_pending, limit_us),
         }
         if partial:
             stats["latencies_s"] = [value / 1_000_000 for value in latencies]
@@ -1208,6 +1366,16 @@ def _show(value: Any) -> str:
         return "(absent)"
     text: str = value.decode()
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _deadline(t0: datetime | None, limit_us: int) -> str | None:
+    """When a key pending since ``t0`` becomes missing (None: no such key, or past year 9999)."""
+    if t0 is None:
+        return None
+    try:
+        return rfc3339(t0 + timedelta(microseconds=limit_us))
+    except OverflowError:
+        return None
 
 
 def _from_us(us: int) -> datetime:

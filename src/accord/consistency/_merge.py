@@ -25,6 +25,7 @@ from accord.consistency._stats import (
     quantiles,
     within_counts,
 )
+from accord.consistency._verdict import judge
 from accord.errors import UsageError
 from accord.events import rfc3339
 
@@ -40,6 +41,8 @@ def merge_reports(
     *,
     until: datetime | None = None,
     partial: bool = False,
+    allow_empty: bool = False,
+    fail_on_pending: bool = False,
 ) -> dict[str, Any]:
     """Combine partial reports of one audit into the report of the whole.
 
@@ -48,6 +51,7 @@ def merge_reports(
             for exact quantiles and pending decisions).
         until: window end of the merged report; by default the latest partial window end.
         partial: keep ``latencies_s`` and ``pending_keys`` so the result can be merged again.
+        allow_empty, fail_on_pending: as for :meth:`ConsistencyEngine.report`.
 
     Returns:
         A report in the same shape, with ``merged_from`` (how many partials) and, per
@@ -79,10 +83,13 @@ def merge_reports(
             stats[name] = sum(int(p.get(name, 0)) for p in parts)
         pending = 0
         still_pending: list[dict[str, Any]] = []
+        deadlines: list[datetime] = []
         limit = timedelta(microseconds=round(float(within_s) * 1_000_000))
         for p in parts:
             if "pending_keys" not in p:
                 pending += int(p.get("pending", 0))
+                if p.get("pending_deadline"):
+                    deadlines.append(parse_time(p["pending_deadline"]))
                 continue
             for item in p["pending_keys"]:
                 t0 = parse_time(item["trigger_time"])
@@ -98,6 +105,7 @@ def merge_reports(
                 else:
                     pending += 1
                     still_pending.append(item)
+                    deadlines.append(t0 + limit)
         stats["pending"] = pending
         # Keep the engine's key order, so a merged report reads like a single one.
         ordered: dict[str, Any] = {"within_s": within_s}
@@ -125,6 +133,7 @@ def merge_reports(
         stats["histogram"] = histogram(values) if exact else merge_histograms(buckets)
         stats["decided"] = decided
         stats["within_counts"] = within
+        stats["pending_deadline"] = rfc3339(min(deadlines)) if deadlines else None
         stats["latency_exact"] = exact
         if not exact:
             stats["latency_error"] = HISTOGRAM_ERROR
@@ -148,11 +157,33 @@ def merge_reports(
         "redelivered_triggers": sum(int(r.get("redelivered_triggers", 0)) for r in reports),
         "lateness_s": _lateness(reports),
         "beyond_lateness": sum(int(r.get("beyond_lateness", 0)) for r in reports),
+        "complete": all(bool(r.get("complete")) for r in reports),
+        "types_read": _types_read(reports, trigger, list(limits)),
+        "dead_lettered": sum(int(r.get("dead_lettered") or 0) for r in reports),
+        "untriggered": sum(int(r.get("untriggered") or 0) for r in reports),
+        "accepted": _accepted(reports),
         "merged_from": len(reports),
     }
     if partial:
         merged["partial"] = True
-    return merged
+    return judge(merged, allow_empty=allow_empty, fail_on_pending=fail_on_pending)
+
+
+def _types_read(
+    reports: Sequence[Mapping[str, Any]], trigger: Any, expected: list[str]
+) -> dict[str, int]:
+    """Summed ``types_read``: the trigger and expected types first, as the engine lists them."""
+    out: dict[str, int] = dict.fromkeys([str(trigger), *expected], 0)
+    for report in reports:
+        for type_, count in (report.get("types_read") or {}).items():
+            out[type_] = out.get(type_, 0) + int(count)
+    return {type_: count for type_, count in out.items() if count}
+
+
+def _accepted(reports: Sequence[Mapping[str, Any]]) -> int | None:
+    """Accepted ids reconciled, summed; None when no partial reconciled."""
+    values: list[int] = [int(r["accepted"]) for r in reports if r.get("accepted") is not None]
+    return sum(values) if values else None
 
 
 def _lateness(reports: Sequence[Mapping[str, Any]]) -> float | None:

@@ -23,6 +23,7 @@ import pytest
 from accord.pytest_plugin._consistency import ConsistencyCheck, SLAViolationError
 from accord.pytest_plugin._options import MARKER_HELP, add_options, read_settings
 from accord.pytest_plugin._recorder import (
+    EventDeadLettered,
     EventProblem,
     EventRecorder,
     EventSchemaError,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConsistencyCheck",
+    "EventDeadLettered",
     "EventProblem",
     "EventRecorder",
     "EventSchemaError",
@@ -139,6 +141,12 @@ def _test_properties(report: dict[str, object]) -> list[tuple[str, object]]:
             props.append((f"accord.{event_type}.{name}_s", latency.get(name, 0)))
         for name in ("ok", "late", "missing", "duplicated"):
             props.append((f"accord.{event_type}.{name}", figures.get(name, 0)))
+    # violations of the trigger itself, and a test that decided nothing
+    for name in ("dead_lettered", "untriggered"):
+        if report.get(name):
+            props.append((f"accord.{name}", report[name]))
+    if report.get("verdict") not in (None, "consistent", "not_consistent"):
+        props.append(("accord.verdict", report["verdict"]))
     return props
 
 

@@ -1,11 +1,15 @@
 """The ``accord_consistency`` fixture: SLA expectations checked with the engine's semantics.
 
 During a test the check collects trigger events (``order.accepted``) and the events expected
-to follow them, from the event recorder and from :meth:`ConsistencyCheck.add`. At the end
-(or at :meth:`ConsistencyCheck.assert_consistent`) it waits until every trigger either has
-all its expected events or is past its limit, then runs :class:`accord.consistency.
-ConsistencyEngine` over what it saw and fails the test on any violation, naming the key,
-the event type, how late it was and what the limit was.
+to follow them, from the event recorder and from :meth:`ConsistencyCheck.add`, and the
+dead letters of the recorded topics (``<topic>.dlq``). At the end (or at
+:meth:`ConsistencyCheck.assert_consistent`) it waits until every trigger either has all its
+expected events, was dead-lettered, or is past its limit, then runs :class:`accord.
+consistency.ConsistencyEngine` over what it saw as a complete history (a key without a
+match is missing) and fails the test on any violation, naming the key, the event type, how
+late it was and what the limit was. A test that decided nothing (no trigger) fails too.
+With :meth:`ConsistencyCheck.track`, the orders a client saw accepted are reconciled: one
+without a trigger is ``untriggered``.
 """
 
 from __future__ import annotations
@@ -110,6 +114,10 @@ class ConsistencyCheck:
         self.kept = False  # added to the session summary already
         self.events_checked: list[dict[str, Any]] = []
         self.until: datetime | None = None
+        self.accepted_checked: dict[str, datetime | None] = {}
+        # (client, how many ids it had accepted when tracking started)
+        self._tracked: list[tuple[Any, int]] = []
+        self._noticed: dict[str, datetime] = {}
 
     @property
     def transport(self) -> str:
@@ -146,11 +154,37 @@ class ConsistencyCheck:
         return self
 
     def record(self, *topics: str) -> ConsistencyCheck:
-        """Record these topics (through ``accord_events``) for the check."""
+        """Record these topics (through ``accord_events``) for the check, and their dead-letter
+        topics (``<topic>.dlq``): an event a consumer dead-lettered fails the check at once."""
+        from accord.events import DLQ_SUFFIX
+
         if self._recorder is None:
             raise UsageError("accord_consistency has no event recorder to record topics with")
-        self._recorder.record(*topics)
+        dead = [t + DLQ_SUFFIX for t in topics if not t.endswith(DLQ_SUFFIX)]
+        if self._recorder.transport == "atom":
+            # Atom pollers dead-letter into a table of their own database, not a feed: an
+            # order whose event went there lacks its expected event (missing, at the end).
+            dead = []
+        self._recorder.record(*topics, *dead)
         return self
+
+    def track(self, client: Any) -> ConsistencyCheck:
+        """Reconcile with the orders ``client`` sees accepted from now on.
+
+        ``client.accepted`` lists them (an :class:`accord.system.OrderClient` keeps every
+        :class:`~accord.system.PlacedOrder` it got a 201 for): at the end each must have a
+        trigger, else the check fails with an ``untriggered`` violation naming the order.
+        """
+        self._tracked.append((client, len(client.accepted)))
+        return self
+
+    def _accepted(self) -> dict[str, datetime | None]:
+        out: dict[str, datetime | None] = {}
+        for client, start in self._tracked:
+            for order in list(client.accepted)[start:]:
+                key = getattr(order, "order_id", order)
+                out.setdefault(str(key), _parse_time(getattr(order, "accepted_at", None)))
+        return out
 
     def add(self, *events: Mapping[str, Any]) -> None:
         """Add events the recorder does not see (e.g. read over HTTP)."""
@@ -169,21 +203,39 @@ class ConsistencyCheck:
         return [*recorded, *self._added]
 
     def _settled(self, events: list[dict[str, Any]], expectations: Mapping[str, float]) -> bool:
-        """True once every trigger key has every expected type or is past limit and patience."""
+        """True once every trigger key has every expected type, was dead-lettered, or is past
+        limit and patience; and every tracked accepted order has a trigger or is past the
+        largest limit."""
+        from accord.events import DEAD_LETTER_TYPE
+
         starts: dict[str, datetime] = {}
         seen: dict[str, set[str]] = {}
+        dead: set[str] = set()
         for event in events:
             key = event.get("partitionkey")
             if not isinstance(key, str):
                 continue
-            if event.get("type") == self.trigger:
+            if event.get("type") == DEAD_LETTER_TYPE:
+                dead.add(key)
+            elif event.get("type") == self.trigger:
                 moment = _parse_time(event.get("time"))
                 if moment is not None and (key not in starts or moment < starts[key]):
                     starts[key] = moment
             elif event.get("type") in expectations:
                 seen.setdefault(key, set()).add(str(event["type"]))
         now = self._wall_clock()
+        longest = max(expectations.values())
+        for key, accepted_at in self._accepted().items():
+            if key in starts or key in dead:
+                continue
+            # An accepted order's trigger comes before any expected event could: wait for
+            # it at most the largest limit from its acceptance (or from when it was seen).
+            since = self._noticed.setdefault(key, accepted_at or now)
+            if (now - since).total_seconds() < longest + _GRACE_S:
+                return False
         for key, start in starts.items():
+            if key in dead:  # decided: a consumer rejected it
+                continue
             for event_type, limit in expectations.items():
                 if event_type in seen.get(key, ()):
                     continue
@@ -218,7 +270,8 @@ class ConsistencyCheck:
         if settle:
             self._settle(expectations, timeout_s)
         events = self._events()
-        if not any(e.get("type") == self.trigger for e in events):
+        topics = self._recorder.topics if self._recorder is not None else []
+        if not events and not topics:
             raise UsageError(
                 f"accord_consistency saw no {self.trigger} event: nothing to check; record the "
                 "topics with accord_events.record(...) (or the accord_topics ini key) and "
@@ -231,13 +284,39 @@ class ConsistencyCheck:
         for event in events:
             engine.add(event)
         self.until = self._wall_clock()
-        report: dict[str, Any] = engine.report(until=self.until)
+        accepted = self._accepted()
+        # After settling, what was recorded is the test's whole history: the window is closed.
+        report: dict[str, Any] = engine.report(
+            until=self.until, complete=settle, accepted=accepted if self._tracked else None
+        )
         self.report = report
         self.asserted = True
         self.events_checked = events
+        self.accepted_checked = accepted
+        if report.get("verdict") == "nothing_decided" or not report.get("triggers"):
+            # No trigger explains everything else (orphans of a renamed trigger type): first.
+            message = self._nothing_decided(report, topics)
+            if report.get("violations"):
+                message += "\n" + self._explain(report, events, expectations)
+            raise SLAViolationError(message, report)
         if not report.get("consistent", True):
             raise SLAViolationError(self._explain(report, events, expectations), report)
         return report
+
+    def _nothing_decided(self, report: Mapping[str, Any], topics: list[str]) -> str:
+        from accord.consistency import read_summary
+
+        types_read = report.get("types_read") or {}
+        where = f" (recording {', '.join(topics)})" if topics else ""
+        if int(report.get("triggers") or 0) == 0:
+            if not types_read:
+                return (
+                    f"NOTHING DECIDED: recorded no event{where}, no {self.trigger}: did the "
+                    "test trigger anything?"
+                )
+            summary = read_summary(types_read, counts=True)
+            return f"NOTHING DECIDED: read {summary}, no {self.trigger}{where}"
+        return f"NOTHING DECIDED: {report.get('nothing_decided')}"
 
     def _settle(self, expectations: Mapping[str, float], timeout_s: float | None) -> None:
         longest = max(expectations.values())
@@ -277,11 +356,37 @@ class ConsistencyCheck:
 
         violations = list(report.get("violations", []))
         triggers = int(report.get("triggers") or 0)
-        bad_keys = {str(v.get("key")) for v in violations}
-        lines = [
-            f"SLA broken: {len(bad_keys)} of {triggers} {self.trigger} keys have violations "
-            f"({_counts(violations)})"
+        # Orphans and untriggered orders are not trigger keys: "400 of 200 keys" says nothing.
+        bad_keys = {
+            str(v.get("key")) for v in violations
+            if v.get("kind") not in ("orphaned", "untriggered")
+        }
+        lines: list[str] = []
+        # The first line names the cause a person fixes: a consumer that rejected the
+        # events, events keyed by something else, accepted orders that never got a trigger.
+        dead = [v for v in violations if v.get("kind") == "dead_lettered"]
+        if dead:
+            lines.append(
+                f"{len(dead)} {dead[0].get('type')} event{'s' if len(dead) != 1 else ''} "
+                f"dead-lettered by a consumer: {dead[0].get('reason')}"
+            )
+        lines += [
+            str(w.get("detail")) for w in report.get("warnings", [])
+            if w.get("kind") == "key_mismatch"
         ]
+        untriggered = int(report.get("untriggered") or 0)
+        if untriggered:
+            lines.append(
+                f"{untriggered} of {report.get('accepted')} accepted orders have no "
+                f"{self.trigger} event"
+            )
+        if bad_keys:
+            lines.append(
+                f"SLA broken: {len(bad_keys)} of {triggers} {self.trigger} keys have "
+                f"violations ({_counts(violations)})"
+            )
+        else:
+            lines.append(f"SLA broken: {_counts(violations)}")
         width_kind = max((len(str(v.get("kind"))) for v in violations), default=4)
         width_type = max((len(str(v.get("type"))) for v in violations), default=4)
         for violation in violations[:_MAX_LISTED]:

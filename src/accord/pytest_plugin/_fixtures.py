@@ -175,6 +175,9 @@ def _suite_properties(report: dict[str, Any]) -> list[tuple[str, object]]:
         latency = figures.get("latency_s", {})
         for name in ("p50", "p99", "max"):
             props.append((f"{prefix}.{name}_s", latency.get(name, 0)))
+    for name in ("dead_lettered", "untriggered"):
+        if report.get(name):
+            props.append((f"accord.{name}", report[name]))
     return props
 
 

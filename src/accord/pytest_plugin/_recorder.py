@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from accord.broker import Broker
     from accord.events import Location
 
-__all__ = ["EventProblem", "EventRecorder", "EventSchemaError", "EventWaitTimeout", "Recorded"]
+__all__ = [
+    "EventDeadLettered",
+    "EventProblem",
+    "EventRecorder",
+    "EventSchemaError",
+    "EventWaitTimeout",
+    "Recorded",
+]
 
 _POLL_MS = 100
 #: Poll cycles that must pass after a drain request before the recorder counts as caught up;
@@ -66,15 +73,38 @@ class EventSchemaError(ViolationError):
         problems: one entry per violation, with topic/partition@offset and JSON pointer.
     """
 
-    def __init__(self, problems: list[EventProblem], contracts: str | None = None) -> None:
+    def __init__(
+        self, problems: list[EventProblem], contracts: str | None = None, *, waiting: str = ""
+    ) -> None:
         self.problems = problems
         count = len({p.location for p in problems})
         noun = "event" if count == 1 else "events"
-        lines = [f"{count} {noun} broke the schema contract during this test:"]
-        lines += [f"  {p}" for p in problems]
+        # The first line names the first violation: the cause a person fixes.
+        lines = [f"{count} {noun} broke the schema contract during this test: {problems[0]}"]
+        lines += [f"  {p}" for p in problems[1:]]
         where = f" in {contracts}" if contracts else ""
         lines.append(f"fix the producer, or change the schema{where} with a new version")
+        if waiting:
+            lines.append(f"(found while waiting for {waiting})")
         super().__init__("\n".join(lines))
+
+    __module__ = "accord.pytest_plugin"
+
+
+class EventDeadLettered(ViolationError):
+    """:meth:`EventRecorder.wait_for` waited for an event that can no longer come: a consumer
+    dead-lettered an event of the same key (its reason is in the dead-letter record)."""
+
+    def __init__(self, waiting: str, dead: dict[str, Any]) -> None:
+        data = dead.get("data") or {}
+        self.event_type = str(data.get("type"))
+        self.key = dead.get("partitionkey")
+        self.reason = str(data.get("reason"))
+        super().__init__(
+            f"a consumer dead-lettered {self.event_type} with key {self.key} "
+            f"({data.get('origin')}, in {data.get('dlq')}): {self.reason}; stopped waiting for "
+            f"{waiting}"
+        )
 
     __module__ = "accord.pytest_plugin"
 
@@ -246,8 +276,11 @@ class EventRecorder:
             EventWaitTimeout: (an ``AssertionError``) naming what was seen instead.
         """
         __tracebackhide__ = True
+        from accord.events import DEAD_LETTER_TYPE
+
         limit = _seconds(within)
         deadline = self._clock() + limit
+        waiting = f"{event_type} with key {key}" if key is not None else event_type
 
         def match() -> dict[str, Any] | None:
             for rec in self._recorded:
@@ -258,12 +291,28 @@ class EventRecorder:
                     return event
             return None
 
+        def dead_letter() -> dict[str, Any] | None:
+            for rec in self._recorded:
+                event = rec.event
+                if event.get("type") == DEAD_LETTER_TYPE and event.get("partitionkey") == key:
+                    return event
+            return None
+
         with self._cond:
             while True:
                 self._raise_reader_error()
                 found = match()
                 if found is not None:
                     return found
+                # What is already known to fail explains the wait better than a timeout:
+                # a broken schema, or a consumer that dead-lettered this key's event.
+                fresh = self._problems[self._reported :]
+                if fresh:
+                    self._reported = len(self._problems)
+                    raise EventSchemaError(fresh, self._contracts, waiting=waiting)
+                dead = dead_letter() if key is not None else None
+                if dead is not None:
+                    raise EventDeadLettered(waiting, dead)
                 left = deadline - self._clock()
                 if left <= 0:
                     break
@@ -427,7 +476,14 @@ class _TopicReader(threading.Thread):
         self._stop_event.set()
 
     def run(self) -> None:
-        from accord.events import EventDecodeError, Location, from_kafka
+        from accord.events import (
+            DLQ_SUFFIX,
+            EventDecodeError,
+            Location,
+            dead_letter_event,
+            from_kafka,
+            is_dead_lettered,
+        )
 
         consumer = self._consumer
         try:
@@ -444,13 +500,23 @@ class _TopicReader(threading.Thread):
                         try:
                             event = from_kafka(record.key, record.value, record.headers or [])
                         except EventDecodeError as exc:
-                            problem = EventProblem(
-                                str(where), "(not a CloudEvent)", "-", key, "", str(exc)
-                            )
                             event = {"type": None, "partitionkey": key}
-                            kept.append((Recorded(event, where, time.monotonic()), [problem]))
+                            # A dead-letter topic holds what a consumer could not read: the
+                            # copy of a record that is no CloudEvent is no fault of its own.
+                            problems = [] if tp.topic.endswith(DLQ_SUFFIX) else [
+                                EventProblem(
+                                    str(where), "(not a CloudEvent)", "-", key, "", str(exc)
+                                )
+                            ]
+                            kept.append((Recorded(event, where, time.monotonic()), problems))
                             continue
-                        problems = self.owner._validate(event, key, str(where))
+                        if is_dead_lettered(event):
+                            # A consumer's dead letter: the original was validated where it
+                            # was read; this says which event failed and why.
+                            event = dead_letter_event(event, str(where))
+                            problems = []
+                        else:
+                            problems = self.owner._validate(event, key, str(where))
                         kept.append((Recorded(event, where, time.monotonic()), problems))
                 behind = False
                 for tp in consumer.assignment():

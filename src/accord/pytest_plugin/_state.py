@@ -34,6 +34,8 @@ class _Group:
     events: list[dict[str, Any]] = field(default_factory=list)
     until: datetime | None = None
     tests: int = 0
+    accepted: dict[str, datetime | None] = field(default_factory=dict)
+    tracked: bool = False
 
 
 @dataclass
@@ -59,6 +61,8 @@ class SessionSLA:
             _Group(check.trigger, expectations, transport),
         )
         group.events += check.events_checked
+        group.accepted.update(check.accepted_checked)
+        group.tracked = group.tracked or bool(check._tracked)
         group.tests += 1
         if check.until is not None and (group.until is None or check.until > group.until):
             group.until = check.until
@@ -75,7 +79,12 @@ class SessionSLA:
             )
             for event in group.events:
                 engine.add(event)
-            report: dict[str, Any] = engine.report(until=group.until)
+            # every test's history is closed: a key without a match is missing
+            report: dict[str, Any] = engine.report(
+                until=group.until,
+                complete=True,
+                accepted=group.accepted if group.tracked else None,
+            )
             report["tests"] = group.tests
             if len({g.transport for g in self.groups.values()}) > 1:
                 report["transport"] = group.transport  # named when the session had several

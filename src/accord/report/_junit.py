@@ -20,12 +20,15 @@ from accord.report._model import (
     clean_text,
     counts_by_kind,
     format_duration,
+    pending_note,
     regressions,
     shorten,
     sla_rows,
     verdict,
+    verdict_kind,
     violation_total,
     violations,
+    warnings,
 )
 
 __all__ = ["SUITE_NAME", "render_junit"]
@@ -144,6 +147,25 @@ def render_junit(report: Mapping[str, Any]) -> str:
         _failure(testcase, f"{trigger}: {message}", rest, sum(kinds.values()))
         testcases.append(testcase)
 
+    # Nothing decided (or pending with --fail-on-pending) fails a test case of its own, so a
+    # CI that reads only the XML does not show green.
+    kind = verdict_kind(report)
+    if kind in ("nothing_decided", "pending"):
+        testcase = ET.Element(
+            "testcase", name=clean_text(f"{trigger} decided"), classname=clean_text(trigger)
+        )
+        testcase.set("time", "0")
+        failures += 1
+        if kind == "nothing_decided":
+            message = f"NOTHING DECIDED: {report.get('nothing_decided')}"
+        else:
+            message = pending_note(report) or "pending keys (--fail-on-pending)"
+        failure = ET.SubElement(
+            testcase, "failure", message=shorten(message, 400), type=f"accord.{kind}"
+        )
+        failure.text = clean_text(message)
+        testcases.append(testcase)
+
     compared = regressions(report)
     if compared is not None:
         testcase = ET.Element("testcase", name="no regressions against baseline")
@@ -189,9 +211,17 @@ def render_junit(report: Mapping[str, Any]) -> str:
             ("duplicate_triggers", duplicate_triggers),
             ("violations", total),
             ("consistent", "true" if verdict(report) else "false"),
+            *((("verdict", kind),) if kind in ("nothing_decided", "pending") else ()),
+            *((f"warning.{i}", text) for i, text in enumerate(warnings(report), 1)),
         ],
     )
     suite.extend(testcases)
+    notes = [f"warning: {text}" for text in warnings(report)]
+    note = pending_note(report)
+    if note:
+        notes.append(note)
+    if notes:
+        ET.SubElement(suite, "system-out").text = clean_text("\n".join(notes))
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -9,12 +9,14 @@ from typing import Any
 from accord.report._model import (
     SLA_COLUMNS,
     format_number,
+    pending_note,
     regressions,
     shorten,
     sla_rows,
     verdict,
     violation_total,
     violations,
+    warnings,
 )
 from accord.report._terminal import verdict_line
 
@@ -61,8 +63,10 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
     Returns:
         The Markdown text, ending with a newline.
     """
-    status = "CONSISTENT" if verdict(report) else "NOT CONSISTENT"
-    summary = verdict_line(report).split(": ", 1)[-1]
+    # the verdict line's own word: CONSISTENT, NOT CONSISTENT or NOTHING DECIDED
+    status, _, summary = verdict_line(report).partition(": ")
+    if not summary:
+        status, summary = ("CONSISTENT" if verdict(report) else "NOT CONSISTENT"), status
     lines = [f"## accord consistency: {status}", "", f"**{status}**: {summary}"]
     window_end = report.get("window_end")
     trigger = report.get("trigger")
@@ -73,6 +77,14 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
         facts.append(f"{'w' if facts else 'W'}indow end {_code(window_end, 40)}")
     if facts:
         lines += ["", "; ".join(facts)]
+    # types never read, key mismatches, pending keys: what the verdict rests on (type names
+    # come from events, hence code spans)
+    notes = [f"warning: {text}" for text in warnings(report)]
+    note = pending_note(report)
+    if note:
+        notes.append(note)
+    if notes:
+        lines += [""] + [f"- {_code(text, 400)}" for text in notes]
 
     rows = sla_rows(report)
     lines += ["", "### Expectations", ""]

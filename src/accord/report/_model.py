@@ -28,12 +28,15 @@ __all__ = [
     "format_number",
     "kind_totals",
     "parse_time",
+    "pending_note",
     "regressions",
     "shorten",
     "sla_rows",
     "verdict",
+    "verdict_kind",
     "violation_total",
     "violations",
+    "warnings",
 ]
 
 #: Per expectation outcome counters, in the order every renderer shows them.
@@ -50,6 +53,12 @@ OUTCOMES: tuple[str, ...] = (
 VIOLATION_OUTCOMES: tuple[str, ...] = ("late", "missing", "duplicated", "orphaned", "mismatched")
 #: Column headings of the SLA table, matching :meth:`SlaRow.cells`.
 SLA_COLUMNS: tuple[str, ...] = ("type", "within", *OUTCOMES, "p50", "p99", "max")
+#: Violations counted per report (not per expectation), with the kind they list as.
+REPORT_COUNTERS: tuple[tuple[str, str], ...] = (
+    ("duplicate_triggers", "duplicate_trigger"),
+    ("dead_lettered", "dead_lettered"),
+    ("untriggered", "untriggered"),
+)
 
 # Characters that are not allowed in XML 1.0 (and that a terminal would interpret): C0/C1
 # controls except tab and newline, lone surrogates, and the two non-characters.
@@ -157,7 +166,7 @@ def violations(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def violation_total(report: Mapping[str, Any]) -> int:
     """How many violations the report counts, even when it lists only some of them."""
-    counted = _int(report.get("duplicate_triggers")) + sum(
+    counted = sum(_int(report.get(name)) for name, _ in REPORT_COUNTERS) + sum(
         row.violations for row in sla_rows(report)
     )
     return max(counted, len(violations(report)))
@@ -173,6 +182,50 @@ def verdict(report: Mapping[str, Any]) -> bool:
     if isinstance(consistent, bool):
         return consistent
     return violation_total(report) == 0
+
+
+def verdict_kind(report: Mapping[str, Any]) -> str:
+    """``consistent``, ``not_consistent``, ``nothing_decided`` or ``pending`` (see
+    :func:`accord.consistency.judge`); from ``consistent`` for reports without ``verdict``."""
+    kind = report.get("verdict")
+    if kind in ("consistent", "not_consistent", "nothing_decided", "pending"):
+        return str(kind)
+    return "consistent" if verdict(report) else "not_consistent"
+
+
+def warnings(report: Mapping[str, Any]) -> list[str]:
+    """The report's warnings as lines (types never read, key mismatches, lost events)."""
+    out = [
+        str(item.get("detail")) for item in report.get("warnings") or []
+        if isinstance(item, Mapping) and item.get("detail")
+    ]
+    unread = _int(report.get("dead_letters_unread"))
+    if unread:
+        out.append(
+            f"{unread} dead-letter events could not be read (the key or the original event "
+            "is not in what was decoded)"
+        )
+    return out
+
+
+def pending_note(report: Mapping[str, Any]) -> str | None:
+    """Why pending keys are not violations, with their counts and the earliest deadline."""
+    rows = [(row.type, row.pending) for row in sla_rows(report) if row.pending]
+    if not rows:
+        return None
+    expectations = report.get("expectations") or {}
+    deadlines = sorted(
+        str(stats.get("pending_deadline")) for stats in expectations.values()
+        if isinstance(stats, Mapping) and stats.get("pending_deadline")
+    )
+    counts = ", ".join(f"{count} {clean_text(name)}" for name, count in rows)
+    total = sum(count for _, count in rows)
+    first = f"; the earliest becomes missing at {deadlines[0]}" if deadlines else ""
+    return (
+        f"pending: {counts} ({total} not decided, not violations): their limit had not "
+        f"passed at the window end {report.get('window_end')}{first}. If the history is "
+        "finished, audit with --complete; --fail-on-pending fails on them"
+    )
 
 
 def counts_by_kind(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
@@ -194,9 +247,9 @@ def kind_totals(report: Mapping[str, Any]) -> dict[str, int]:
         value = sum(int(getattr(row, kind)) for row in sla_rows(report))
         if value:
             totals[kind] = value
-    duplicate_triggers = _int(report.get("duplicate_triggers"))
-    if duplicate_triggers:
-        totals["duplicate_trigger"] = duplicate_triggers
+    for name, kind in REPORT_COUNTERS:
+        if _int(report.get(name)):
+            totals[kind] = _int(report.get(name))
     if not totals:
         # A report without counters (hand-written, or a kind the counters do not know).
         totals = counts_by_kind(violations(report))

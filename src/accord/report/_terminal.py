@@ -8,11 +8,13 @@ from typing import Any
 from accord.report._model import (
     SLA_COLUMNS,
     kind_totals,
+    pending_note,
     shorten,
     sla_rows,
-    verdict,
+    verdict_kind,
     violation_total,
     violations,
+    warnings,
 )
 
 __all__ = ["terminal_table", "verdict_line"]
@@ -31,7 +33,16 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     trigger = shorten(report.get("trigger") or "", 60)
     total = violation_total(report)
     basis = f"{triggers} {trigger + ' ' if trigger else ''}trigger{'s' if triggers != 1 else ''}"
-    if verdict(report):
+    kind = verdict_kind(report)
+    why = shorten(report.get("nothing_decided") or "", 400)
+    if kind == "nothing_decided":
+        return f"NOTHING DECIDED: {why}"
+    if kind == "pending":
+        pending = sum(row.pending for row in sla_rows(report))
+        return f"NOT CONSISTENT: {pending} pending (--fail-on-pending) over {basis}"
+    if kind == "consistent":
+        if why:
+            return f"NOTHING DECIDED (allowed by --allow-empty): {why}"
         return f"CONSISTENT: {basis}, {total} violations"
     kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())
     detail = f" ({kinds})" if kinds else ""
@@ -92,6 +103,13 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
             "and could not move a finalized key's earliest time; rerun with --lateness inf "
             "for an exact verdict"
         )
+    notes = [f"warning: {shorten(warning, 400)}" for warning in warnings(report)]
+    note = pending_note(report)
+    if note:
+        notes.append(note)
+    if notes:
+        lines.append("")
+        lines += notes
     lines.append("")
     lines.append(verdict_line(report))
     return "\n".join(lines)

@@ -117,6 +117,9 @@ class OrderClient:
         self._session = requests.Session()
         self.customer_ids: list[str] = []
         self.item_ids: list[str] = []
+        #: Every order the service accepted through this client, in order: what an audit
+        #: reconciles the triggers with (``accord_consistency.track(client)``).
+        self.accepted: list[PlacedOrder] = []
 
     def close(self) -> None:
         self._session.close()
@@ -179,7 +182,9 @@ class OrderClient:
         order_id = answer.get("orderId") or answer.get("id")
         if not order_id:
             raise OrderPlacementError(f"POST {url} answered without an order id: {answer!r:.300}")
-        return PlacedOrder(str(order_id), placed_at, answer.get("acceptedAt"))
+        placed = PlacedOrder(str(order_id), placed_at, answer.get("acceptedAt"))
+        self.accepted.append(placed)
+        return placed
 
 
 def place_orders(

@@ -36,8 +36,6 @@ class _NotReady(Exception):
     pass
 
 
-
-
 def log_tail(path: Path, lines: int = _LOG_TAIL_LINES) -> str:
     """The last ``lines`` lines of a log file, or a note that it is empty or unreadable."""
     try:
@@ -158,6 +156,39 @@ class ServiceProcess:
                 self.log_path,
             ) from None
 
+    def healthy(self, timeout_s: float = 0.5) -> bool:
+        """One probe: does the health endpoint answer 200 now?"""
+        if self.exit_code() is not None:
+            return False
+        try:
+            return requests.get(self._health_url, timeout=timeout_s).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def respawn(self) -> None:
+        """Start the child again, with the same command and port, after it exited.
+
+        Reaps the old child, kills what is left of its process group and waits until its
+        port is free.
+
+        Raises:
+            ServiceError: the child is still running, or it cannot be started.
+        """
+        process = self._process
+        if process is not None:
+            if process.poll() is None:
+                raise ServiceError(self.name, f"the {self.name} service is still running")
+            self._kill_group_leftovers(process.pid)
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        try:
+            wait_for_port_closed("127.0.0.1", self.port, timeout_s=5.0)
+        except AccordError as exc:
+            raise ServiceError(self.name, f"{self.name} service: {exc}", self.log_path) from exc
+        self.spawn()
+
     def terminate(self) -> None:
         """Ask the child (and anything it started) to stop: SIGTERM to its process group."""
         if self._process is not None and self._process.poll() is None:
@@ -211,5 +242,3 @@ class ServiceProcess:
             except (ProcessLookupError, PermissionError):
                 return
             time.sleep(0.02)
-
-

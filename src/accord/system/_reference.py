@@ -3,15 +3,17 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
 from accord.broker import Broker
-from accord.broker._base import free_port
+from accord.broker._base import free_port, port_open
 from accord.system._databases import ServiceDatabases
-from accord.system._process import ServiceError, ServiceProcess
+from accord.system._process import ServiceError, ServiceProcess, log_tail
 
 #: The services in start order: consumers first, so they hold their partitions before
 #: the first order is accepted.
@@ -19,6 +21,11 @@ SERVICES: tuple[str, ...] = ("shipping", "invoicing", "order")
 #: The topics the reference system uses, with their partition count.
 TOPICS: tuple[str, ...] = ("order", "delivery", "invoice")
 PARTITIONS = 3
+#: A service that exits more often than this within RESTART_WINDOW_S is not restarted again.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
+#: The environment variable that gives a service its database URL (see reference_services).
+DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
 #: How the services are started: ``<launcher> <service> --port ... --bootstrap-servers ...``.
 DEFAULT_LAUNCHER: tuple[str, ...] = (sys.executable, "-m", "reference_services")
 #: How events move between the services: Kafka topics, or Atom feeds polled over HTTP.
@@ -27,8 +34,20 @@ TRANSPORTS: tuple[str, ...] = ("kafka", "atom")
 FEED_OF_TOPIC: dict[str, str] = {"order": "order", "delivery": "shipping", "invoice": "invoicing"}
 
 
+@dataclass
+class _Watch:
+    """What :meth:`ReferenceSystem.supervise` knows about one service."""
+
+    state: str = "up"  # up, restarting, given up
+    restarts: deque[float] = field(default_factory=deque)
+    total: int = 0
+
+
 class ReferenceSystem:
     """The order, shipping and invoicing services running as processes against a broker.
+
+    Each service gets its database URL in the environment variable ``REFERENCE_DATABASE_URL``,
+    never on its command line, so that a password in it is not readable through ``ps``.
 
     Use it as a context manager. On entry it creates the topics ``order``, ``delivery`` and
     ``invoice`` (3 partitions), gives each service its own database, starts the three
@@ -100,6 +119,8 @@ class ReferenceSystem:
         self._databases: ServiceDatabases | None = None
         self._started = False
         self.startup_s: float | None = None
+        self._watches: dict[str, _Watch] = {}
+        self._broker_down: str | None = None
 
     # -- what callers read ------------------------------------------------------------------
     @property
@@ -179,9 +200,12 @@ class ReferenceSystem:
                 port = ports[name]
                 service = ServiceProcess(
                     name,
-                    self._command(name, database_urls[name], port),
+                    self._command(name, port),
                     port,
                     self.workdir / f"{name}.log",
+                    # By environment, not argument: a password in the URL would be readable
+                    # by every user through ps (/proc/<pid>/environ is the owner's only).
+                    env={DATABASE_URL_ENV: database_urls[name]},
                 )
                 self._services[name] = service
                 self._say(f"starting {name} on port {port} (log {service.log_path})")
@@ -196,8 +220,8 @@ class ReferenceSystem:
         self.startup_s = time.monotonic() - started
         return self
 
-    def _command(self, name: str, database_url: str, port: int) -> list[str]:
-        command = [*self.launcher, name, "--port", str(port), "--database-url", database_url]
+    def _command(self, name: str, port: int) -> list[str]:
+        command = [*self.launcher, name, "--port", str(port)]
         if self.transport == "atom":
             command += ["--transport", "atom"]
             if name != "order":
@@ -210,6 +234,97 @@ class ReferenceSystem:
         if delay:
             command += ["--processing-delay-ms", str(delay)]
         return command
+
+    # -- supervision (accord up) -------------------------------------------------------------
+    def supervise(self, now: float | None = None) -> bool:
+        """Look at every service and the broker once; return True if anything changed.
+
+        A service that exited is restarted with the same command and port (at most
+        :data:`MAX_RESTARTS` times within :data:`RESTART_WINDOW_S`; then it is left down and
+        said so); one that was restarted is reported once it is healthy again. A broker that
+        died (the embedded one's process exited) or stopped accepting connections is
+        reported, and reported again when it answers. Every change goes to ``on_progress``;
+        :meth:`status_line` sums the state up.
+        """
+        now = time.monotonic() if now is None else now
+        changed = False
+        for name, service in self._services.items():
+            watch = self._watches.setdefault(name, _Watch())
+            code = service.exit_code()
+            if watch.state == "given up":
+                continue
+            if code is not None:
+                changed = True
+                self._restart(name, service, watch, code, now)
+            elif watch.state == "restarting" and service.healthy():
+                watch.state = "up"
+                changed = True
+                self._say(f"{name} is healthy again at {service.url} (pid {service.pid})")
+        down = self._broker_problem()
+        if down != self._broker_down:
+            changed = True
+            where = self.broker.bootstrap_servers
+            if down is not None:
+                self._say(
+                    f"the broker at {where} is DOWN: {down}; the services keep retrying "
+                    "(a memory-only broker loses its topics: restart it on the same port)"
+                )
+            else:
+                self._say(f"the broker at {where} answers again")
+            self._broker_down = down
+        return changed
+
+    def _restart(
+        self, name: str, service: ServiceProcess, watch: _Watch, code: int, now: float
+    ) -> None:
+        while watch.restarts and now - watch.restarts[0] > RESTART_WINDOW_S:
+            watch.restarts.popleft()
+        tail = log_tail(service.log_path, lines=5)
+        if len(watch.restarts) >= MAX_RESTARTS:
+            watch.state = "given up"
+            self._say(
+                f"{name} exited with code {code}, its {MAX_RESTARTS + 1}th exit within "
+                f"{RESTART_WINDOW_S:.0f}s: not restarting it again; last lines of "
+                f"{service.log_path}:\n{tail}"
+            )
+            return
+        watch.restarts.append(now)
+        watch.total += 1
+        self._say(
+            f"{name} exited with code {code}; restarting it (restart {watch.total}); "
+            f"last lines of {service.log_path}:\n{tail}"
+        )
+        try:
+            service.respawn()
+        except ServiceError as exc:
+            watch.state = "given up"
+            self._say(f"cannot restart {name}: {exc}")
+            return
+        watch.state = "restarting"
+
+    def _broker_problem(self) -> str | None:
+        """Why the broker is not usable, or None: the embedded broker's process exited; for
+        another broker, nothing accepts connections at its first bootstrap address."""
+        exit_code = getattr(self.broker, "exit_code", None)
+        if callable(exit_code):  # a broker process of our own
+            code = exit_code()
+            return None if code is None else f"its process exited with code {code}"
+        host, _, port = self.broker.bootstrap_servers.split(",")[0].strip().rpartition(":")
+        if not port_open(host, int(port)):
+            return "nothing accepts connections there"
+        return None
+
+    def status_line(self) -> str:
+        """E.g. ``order up, shipping restarting (2 restarts), invoicing up, broker DOWN``."""
+        parts = []
+        for name in self._services:
+            watch = self._watches.get(name, _Watch())
+            part = f"{name} {watch.state}"
+            if watch.total:
+                part += f" ({watch.total} restart{'s' if watch.total != 1 else ''})"
+            parts.append(part)
+        parts.append("broker DOWN" if self._broker_down else "broker up")
+        return ", ".join(parts)
 
     def check(self) -> None:
         """Raise :class:`ServiceError` (with the log's tail) if any service has exited."""

@@ -181,3 +181,58 @@ def test_follow_in_a_group_reports_on_sigterm(
     assert report["triggers"] == 12 and report["events"] == 36
     assert sorted(v["key"] for v in report["violations"] if v["kind"] == "late") == ["k3", "k7"]
     assert "NOT CONSISTENT" in out
+
+
+def test_a_followed_audit_counts_a_dead_letter_at_once(
+    broker: EmbeddedBroker, topics: dict[str, str], tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from accord.consistency import eventually
+
+    dlq = topics[ORDER] + ".dlq"
+    broker.create_topics([dlq], partitions=1)
+    url = f"kafka://{broker.bootstrap_servers}/{topics[ORDER]},{topics[INVOICE]},{dlq}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "audit", url, "--follow",
+         "--trigger", ORDER, "--expect", f"{INVOICE}=1h", "--format", "json"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(process.stderr.readline, "")),
+                              daemon=True)
+    reader.start()
+    try:
+        producer = KafkaProducer(**broker.producer_config())
+        order = make_event(ORDER, "/reference/order", {}, key="k1", id="o1", time=T0)
+        message = to_kafka(order)
+        producer.send(topics[ORDER], key=message.key, value=message.value,
+                      headers=message.headers)
+        producer.send(dlq, key=message.key, value=message.value, headers=[
+            *message.headers, ("accord-error", b"UnprocessableEvent: unknown item 'i-9'"),
+            ("accord-origin", f"{topics[ORDER]}/0@0".encode()),
+        ])
+        producer.flush()
+        producer.close()
+        # said while following, long before the 1 h limit could decide the key
+        expected = (f"accord: dead-lettered: {ORDER} key=k1 ({topics[ORDER]}/0@0, in {dlq}/0@0): "
+                    "UnprocessableEvent: unknown item 'i-9'\n")
+        eventually(lambda: expected in lines, within=30, interval=0.2,
+                   message="the follower said the dead letter")
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1
+    matcher = pytest.LineMatcher(out.splitlines())
+    matcher.fnmatch_lines([
+        f"  dead_lettered  {ORDER}  key=k1  a consumer dead-lettered {ORDER} "
+        f"({topics[ORDER]}/0@0): UnprocessableEvent: unknown item 'i-9'",
+        f"NOT CONSISTENT: 1 violation (1 dead_lettered) over 1 {ORDER} trigger",
+    ])
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["dead_lettered"] == 1 and report["expectations"][INVOICE]["pending"] == 1

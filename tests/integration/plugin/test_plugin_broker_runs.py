@@ -88,6 +88,22 @@ def produce(accord_broker):
 
 
 @pytest.fixture
+def dead_letter(accord_broker):
+    """Copies an event to order.dlq the way the reference consumers dead-letter it."""
+    producer = KafkaProducer(**accord_broker.producer_config())
+
+    def send(event: dict, reason: str) -> None:
+        message = to_kafka(event)
+        headers = [*message.headers, ("accord-error", reason.encode()),
+                   ("accord-origin", b"order/0@0")]
+        producer.send("order.dlq", key=message.key, value=message.value,
+                      headers=headers).get(timeout=10)
+
+    yield send
+    producer.close()
+
+
+@pytest.fixture
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -147,6 +163,61 @@ def test_invoice_late(accord_consistency, produce, now, order_id):
     accord_consistency.record("order", "invoice")
     produce("order", order_accepted(order_id, now))
     produce("invoice", invoice_created(order_id, now + timedelta(milliseconds=2500)))
+
+
+@pytest.mark.accord_sla(invoice_created="2s")
+def test_no_trigger_decides_nothing(accord_consistency, produce, now, order_id):
+    accord_consistency.record("order", "invoice")
+    produce("invoice", invoice_created(order_id, now))
+    accord_consistency.assert_consistent(timeout_s=5)
+
+
+@pytest.mark.accord_sla(invoice_created="30s")
+def test_dead_lettered_fails_at_once(accord_consistency, produce, dead_letter, now, order_id):
+    accord_consistency.record("order", "invoice")
+    produce("order", order_accepted(order_id, now))
+    dead_letter(order_accepted(order_id, now), "UnprocessableEvent: /data/lines: too short")
+
+
+@pytest.mark.accord_sla(invoice_created="1500ms")
+def test_accepted_order_without_trigger(accord_consistency, produce, now, order_id):
+    from accord.system import PlacedOrder
+
+    class Client:
+        accepted = [PlacedOrder("before-the-test", 0.0)]
+
+    client = Client()
+    accord_consistency.record("order", "invoice").track(client)
+    client.accepted += [PlacedOrder(order_id, 0.0), PlacedOrder("lost-" + order_id, 0.0)]
+    produce("order", order_accepted(order_id, now))
+    produce("invoice", invoice_created(order_id, now))
+
+
+@pytest.mark.accord_sla(invoice_created="1200ms")
+def test_poison_in_the_dead_letter_topic_is_not_a_schema_problem(
+    accord_consistency, accord_broker, produce, now, order_id
+):
+    from kafka import KafkaProducer
+
+    accord_consistency.record("order", "invoice")
+    producer = KafkaProducer(**accord_broker.producer_config())
+    producer.send("order.dlq", key=b"poison", value=b"not JSON",
+                  headers=[("accord-error", b"EventDecodeError: no ce_ headers")]).get(timeout=10)
+    producer.close()
+    produce("order", order_accepted(order_id, now))
+    produce("invoice", invoice_created(order_id, now))
+
+
+def test_wait_for_stops_at_a_dead_letter(accord_events, produce, dead_letter, now, order_id):
+    accord_events.record("order", "order.dlq", "invoice")
+    dead_letter(order_accepted(order_id, now), "UnprocessableEvent: no such item")
+    accord_events.wait_for("invoice.created", key=order_id, within="30s")
+
+
+def test_wait_for_stops_at_a_schema_violation(accord_events, produce, now, order_id):
+    accord_events.record("order", "invoice")
+    produce("invoice", invoice_created(order_id, now, total="2.505"))
+    accord_events.wait_for("delivery.created", key=order_id, within="30s")
 '''
 
 
@@ -184,7 +255,7 @@ def run(broker: EmbeddedBroker, tmp_path_factory: pytest.TempPathFactory) -> Run
 
 def test_outcomes(run: Run) -> None:
     assert run.ret == 1
-    run.stdout.fnmatch_lines(["*= 3 failed, 3 passed*"])
+    run.stdout.fnmatch_lines(["*= 8 failed, 4 passed*"])
 
 
 def test_schema_violation_fails_the_test_that_produced_it(run: Run) -> None:
@@ -192,12 +263,80 @@ def test_schema_violation_fails_the_test_that_produced_it(run: Run) -> None:
         [
             "*_ test_bad_invoice _*",
             "E   accord.pytest_plugin.EventSchemaError: "
-            "1 event broke the schema contract during this test:",
-            "      invoice/*@* invoice.created id=* key=*: /data/total: "
+            "1 event broke the schema contract during this test: "
+            "invoice/*@* invoice.created id=* key=*: /data/total: "
             'expected a string matching *, got "2.505" (pattern)',
             "    fix the producer, or change the schema in */contracts with a new version",
         ]
     )
+
+
+def test_no_trigger_names_what_was_read(run: Run) -> None:
+    run.stdout.fnmatch_lines(
+        [
+            "*_ test_no_trigger_decides_nothing _*",
+            "E       accord.pytest_plugin.SLAViolationError: NOTHING DECIDED: read 1 "
+            "invoice.created, no order.accepted (recording order, invoice, order.dlq, "
+            "invoice.dlq)",
+            "E       SLA broken: 1 orphaned",
+        ]
+    )
+
+
+def test_a_dead_letter_fails_the_test_without_waiting_out_the_sla(run: Run) -> None:
+    run.stdout.fnmatch_lines(
+        [
+            "*_ test_dead_lettered_fails_at_once _*",
+            "E   accord.pytest_plugin.SLAViolationError: 1 order.accepted event dead-lettered by"
+            " a consumer: UnprocessableEvent: /data/lines: too short",
+            "    SLA broken: 1 of 1 order.accepted keys have violations (1 dead_lettered, "
+            "1 missing)",
+            "      dead_lettered  order.accepted   key *: a consumer dead-lettered "
+            "order.accepted (order/0@0): UnprocessableEvent: /data/lines: too short",
+        ]
+    )
+    root = ET.parse(run.dir / "junit.xml").getroot()
+    case = next(c for c in root.iter("testcase")
+                if c.get("name") == "test_dead_lettered_fails_at_once")
+    assert float(case.get("time", "99")) < 10  # the SLA is 30 s
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["accord.dead_lettered"] == "1"
+
+
+def test_an_accepted_order_without_trigger_is_untriggered(run: Run) -> None:
+    run.stdout.fnmatch_lines(
+        [
+            "*_ test_accepted_order_without_trigger _*",
+            "E   accord.pytest_plugin.SLAViolationError: 1 of 2 accepted orders have no "
+            "order.accepted event",
+            "    SLA broken: 1 untriggered",
+            "      untriggered  order.accepted  key lost-*: order lost-* was accepted but no "
+            "order.accepted with this key was read",
+        ]
+    )
+
+
+def test_wait_for_fails_at_once_with_the_cause(run: Run) -> None:
+    run.stdout.fnmatch_lines(
+        [
+            "E       accord.pytest_plugin.EventDeadLettered: a consumer dead-lettered "
+            "order.accepted with key * (order/0@0, in order.dlq/*@*): UnprocessableEvent: no "
+            "such item; stopped waiting for invoice.created with key *",
+        ]
+    )
+    run.stdout.fnmatch_lines(
+        [
+            "*_ test_wait_for_stops_at_a_schema_violation _*",
+            "E       accord.pytest_plugin.EventSchemaError: 1 event broke the schema contract "
+            "during this test: invoice/*@* invoice.created id=* key=*: /data/total: *",
+            "E       (found while waiting for delivery.created with key *)",
+        ]
+    )
+    root = ET.parse(run.dir / "junit.xml").getroot()
+    for name in ("test_wait_for_stops_at_a_dead_letter",
+                 "test_wait_for_stops_at_a_schema_violation"):
+        case = next(c for c in root.iter("testcase") if c.get("name") == name)
+        assert float(case.get("time", "99")) < 10  # within="30s"
 
 
 def test_wait_for_names_what_it_saw_instead(run: Run) -> None:
@@ -234,13 +373,14 @@ def test_terminal_summary_shows_the_sla_table(run: Run) -> None:
             "violations:",
             "  late  invoice.created  key=*  invoice.created after 2.5s > 1s",
             "NOT CONSISTENT: 1 violation (1 late) over 2 order.accepted triggers",
-            "accord reports: */reports/report.json, */reports/junit.xml, */reports/report.html",
+            "accord reports: */reports/report.json, */reports/junit.xml, */reports/report.html*",
         ]
     )
 
 
 def test_reports_and_junit_properties(run: Run) -> None:
-    assert sorted(p.name for p in (run.dir / "reports").iterdir()) == [
+    # one group per trigger and limits: the first in reports/, the others in group-N/
+    assert sorted(p.name for p in (run.dir / "reports").iterdir() if p.is_file()) == [
         "junit.xml",
         "report.html",
         "report.json",
@@ -248,7 +388,9 @@ def test_reports_and_junit_properties(run: Run) -> None:
     root = ET.parse(run.dir / "junit.xml").getroot()
     suite = root.find("testsuite")
     assert suite is not None
-    suite_props = {p.get("name"): p.get("value") for p in suite.findall("properties/property")}
+    suite_props: dict[str | None, str | None] = {}
+    for prop in suite.findall("properties/property"):  # the first group's come first
+        suite_props.setdefault(prop.get("name"), prop.get("value"))
     assert suite_props["accord.invoice.created.late"] == "1"
     assert suite_props["accord.invoice.created.ok"] == "1"
     late_case = next(c for c in root.iter("testcase") if c.get("name") == "test_invoice_late")

@@ -153,7 +153,10 @@ def test_until_makes_a_recent_trigger_missing(kit: Any, tmp_path: Path) -> None:
     ev, T = kit.ev, kit.T
     source = write_jsonl(tmp_path / "p.jsonl", [ev(ORDER, "o", "1", T("00:00:00"))])
     args = ["audit", source, "--trigger", ORDER, "--expect", f"{INVOICE}=60s", "--format", "json"]
-    assert main(args) == 0  # pending: not a violation
+    # every key pending: nothing decided (exit 1) unless allowed; pending is no violation
+    assert main(args) == 1
+    assert json.loads((tmp_path / "report.json").read_text())["verdict"] == "nothing_decided"
+    assert main([*args, "--allow-empty"]) == 0
     assert main([*args, "--until", "2026-01-01T02:01:00+02:00"]) == 1
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["expectations"][INVOICE]["missing"] == 1

@@ -58,6 +58,8 @@ def test_every_outcome_against_the_hand_computed_report(scenario: list[dict[str,
                                       "1d": 7 / 8},
                 "decided": 8,
                 "within_counts": {"0.1s": 1, "1s": 2, "1min": 6, "1h": 7, "1d": 7},
+                # the pending key's T0 (00:09:30) + 60 s
+                "pending_deadline": "2026-01-01T00:10:30.000000Z",
             },
             DELIVERY: {
                 "within_s": 60.0, "ok": 7, "late": 0, "missing": 1, "pending": 1,
@@ -70,6 +72,7 @@ def test_every_outcome_against_the_hand_computed_report(scenario: list[dict[str,
                                       "1d": 7 / 8},
                 "decided": 8,
                 "within_counts": {"0.1s": 1, "1s": 1, "1min": 7, "1h": 7, "1d": 7},
+                "pending_deadline": "2026-01-01T00:10:30.000000Z",
             },
         },
         "consistent": False,
@@ -77,6 +80,15 @@ def test_every_outcome_against_the_hand_computed_report(scenario: list[dict[str,
         "redelivered_triggers": 1,
         "lateness_s": 300.0,
         "beyond_lateness": 0,
+        # issue 12: what was read, and the verdict's kind
+        "complete": False,
+        "types_read": {ORDER: 11, INVOICE: 10, DELIVERY: 9, "audit.tick": 1},
+        "dead_lettered": 0,
+        "untriggered": 0,
+        "accepted": None,
+        "warnings": [],
+        "nothing_decided": None,
+        "verdict": "not_consistent",
     }
     assert [(v["time"], v["kind"], v["type"], v["key"]) for v in violations] == [
         ("2026-01-01T00:00:00.000000Z", "late", INVOICE, "late"),
@@ -269,10 +281,13 @@ def test_pointer_absent_on_one_side_is_a_mismatch(kit: Any) -> None:
     assert "(absent)" in report["violations"][0]["detail"]
 
 
-def test_empty_engine_reports_zeros_and_is_consistent() -> None:
+def test_empty_engine_reports_zeros_and_decides_nothing() -> None:
     report = engine_for().report()
     assert report["window_end"] is None
-    assert report["consistent"] is True
+    assert report["consistent"] is False  # nothing decided is not a pass (issue 12)
+    assert report["verdict"] == "nothing_decided"
+    assert report["nothing_decided"] == f"no {ORDER} event among 0 events read"
+    assert engine_for().report(allow_empty=True)["consistent"] is True
     invoice = report["expectations"][INVOICE]
     assert invoice["latency_s"] == {"count": 0, "p50": 0, "p90": 0, "p95": 0, "p99": 0, "max": 0}
     assert invoice["consistent_within"] == dict.fromkeys(["0.1s", "1s", "1min", "1h", "1d"], 1.0)

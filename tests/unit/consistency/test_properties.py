@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accord.consistency import ConsistencyEngine, Expectation, merge_reports
+from accord.events import dead_letter_event
 
 pytestmark = pytest.mark.unit
 
@@ -23,30 +24,39 @@ def _engine() -> ConsistencyEngine:
     )
 
 
-def _report(events: list[dict[str, Any]], partial: bool = False) -> dict[str, Any]:
+def _report(events: list[dict[str, Any]], partial: bool = False, **kwargs: Any
+            ) -> dict[str, Any]:
     engine = _engine()
     for event in events:
         engine.add(event)
-    return engine.report(partial=partial)
+    return engine.report(partial=partial, **kwargs)
 
 
 # An event is drawn from small pools so that keys, ids and times collide often: copies of
 # one id are identical (a redelivery), distinct ids of one type and key are duplicates.
 _event = st.builds(
-    lambda type_, key, n, second, city, offset: {
-        "type": type_,
+    lambda type_, key, n, second, city, offset: _dead({
+        "type": ORDER if type_ == "dead" else type_,
         "id": f"{type_}-{key}-{n}",
         "partitionkey": key,
         "time": _time(second + n, offset),
         "data": {"city": city[n % len(city)]},
-    },
-    st.sampled_from([ORDER, INVOICE, DELIVERY, "other"]),
+    }, type_ == "dead"),
+    st.sampled_from([ORDER, INVOICE, DELIVERY, "other", "dead"]),
     st.sampled_from(["a", "b", "c", "d"]),
     st.integers(0, 2),
     st.integers(0, 30),
     st.just(["X", "Y", "X"]),
     st.sampled_from(["Z", "+02:00", "-01:30"]),
 )
+
+
+def _dead(event: dict[str, Any], dead: bool) -> dict[str, Any]:
+    """``event``, or a consumer's dead letter of it (issue 12: ``dead_lettered``)."""
+    if not dead:
+        return event
+    copy = {**event, "deadletterreason": f"rejected {event['id']}"}
+    return dead_letter_event(copy, f"order.dlq/{event['id']}")
 
 
 def _time(second: int, offset: str) -> str:
@@ -62,6 +72,9 @@ def test_any_permutation_gives_the_same_report(
 ) -> None:
     shuffled = data.draw(st.permutations(events))
     assert _report(shuffled) == _report(events)
+    # reconciled with accepted ids ("z" is never a key) and over a closed window
+    kwargs: dict[str, Any] = {"accepted": ["a", "z"], "complete": True}
+    assert _report(shuffled, **kwargs) == _report(events, **kwargs)
 
 
 @settings(max_examples=40, deadline=None)

@@ -105,3 +105,66 @@ def test_settling_waits_past_the_limit_for_stragglers() -> None:
     assert patience_for(0.1) == 5.0
     assert patience_for(12.0) == 12.0
     assert patience_for(600.0) == 30.0
+
+
+# -- issue 12: failures that say why ----------------------------------------------------------
+
+
+def test_a_renamed_trigger_type_names_what_was_read() -> None:
+    c = check({"invoice.created": 5.0})
+    c.add(event("order.created", "o-1", 0), event("order.created", "o-2", 0),
+          event("invoice.created", "o-1", 1))
+    with pytest.raises(SLAViolationError) as info:
+        c.assert_consistent()
+    assert str(info.value).splitlines()[:2] == [
+        "NOTHING DECIDED: read 1 invoice.created, 2 order.created, no order.accepted",
+        "SLA broken: 1 orphaned",
+    ]
+
+
+def test_a_wrong_record_key_is_named_a_key_mismatch() -> None:
+    c = check({"invoice.created": 5.0})
+    for n in range(3):
+        c.add(event("order.accepted", f"o-{n}", 0), event("invoice.created", f"c-{n}", 1))
+    with pytest.raises(SLAViolationError) as info:
+        c.assert_consistent()
+    assert str(info.value).splitlines()[:2] == [
+        "key mismatch: 3 invoice.created events have keys no order.accepted has (e.g. 'c-0'), "
+        "while 3 order.accepted keys have no invoice.created: is invoice.created keyed by "
+        "another field? (name it with --key invoice.created=/POINTER)",
+        # the orphans are not order.accepted keys: 3 of 3, not "6 of 3"
+        "SLA broken: 3 of 3 order.accepted keys have violations (3 missing, 3 orphaned)",
+    ]
+
+
+def test_the_end_of_test_audit_closes_the_window() -> None:
+    # 2 s after the trigger with a 60 s limit: pending in an open window, missing here
+    c = check({"invoice.created": 60.0}, now_after_s=2)
+    c.add(event("order.accepted", "o-1", 0))
+    with pytest.raises(SLAViolationError) as info:
+        c.assert_consistent(settle=True, timeout_s=0)
+    assert info.value.report["complete"] is True
+    assert info.value.report["expectations"]["invoice.created"]["missing"] == 1
+
+
+def test_tracked_accepted_orders_without_a_trigger_are_untriggered() -> None:
+    from accord.system import PlacedOrder
+
+    class Client:
+        def __init__(self) -> None:
+            self.accepted = [PlacedOrder("earlier", 0.0)]
+
+    c = check({"invoice.created": 5.0})
+    client = Client()
+    c.track(client)
+    client.accepted = [*client.accepted, PlacedOrder("o-1", 0.0),
+                       PlacedOrder("o-2", 0.0, "2026-11-26T12:00:00Z")]
+    c.add(event("order.accepted", "o-1", 0), event("invoice.created", "o-1", 1))
+    with pytest.raises(SLAViolationError) as info:
+        c.assert_consistent(timeout_s=0)
+    assert str(info.value).splitlines() == [
+        "1 of 2 accepted orders have no order.accepted event",
+        "SLA broken: 1 untriggered",
+        "  untriggered  order.accepted  key o-2: order o-2 was accepted at "
+        "2026-11-26T12:00:00.000000Z but no order.accepted with this key was read",
+    ]

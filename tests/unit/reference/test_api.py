@@ -152,6 +152,74 @@ def test_post_with_undecodable_body_is_a_documented_400(serve: Callable[[str], s
     assert any(error["loc"][:2] == ["body", "customerId"] for error in response.json()["detail"])
 
 
+def raw_order(count: str = "1", street: str = '"Main 1"') -> bytes:
+    """An order body as JSON text, so that values json.dumps would not write can be sent."""
+    text = (
+        '{"customerId": "c-1", "shippingAddress": {"street": STREET, "zip": "10115", '
+        '"city": "Berlin"}, "billingAddress": {"street": "B 2", "zip": "20095", '
+        '"city": "Hamburg"}, "lines": [{"count": COUNT, "itemId": "i-1"}]}'
+    )
+    text = text.replace("STREET", street).replace("COUNT", count)
+    return text.encode()
+
+
+def post_raw(url: str, data: bytes) -> requests.Response:
+    return requests.post(
+        f"{url}/orders", data=data, headers={"content-type": "application/json"}, timeout=10
+    )
+
+
+def test_numbers_json_cannot_hold_and_coercible_counts_are_422_not_500(
+    serve: Callable[[str], str],
+) -> None:
+    url = serve("order")
+    wait_up(url)
+    for count in ("1e400", "NaN", "Infinity", "-Infinity", "true", '"2"', "2.0", "null"):
+        response = post_raw(url, raw_order(count=count))
+        assert response.status_code == 422, (count, response.text)
+        [error] = response.json()["detail"]
+        assert error["loc"] == ["body", "lines", 0, "count"], count
+        assert error["type"] == "int_type", count
+    assert requests.get(f"{url}/orders").json()["total"] == 0
+    assert post_raw(url, raw_order(count="2")).status_code == 201
+
+
+def test_a_lone_surrogate_is_422_and_echoed_escaped(serve: Callable[[str], str]) -> None:
+    url = serve("order")
+    wait_up(url)
+    response = post_raw(url, raw_order(street='"\\ud800"'))
+    assert response.status_code == 422, response.text
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "shippingAddress", "street"]
+    assert error["input"] == "\\ud800"
+    response = post_raw(url, b'{"\\udfff": 1}')  # even as a field name
+    assert response.status_code == 422, response.text
+    assert "\\udfff" in response.text
+
+
+def test_bodies_over_64_kib_are_413_and_no_input_is_echoed_past_200_characters(
+    serve: Callable[[str], str],
+) -> None:
+    url = serve("order")
+    wait_up(url)
+    huge = post_raw(url, raw_order(street='"' + "x" * 10_000_000 + '"'))
+    assert huge.status_code == 413, huge.text[:200]
+    assert huge.json() == {"detail": "the body is larger than 65536 bytes"}
+    chunked = requests.post(  # no Content-Length: the limit counts what arrives
+        f"{url}/orders",
+        data=iter([b'{"customerId": "', b"x" * 70_000, b'"}']),
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
+    assert chunked.status_code == 413, chunked.text[:200]
+    long = post_raw(url, raw_order(street='"' + "x" * 60_000 + '"'))
+    assert long.status_code == 422
+    assert len(long.content) < 2000
+    [error] = long.json()["detail"]
+    assert error["input"].startswith("x" * 200)
+    assert error["input"].endswith("... (60000 characters)")
+
+
 def test_deliveries_by_id_and_by_order(
     service: Callable[[str], ServiceRuntime],
 ) -> None:

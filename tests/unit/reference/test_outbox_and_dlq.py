@@ -6,12 +6,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from tenacity import Retrying, stop_after_delay, wait_fixed
 
-from accord.events import KafkaMessage, to_kafka
-from reference_services.common.consumer import ERROR_HEADER, ORIGIN_HEADER, EventConsumer
+from accord.events import KafkaMessage, Location, to_kafka
+from reference_services.common.consumer import (
+    DLQ_KEPT_BYTES,
+    ERROR_HEADER,
+    ORIGIN_HEADER,
+    ORIGINAL_SIZE_HEADER,
+    TRUNCATED_HEADER,
+    EventConsumer,
+    dead_letter_message,
+)
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.common.outbox import OutboxRelay, PendingRecord
 from reference_services.common.runtime import ServiceRuntime
@@ -190,3 +200,75 @@ def test_handler_raising_unprocessable_is_dead_lettered() -> None:
         consumer_with(refuse, dlq).process("o", 0, 0, *record_of(sample_order_accepted())) is False
     )
     assert dlq.sent[0][0] == "o.dlq"
+
+
+class DeadProducerBroker(FakeBroker):
+    """A publisher whose producer is in a fatal state until :meth:`renew` replaces it."""
+
+    def __init__(self) -> None:
+        super().__init__(fail_after=0)
+        self.renewals = 0
+
+    def fatal(self) -> bool:
+        return self.fail_after == 0
+
+    def renew(self) -> bool:
+        self.renewals += 1
+        self.fail_after = None
+        return True
+
+
+def test_relay_recreates_a_fatal_producer_and_publishes(
+    service: Callable[[str], ServiceRuntime],
+) -> None:
+    runtime = service("order")
+    place(runtime, 2)
+    broker = DeadProducerBroker()
+    relay = OutboxRelay(runtime.engine, orm.outbox, broker, poll_interval_s=0.01)
+    relay.start()
+    try:
+        for attempt in Retrying(stop=stop_after_delay(10), wait=wait_fixed(0.02), reraise=True):
+            with attempt:
+                assert relay.pending() == []
+    finally:
+        relay.stop()
+    assert broker.renewals == 1
+    assert len(broker.sent) == 2
+    assert (relay.failures, relay.last_error) == (0, None)
+
+
+def test_relay_reports_a_stalled_outbox_with_the_last_error(
+    service: Callable[[str], ServiceRuntime],
+) -> None:
+    runtime = service("order")
+    place(runtime, 2)
+    relay = OutboxRelay(runtime.engine, orm.outbox, FakeBroker(fail_after=0), stall_after_s=5)
+    assert relay.stalled() is None, "fresh rows are not a stall"
+    with pytest.raises(TimeoutError):
+        relay.publish_pending()
+    relay.last_error = "TimeoutError: broker did not acknowledge"
+    later = datetime.now(UTC) + timedelta(seconds=60)
+    reason = relay.stalled(now=later)
+    assert reason is not None
+    assert reason.startswith("outbox is not draining: 2 unsent rows, the oldest 6")
+    assert reason.endswith("last error: TimeoutError: broker did not acknowledge")
+
+
+def test_a_dead_letter_copy_of_a_huge_record_is_truncated_and_says_so() -> None:
+    where = Location("order", partition=2, offset=7)
+    small = dead_letter_message(where, b"k", b"v" * 10, [("ce_id", b"1")], "EventDecodeError: x")
+    assert small.value == b"v" * 10
+    assert [name for name, _ in small.headers] == ["ce_id", ERROR_HEADER, ORIGIN_HEADER]
+
+    huge = dead_letter_message(where, b"k", b"v" * 3_000_000, [("ce_id", b"1")], "reason")
+    headers = dict(huge.headers)
+    assert len(huge.value) == DLQ_KEPT_BYTES
+    assert headers[ORIGINAL_SIZE_HEADER] == b"3000000"
+    assert headers[TRUNCATED_HEADER] == b"value truncated to its first 65536 of 3000000 bytes"
+    assert headers[ORIGIN_HEADER] == b"order/2@7"
+    assert headers["ce_id"] == b"1"
+
+    bare = dead_letter_message(where, b"k", b"v" * 10, [("x", b"y" * 10)], "reason", keep_bytes=0)
+    assert bare.value == b""
+    assert "x" not in dict(bare.headers)
+    assert b"1 original headers (11 bytes) dropped" in dict(bare.headers)[TRUNCATED_HEADER]

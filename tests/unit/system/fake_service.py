@@ -22,11 +22,13 @@ def main() -> int:
     parser.add_argument("service")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bootstrap-servers", required=True)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url")
     parser.add_argument("--processing-delay-ms", type=int, default=0)
     args = parser.parse_args()
     mode = os.environ.get(f"FAKE_MODE_{args.service.upper()}", "")
+    args.database_url = args.database_url or os.environ["REFERENCE_DATABASE_URL"]
     print(f"fake {args.service} argv={json.dumps(sys.argv[1:])}", flush=True)
+    print(f"fake {args.service} database={args.database_url}", flush=True)
     if mode == "die":
         print(f"fake {args.service}: cannot open {args.database_url}", flush=True)
         return 3

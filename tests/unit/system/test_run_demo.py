@@ -123,6 +123,7 @@ def test_gives_up_after_the_limit_and_names_what_is_missing() -> None:
     assert result.summary.missing == {"o-2": ["invoice.created"]}
     violations = [(v["kind"], v["type"], v["key"]) for v in result.report["violations"]]
     assert violations == [("missing", "invoice.created", "o-2")]
+    assert result.report["complete"] is True  # the run stopped: its window is closed
 
 
 def test_events_of_earlier_runs_on_the_topics_are_not_judged() -> None:

@@ -157,3 +157,83 @@ def test_ctrl_c_while_starting_stops_what_was_started(tmp_path: Path) -> None:
         ref.start()
     assert ref.pids == {}
     assert not any(listening(port) for port in ref.ports.values())
+
+
+class OwnBroker(FakeBroker):
+    """A broker process of the system's own, as the embedded one is: it reports its exit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.code: int | None = None
+
+    def exit_code(self) -> int | None:
+        return self.code
+
+
+def test_supervise_restarts_a_crashed_service_and_reports_a_dead_broker(
+    tmp_path: Path,
+) -> None:
+    import signal
+
+    from tenacity import Retrying, stop_after_delay, wait_fixed
+
+    from accord.system._reference import MAX_RESTARTS
+
+    messages: list[str] = []
+    broker = OwnBroker()
+    ref = ReferenceSystem(
+        broker,  # type: ignore[arg-type]
+        workdir=tmp_path, launcher=[sys.executable, str(FAKE)], startup_timeout_s=10.0,
+        on_progress=messages.append,
+    )  # fmt: skip
+    with ref:
+        assert ref.supervise() is False
+        assert ref.status_line() == "shipping up, invoicing up, order up, broker up"
+        old_pid, url = ref.pids["shipping"], ref.urls["shipping"]
+        os.kill(old_pid, signal.SIGKILL)
+        for attempt in Retrying(stop=stop_after_delay(10), wait=wait_fixed(0.05), reraise=True):
+            with attempt:
+                ref.supervise()
+                assert ref.status_line().startswith("shipping up (1 restart),")
+        assert ref.pids["shipping"] != old_pid and ref.urls["shipping"] == url
+        assert requests.get(url + "/health", timeout=2).status_code == 200
+        assert any(m.startswith("shipping exited with code -9; restarting it") for m in messages)
+        assert any(m.startswith(f"shipping is healthy again at {url}") for m in messages)
+
+        broker.code = -9
+        assert ref.supervise() is True
+        assert ref.status_line().endswith("broker DOWN")
+        assert messages[-1].startswith(
+            "the broker at 127.0.0.1:1 is DOWN: its process exited with code -9;"
+        )
+        assert ref.supervise() is False, "reported once"
+
+        # A service that keeps dying is restarted a bounded number of times, then left down.
+        for exits in range(1, MAX_RESTARTS + 2):
+            os.kill(ref.pids["order"], signal.SIGKILL)
+            for attempt in Retrying(stop=stop_after_delay(10), wait=wait_fixed(0.02), reraise=True):
+                with attempt:
+                    ref.supervise()
+                    found = re.search(r"order (restarting|given up) \((\d+) restarts?\)",
+                                      ref.status_line())  # fmt: skip
+                    assert found is not None and int(found.group(2)) == min(exits, MAX_RESTARTS)
+                    assert (found.group(1) == "given up") == (exits > MAX_RESTARTS)
+        assert any("its 6th exit within 60s: not restarting it again" in m for m in messages)
+
+
+def test_the_database_url_reaches_the_services_by_environment_not_command_line(
+    tmp_path: Path,
+) -> None:
+    """A password in the database URL must not be readable through ``ps`` (any user can read
+    another's /proc/<pid>/cmdline; /proc/<pid>/environ only its owner and root)."""
+    with system(tmp_path) as ref:
+        urls = ref.database_urls
+        for name, pid in ref.pids.items():
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            assert b"--database-url" not in cmdline, (name, cmdline)
+            assert not [arg for arg in cmdline if b"sqlite://" in arg], (name, cmdline)
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            expected = f"REFERENCE_DATABASE_URL={urls[name]}".encode()
+            assert expected in environ, name
+    for name, path in ref.log_paths.items():
+        assert f"fake {name} database={urls[name]}" in path.read_text()
