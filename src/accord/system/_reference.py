@@ -263,7 +263,7 @@ class ReferenceSystem:
         down = self._broker_problem()
         if down != self._broker_down:
             changed = True
-            where = self.broker.bootstrap_servers
+            where = self.bootstrap_servers
             if down is not None:
                 self._say(
                     f"the broker at {where} is DOWN: {down}; the services keep retrying "
@@ -304,7 +304,10 @@ class ReferenceSystem:
 
     def _broker_problem(self) -> str | None:
         """Why the broker is not usable, or None: the embedded broker's process exited; for
-        another broker, nothing accepts connections at its first bootstrap address."""
+        another broker, nothing accepts connections at its first bootstrap address. None
+        with the Atom transport (no broker)."""
+        if self.broker is None:
+            return None
         exit_code = getattr(self.broker, "exit_code", None)
         if callable(exit_code):  # a broker process of our own
             code = exit_code()
@@ -323,7 +326,8 @@ class ReferenceSystem:
             if watch.total:
                 part += f" ({watch.total} restart{'s' if watch.total != 1 else ''})"
             parts.append(part)
-        parts.append("broker DOWN" if self._broker_down else "broker up")
+        if self.broker is not None:
+            parts.append("broker DOWN" if self._broker_down else "broker up")
         return ", ".join(parts)
 
     def check(self) -> None:
