@@ -450,11 +450,12 @@ def _up(args: argparse.Namespace) -> int:
             # system is up, so a signal sent on reading that line finds it set.
             running.set()
             out = sys.stdout
-            if system.transport == "kafka":
+            atom = getattr(system, "transport", "kafka") == "atom"
+            if not atom:
                 print(f"bootstrap  {system.bootstrap_servers}", file=out)
             for name in sorted(system.urls, key=("order", "shipping", "invoicing").index):
                 print(f"{name:<10} {system.urls[name]}  (log {system.log_paths[name]})", file=out)
-            for feed in system.feeds.values():
+            for feed in system.feeds.values() if atom else ():
                 print(f"feed       atom+{feed}", file=out)
             out.flush()
             _say("reference system is up; Ctrl-C stops it")

@@ -36,17 +36,16 @@ def test_an_unknown_transport_is_refused_by_argparse(capsys: pytest.CaptureFixtu
 def test_atom_services_poll_the_order_feed_and_get_no_broker() -> None:
     system = ReferenceSystem(None, transport="atom", poll_interval_ms=25, launcher=["run"])
     system._ports = {"order": 8001, "shipping": 8002, "invoicing": 8003}
-    assert system._command("order", "sqlite:///o.db", 8001) == [
+    # The database URL goes by environment (REFERENCE_DATABASE_URL), not on the command line.
+    assert system._command("order", 8001) == [
         "run",
         "order",
         "--port",
         "8001",
-        "--database-url",
-        "sqlite:///o.db",
         "--transport",
         "atom",
     ]
-    assert system._command("shipping", "sqlite:///s.db", 8002)[-6:] == [
+    assert system._command("shipping", 8002)[-6:] == [
         "--transport",
         "atom",
         "--order-feed",
@@ -54,6 +53,8 @@ def test_atom_services_poll_the_order_feed_and_get_no_broker() -> None:
         "--poll-interval-ms",
         "25",
     ]
+    assert "--bootstrap-servers" not in system._command("invoicing", 8003)
+    assert system.status_line() == ""  # no services started, and no broker to report
     assert system.bootstrap_servers == ""
 
 
