@@ -2,7 +2,8 @@
 
 Invoicing relies on ``order.accepted`` for: the order id, the whole customer (id, name,
 email), the billing address, per line count, item id, name and price, and the stated total
-(it checks the lines add up to it). It ignores the shipping address. It needs the
+(it checks the lines add up to it), and since ``order.accepted`` v2 the ``currency`` (it bills
+in EUR only; v1 records without it are EUR). It ignores the shipping address. It needs the
 CloudEvents headers that say what the record is. Money is a string with two decimals.
 """
 
@@ -75,6 +76,7 @@ def order_accepted_body() -> dict[str, Any]:
             min=1,
         ),
         "total": match.str("399.98"),  # + the money regex
+        "currency": match.str("EUR"),  # order.accepted v2; invoicing bills in EUR only
     }
 
 
@@ -121,6 +123,7 @@ def test_order_accepted_creates_an_invoice(
     assert invoice.billing_address.city == "Berlin"
     assert [(line.count, line.unit_price) for line in invoice.lines] == [(2, Decimal("199.99"))]
     assert invoice.total == Decimal("399.98")
+    assert invoice.currency == "EUR"
     _passed.append("message")
 
 

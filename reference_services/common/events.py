@@ -19,15 +19,22 @@ def source(service: str) -> str:
     return f"/reference/{service}"
 
 
-def dataschema(event_type: str) -> str:
-    """``urn:accord:schemas:<type>:v1``."""
-    return f"urn:accord:schemas:{event_type}:v1"
+def dataschema(event_type: str, version: int = 1) -> str:
+    """``urn:accord:schemas:<type>:v<version>``."""
+    return f"urn:accord:schemas:{event_type}:v{version}"
 
 
 def reference_event(
-    event_type: str, service: str, data: dict[str, Any], *, order_id: object, time: datetime
+    event_type: str,
+    service: str,
+    data: dict[str, Any],
+    *,
+    order_id: object,
+    time: datetime,
+    version: int = 1,
 ) -> dict[str, Any]:
-    """A structured CloudEvent keyed by the order id, with a stable id and the v1 dataschema."""
+    """A structured CloudEvent keyed by the order id, with a stable id and the dataschema of
+    the schema ``version`` the data follows."""
     return make_event(
         event_type,
         source(service),
@@ -35,5 +42,5 @@ def reference_event(
         key=str(order_id),
         id=str(uuid.uuid5(_NAMESPACE, f"{event_type}:{order_id}")),
         time=time,
-        dataschema=dataschema(event_type),
+        dataschema=dataschema(event_type, version),
     )

@@ -4,9 +4,10 @@ The audit runs as a user runs it: every event of the scenario's orders read from
 into ``events.jsonl``, then ``accord audit events.jsonl --trigger order.accepted --expect
 invoice.created=L --expect delivery.created=L --until NOW``, and its ``report.json`` is read.
 The orders judged are the system of record's: every order the order database holds (which
-includes every order answered 201, checked separately). An order of that list whose
-``order.accepted`` is not on the topic is *untriggered*: the audit cannot see it, so it is
-counted here, by name, as lost with the rest of its events.
+includes every order answered 201, checked separately), given to the audit as
+``--accepted accepted.jsonl``. An order of that list whose ``order.accepted`` is not on the
+topic is *untriggered*: accord reports it by name (checked here against the topics), and it
+counts as lost with the rest of its events.
 """
 
 from __future__ import annotations
@@ -104,17 +105,22 @@ def audit(
         for event in events:
             if event.get("partitionkey") in wanted:
                 out.write(orjson.dumps(event) + b"\n")
+    accepted = out_dir / "accepted.jsonl"
+    accepted.write_bytes(b"".join(orjson.dumps(key) + b"\n" for key in sorted(wanted)))
     until = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     report_dir = out_dir / "report"
     code = accord([
         "audit", str(jsonl), "--trigger", TRIGGER,
         "--expect", f"{INVOICE}={within_s}s", "--expect", f"{DELIVERY}={within_s}s",
-        "--until", until, "--lateness", "inf", "--report-dir", str(report_dir),
-        "--format", "json",
+        "--until", until, "--lateness", "inf", "--accepted", str(accepted),
+        "--report-dir", str(report_dir), "--format", "json",
     ])  # fmt: skip
     assert code in (0, 1), f"accord audit could not read the events (exit {code})"
     report = json.loads((report_dir / "report.json").read_text())
     triggered = {e["partitionkey"] for e in events if e.get("type") == TRIGGER}
+    untriggered = sorted(v["key"] for v in report["violations"] if v["kind"] == "untriggered")
+    assert untriggered == sorted(wanted - triggered), "accord's reconciliation differs"
+    assert report["accepted"] == len(wanted)
     missing: dict[str, list[str]] = {}
     late: dict[str, list[str]] = {}
     for violation in report["violations"]:
@@ -126,7 +132,7 @@ def audit(
         orders=len(wanted),
         report=report,
         exit_code=code,
-        untriggered=sorted(wanted - triggered),
+        untriggered=untriggered,
         missing=missing,
         late=late,
         report_dir=report_dir,

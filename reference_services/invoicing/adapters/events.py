@@ -18,6 +18,7 @@ from reference_services.common.wire import (
     order_lines,
 )
 from reference_services.invoicing.domain import (
+    CURRENCY,
     Address,
     Customer,
     Invoice,
@@ -44,8 +45,8 @@ DATASCHEMA = dataschema(EVENT_TYPE)
 
 
 def parse_order_accepted(event: dict[str, Any]) -> OrderToInvoice:
-    """Read what invoicing needs from an ``order.accepted`` CloudEvent (tolerant reader:
-    the shipping address is ignored).
+    """Read what invoicing needs from an ``order.accepted`` CloudEvent, v1 or v2 (tolerant
+    reader: the shipping address is ignored; ``currency``, new in v2, defaults to EUR).
 
     Raises:
         UnprocessableEvent: naming the JSON pointer of the first missing or bad field.
@@ -70,6 +71,7 @@ def parse_order_accepted(event: dict[str, Any]) -> OrderToInvoice:
             for line in order_lines(data)
         ),
         stated_total=get_money(data, "total", ""),
+        currency=get_text(data, "currency", "") if "currency" in data else CURRENCY,
     )
 
 

@@ -62,6 +62,8 @@ class OrderToInvoice:
     billing_address: Address
     lines: tuple[InvoiceLine, ...]
     stated_total: Decimal
+    #: ``currency`` of ``order.accepted`` v2; v1 data carries none and is in EUR
+    currency: str = CURRENCY
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,8 @@ class InvoiceCreated:
 def create_invoice(order: OrderToInvoice, invoice_id: UUID, created_at: datetime) -> Invoice:
     """Bill an accepted order.
 
-    Rules: at least one line; counts of at least 1; no negative prices; the invoice total
+    Rules: at least one line; counts of at least 1; no negative prices; the order is in EUR
+    (the only currency invoicing bills in); the invoice total
     (sum of count x unit price, exact) equals the total the order stated, to the cent.
 
     Raises:
@@ -99,6 +102,10 @@ def create_invoice(order: OrderToInvoice, invoice_id: UUID, created_at: datetime
         raise InvalidInvoice(f"order {order.order_id} has no lines to bill")
     if created_at.tzinfo is None:
         raise InvalidInvoice("created_at must carry a time zone")
+    if order.currency != CURRENCY:
+        raise InvalidInvoice(
+            f"order {order.order_id}: invoicing bills in {CURRENCY} only, got {order.currency}"
+        )
     for line in order.lines:
         if line.count < 1:
             raise InvalidInvoice(f"order {order.order_id}: count {line.count} of {line.item_id}")

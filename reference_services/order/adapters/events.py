@@ -28,7 +28,11 @@ EVENT_TYPE = "order.accepted"
 SERVICE = "order"
 SOURCE = source(SERVICE)
 TOPIC = "order"
-DATASCHEMA = dataschema(EVENT_TYPE)
+#: The schema version the order service writes: v2 adds ``currency`` (optional, FULL_TRANSITIVE
+#: with v1; invoicing reads it, shipping ignores it).
+VERSION = 2
+DATASCHEMA = dataschema(EVENT_TYPE, VERSION)
+CURRENCY = "EUR"
 
 
 def order_data(order: Order) -> dict[str, Any]:
@@ -59,9 +63,12 @@ def order_data(order: Order) -> dict[str, Any]:
 
 
 def order_accepted_event(order: Order) -> dict[str, Any]:
-    """The structured CloudEvent ``order.accepted`` for ``order`` (key = order id)."""
+    """The structured CloudEvent ``order.accepted`` v2 for ``order`` (key = order id): the
+    order's JSON plus ``currency``."""
+    data = {**order_data(order), "currency": CURRENCY}
     return reference_event(
-        EVENT_TYPE, SERVICE, order_data(order), order_id=order.order_id, time=order.accepted_at
+        EVENT_TYPE, SERVICE, data, order_id=order.order_id, time=order.accepted_at,
+        version=VERSION,
     )
 
 

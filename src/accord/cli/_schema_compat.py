@@ -34,12 +34,23 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         help=f"one of {', '.join(_MODES)} (default: BACKWARD)",
     )
     compat.add_argument(
+        "--policy", choices=("strict", "lenient"), default="strict",
+        help="Confluent's compatibilityPolicy: strict (default) or lenient, which also accepts "
+        "the content-model changes listed in docs/schema-compat.md",
+    )
+    compat.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
     )
     compat.add_argument(
-        "--contracts", default=None, metavar="DIR",
+        "--contracts", default=None, metavar="DIR|ASYNCAPI",
         help="check every event type in DIR/schemas/<type>/vN.json against its mode in "
-        "DIR/compatibility.toml instead of the files given",
+        "DIR/compatibility.toml (or every type's message versions in an AsyncAPI 3 document "
+        "against its x-accord-compatibility) instead of the files given",
+    )
+    compat.add_argument(
+        "--asyncapi", nargs=2, default=None, metavar=("OLD", "NEW"),
+        help="compare two AsyncAPI 3 documents: every channel and message, payload and key "
+        "schemas under each type's mode",
     )
     compat.set_defaults(handler=_run)
 
@@ -49,20 +60,29 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.mode is not None and args.mode.strip().upper() not in _MODES:
         raise UsageError(f"unknown --mode {args.mode!r}; use one of {', '.join(_MODES)}")
+    if args.asyncapi is not None:
+        if args.files or args.contracts is not None:
+            raise UsageError("give either --asyncapi OLD NEW, --contracts or schema files")
+        if args.mode is not None:
+            raise UsageError("--mode does not apply to --asyncapi: each message's mode comes "
+                             "from the document (x-accord-compatibility)")
+        return _asyncapi(args.asyncapi[0], args.asyncapi[1], args.format, args.policy)
     if args.contracts is not None:
         if args.files:
             raise UsageError("give either --contracts DIR or schema files, not both")
         if args.mode is not None:
             raise UsageError("--mode does not apply to --contracts: the modes come from "
                              "DIR/compatibility.toml")
-        return _contracts(args.contracts, args.format)
+        return _contracts(args.contracts, args.format, args.policy)
     if len(args.files) < 2:
         raise UsageError(
             "give at least two schema files, oldest first (e.g. v1.json v2.json), "
             "or --contracts DIR"
         )
     schemas = [load_schema_file(f) for f in args.files]
-    result = check_compatibility(schemas, args.mode or "BACKWARD", names=list(args.files))
+    result = check_compatibility(
+        schemas, args.mode or "BACKWARD", names=list(args.files), policy=args.policy
+    )
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
@@ -85,21 +105,41 @@ def _line(change: Change) -> str:
 
 def _verdict(result: CompatResult, names: list[str]) -> str:
     new = names[-1]
+    lenient = " (lenient policy)" if result.policy == "lenient" else ""
     if result.compatible:
-        return f"compatible: {new} may follow under {result.mode}"
+        return f"compatible: {new} may follow under {result.mode}{lenient}"
     count = len(result.breaking)
-    return (f"INCOMPATIBLE: {new} breaks {result.mode} with {count} breaking "
+    return (f"INCOMPATIBLE: {new} breaks {result.mode}{lenient} with {count} breaking "
             f"change{'s' if count != 1 else ''}")
 
 
-def _contracts(directory: str, fmt: str) -> int:
+def _asyncapi(old: str, new: str, fmt: str, policy: str) -> int:
+    from accord.schemas._asyncapi_compat import compare_asyncapi
+
+    diff = compare_asyncapi(old, new, policy=policy)
+    if fmt == "json":
+        print(json.dumps(diff.to_dict(), indent=2))
+    else:
+        for line in diff.format_text():
+            print(line)
+    return 0 if diff.compatible else 1
+
+
+def _contracts(directory: str, fmt: str, policy: str) -> int:
+    from accord.schemas._asyncapi import is_asyncapi_path
     from accord.schemas.compat import check_contracts
 
-    reports = check_contracts(directory)
+    if is_asyncapi_path(directory):
+        from accord.schemas._asyncapi_compat import check_asyncapi_contracts
+
+        reports = check_asyncapi_contracts(directory, policy=policy)
+    else:
+        reports = check_contracts(directory, policy=policy)
     compatible = all(r.result.compatible for r in reports)
     if fmt == "json":
         print(json.dumps({
             "compatible": compatible,
+            "policy": policy,
             "types": {
                 r.event_type: {
                     **r.result.to_dict(),

@@ -23,8 +23,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     parser.add_argument(
-        "--contracts", default="contracts", metavar="DIR",
-        help="contracts directory with schemas/<type>/vN.json (default: %(default)s)",
+        "--contracts", default=None, metavar="DIR|ASYNCAPI",
+        help="contracts directory with schemas/<type>/vN.json, or an AsyncAPI 3 document "
+        "(default: [tool.accord] contracts in ./pyproject.toml, else contracts)",
     )
     parser.add_argument(
         "sources", nargs="+", metavar="SOURCE",
@@ -35,10 +36,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from accord.schemas import SchemaRegistry
     from accord.sources import open_source
 
-    registry = SchemaRegistry.from_directory(args.contracts)
+    registry = load_contracts(args.contracts)
     sources = [open_source(spec) for spec in args.sources]  # bad specs fail before any output
     counts = _Counts()
     out = sys.stdout
@@ -50,6 +50,16 @@ def _validate(args: argparse.Namespace) -> int:
         file=out,
     )
     return 1 if counts.invalid else 0
+
+
+def load_contracts(value: str | None) -> SchemaRegistry:
+    """``--contracts`` (a directory or an AsyncAPI document), else ``[tool.accord]``."""
+    from accord._config import compatibility_overrides, contracts_setting
+    from accord.schemas import SchemaRegistry
+
+    default_mode, modes = compatibility_overrides()
+    path = value if value is not None else contracts_setting()
+    return SchemaRegistry.load(path, default_mode=default_mode, modes=modes)
 
 
 def _plural(count: int, noun: str) -> str:

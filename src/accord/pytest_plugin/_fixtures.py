@@ -54,17 +54,24 @@ def accord_broker(
 
 @pytest.fixture(scope="session")
 def accord_contracts(pytestconfig: pytest.Config) -> Any:
-    """The contracts (``--accord-contracts``, default ``contracts/``) as a ``SchemaRegistry``."""
+    """The contracts (``--accord-contracts``: a directory or an AsyncAPI document; default
+    ``[tool.accord] contracts``, else ``contracts/``) as a ``SchemaRegistry``."""
+    from accord._config import compatibility_overrides
+    from accord.errors import UsageError
     from accord.schemas import SchemaRegistry
 
     directory = pytestconfig.stash[settings_key].contracts
-    if directory is None or not directory.is_dir():
+    if directory is None or not directory.exists():
         pytest.fail(
-            f"accord: no contracts directory at {directory}: pass --accord-contracts DIR "
-            "or set accord_contracts in the ini file",
+            f"accord: no contracts at {directory}: pass --accord-contracts DIR|ASYNCAPI "
+            "or set accord_contracts in the ini file (or contracts in [tool.accord])",
             pytrace=False,
         )
-    return SchemaRegistry.from_directory(directory)
+    try:
+        default_mode, modes = compatibility_overrides(pytestconfig.rootpath)
+        return SchemaRegistry.load(directory, default_mode=default_mode, modes=modes)
+    except UsageError as exc:
+        pytest.fail(f"accord: {exc}", pytrace=False)
 
 
 def _checks(request: pytest.FixtureRequest) -> TestChecks:

@@ -62,8 +62,9 @@ def add_options(parser: pytest.Parser) -> None:
         "--accord-contracts",
         metavar="DIR",
         default=None,
-        help="contracts directory with schemas/<type>/v<N>.json (default: contracts/ under the "
-        "rootdir) [ini: accord_contracts]",
+        help="contracts directory with schemas/<type>/v<N>.json, or an AsyncAPI 3 document "
+        "(default: [tool.accord] contracts, else contracts/ under the rootdir) "
+        "[ini: accord_contracts]",
     )
     group.addoption(
         "--accord-report",
@@ -103,7 +104,8 @@ def add_options(parser: pytest.Parser) -> None:
         "accord_contracts",
         type="string",
         default="",
-        help="contracts directory, relative to the ini file (default: contracts)",
+        help="contracts directory or AsyncAPI document, relative to the ini file "
+        "(default: contracts)",
     )
     parser.addini(
         "accord_report",
@@ -218,7 +220,13 @@ def read_settings(config: pytest.Config) -> Settings:
     elif config.getini("accord_contracts"):
         contracts = _ini_path(config, str(config.getini("accord_contracts")))
     else:
-        contracts = (config.rootpath / DEFAULT_CONTRACTS).resolve()
+        from accord._config import contracts_setting
+        from accord.errors import UsageError
+
+        try:
+            contracts = contracts_setting(config.rootpath).resolve()
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
 
     report_dir: Path | None = None
     if opt.accord_report:

@@ -71,7 +71,12 @@ def _compile(schema: dict[str, Any]) -> Any:
 _NON_EMPTY = {"type": "string", "minLength": 1}
 
 
-def _fast_schema(event_type: str, versions: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
+def _fast_schema(
+    event_type: str,
+    versions: Mapping[int, Mapping[str, Any]],
+    uris: Mapping[int, str],
+    source: str | None = None,
+) -> dict[str, Any]:
     """The one schema of a type's hot path: envelope and data, every version.
 
     It validates ``[type, specversion, id, source, time, datacontenttype, dataschema, data]``
@@ -80,12 +85,11 @@ def _fast_schema(event_type: str, versions: Mapping[int, Mapping[str, Any]]) -> 
     version whose schema ``data`` must match (absent or ``null``: the newest); each version is
     embedded under its own ``$id``, so its ``#/...`` references stay its own.
     """
-    uris = {version: dataschema_uri(event_type, version) for version in versions}
     envelope: list[Any] = [
         {"const": event_type},
         {"const": SPECVERSION},
         _NON_EMPTY,
-        {**_NON_EMPTY, "format": "uri-reference"},
+        {**_NON_EMPTY, "format": "uri-reference"} if source is None else {"const": source},
         {"type": "string", "format": "date-time"},
         {"enum": [None, CONTENT_TYPE_JSON]},
     ]
@@ -150,6 +154,14 @@ class SchemaRegistry:
         modes: compatibility mode per event type (see :data:`MODES`).
         default_mode: the mode of types missing from ``modes``.
         paths: ``{event_type: {version: file}}`` the schemas came from (for messages).
+        dataschemas: ``{event_type: {version: URI}}`` where a version's ``dataschema`` is not
+            accord's ``urn:accord:schemas:<type>:v<N>`` (an AsyncAPI ``ce_dataschema`` const).
+        topics: ``{topic: event types}``; when given, an event read from a topic (a
+            :class:`~accord.events.Location` with that source) must be of one of its types.
+        sources: ``{event_type: source}`` where a type's ``source`` is fixed (an AsyncAPI
+            message's ``ce_source`` const).
+        keys: ``{event_type: JSON Schema}`` of the record key (``bindings.kafka.key``),
+            checked when the caller passes the key.
 
     Raises:
         UsageError: when a schema is not valid JSON Schema 2020-12 or cannot be compiled.
@@ -162,8 +174,21 @@ class SchemaRegistry:
         modes: Mapping[str, str] | None = None,
         default_mode: str = DEFAULT_MODE,
         paths: Mapping[str, Mapping[int, Path]] | None = None,
+        dataschemas: Mapping[str, Mapping[int, str]] | None = None,
+        topics: Mapping[str, tuple[str, ...]] | None = None,
+        sources: Mapping[str, str] | None = None,
+        keys: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._schemas: dict[str, dict[int, dict[str, Any]]] = {}
+        self._uris: dict[str, dict[int, str]] = {}
+        self._topics = {t: tuple(v) for t, v in (topics or {}).items()}
+        self._sources = dict(sources or {})
+        self._key_schemas = {t: dict(s) for t, s in (keys or {}).items()}
+        self._keys: dict[str, Callable[[Any], bool]] = {
+            t: _compile_or_explain(s, f"key schema of {t}").is_valid
+            for t, s in self._key_schemas.items()
+        }
+        self._extras = bool(self._topics or self._keys)
         self._paths: dict[str, dict[int, Path]] = {t: dict(v) for t, v in (paths or {}).items()}
         self._entries: dict[str, _TypeEntry] = {}
         # Per type, the is_valid of the compiled validator of _fast_schema's list.
@@ -180,13 +205,17 @@ class SchemaRegistry:
                 compiled[version] = _compile_or_explain(schema, self._where(event_type, version))
                 self._schemas[event_type][version] = schema
             latest = max(compiled)
+            custom = (dataschemas or {}).get(event_type, {})
+            uris = {v: custom.get(v) or dataschema_uri(event_type, v) for v in compiled}
+            self._uris[event_type] = uris
             self._fast[event_type] = _compile_or_explain(
-                _fast_schema(event_type, self._schemas[event_type]),
+                _fast_schema(event_type, self._schemas[event_type], uris,
+                             self._sources.get(event_type)),
                 self._where(event_type, latest),
             ).is_valid
             self._entries[event_type] = _TypeEntry(
                 latest=compiled[latest],
-                by_uri={dataschema_uri(event_type, v): c for v, c in compiled.items()},
+                by_uri={uris[v]: c for v, c in compiled.items()},
                 versions=compiled,
             )
         if default_mode not in MODES:
@@ -246,6 +275,63 @@ class SchemaRegistry:
         default_mode, modes = _load_modes(root / "compatibility.toml")
         return cls(schemas, modes=modes, default_mode=default_mode, paths=paths)
 
+    @classmethod
+    def from_asyncapi(
+        cls,
+        document: str | Path,
+        *,
+        default_mode: str | None = None,
+        modes: Mapping[str, str] | None = None,
+    ) -> SchemaRegistry:
+        """Load the event contracts of an AsyncAPI 3 document (see :mod:`accord.schemas`).
+
+        Channels give the topics (an event read from a topic must be one of its messages),
+        messages the types, versions and payload schemas; ``default_mode`` and ``modes``
+        override the document's ``x-accord-*`` compatibility modes.
+        """
+        from accord.schemas._asyncapi import load_asyncapi
+
+        contracts = load_asyncapi(document, default_mode=default_mode, modes=modes)
+        schemas = contracts.schemas()
+        uris = contracts.dataschemas()
+        for event_type, versions in schemas.items():
+            for version, schema in versions.items():
+                wanted = dataschema_uri(event_type, version)
+                if "$id" in schema and schema["$id"] != wanted:
+                    # a team's own $id: the registry names versions by dataschema instead
+                    versions[version] = {k: v for k, v in schema.items() if k != "$id"}
+        paths: dict[str, dict[int, Path]] = {}
+        for message in contracts.messages:  # names the message in errors: "file: channels/..."
+            paths.setdefault(message.event_type, {})[message.version] = Path(message.where)
+        return cls(
+            schemas,
+            modes=contracts.modes,
+            default_mode=contracts.default_mode,
+            paths=paths,
+            dataschemas=uris,
+            topics=contracts.topics(),
+            sources=contracts.sources(),
+            keys=contracts.keys(),
+        )
+
+    @classmethod
+    def load(
+        cls,
+        contracts: str | Path,
+        *,
+        default_mode: str | None = None,
+        modes: Mapping[str, str] | None = None,
+    ) -> SchemaRegistry:
+        """A contracts directory or an AsyncAPI document (``.yaml``, ``.yml``, ``.json``).
+
+        ``default_mode``/``modes`` (``[tool.accord.compatibility]``) apply to a document.
+        """
+        from accord.schemas._asyncapi import is_asyncapi_path
+
+        if is_asyncapi_path(contracts):
+            return cls.from_asyncapi(contracts, default_mode=default_mode, modes=modes)
+        return cls.from_directory(contracts)
+
     # ------------------------------------------------------------ what it knows
 
     @property
@@ -279,7 +365,13 @@ class SchemaRegistry:
 
     def dataschema(self, event_type: str, version: int | None = None) -> str:
         """The ``dataschema`` URI for a type's version (the newest by default)."""
-        return dataschema_uri(event_type, self.latest(event_type) if version is None else version)
+        chosen = self.latest(event_type) if version is None else version
+        return self._uris.get(event_type, {}).get(chosen) or dataschema_uri(event_type, chosen)
+
+    @property
+    def topics(self) -> dict[str, tuple[str, ...]]:
+        """``{topic: event types}`` when the contracts say which topic carries what."""
+        return dict(self._topics)
 
     def _where(self, event_type: str, version: int) -> str:
         return str(self._paths.get(event_type, {}).get(version) or f"{event_type} v{version}")
@@ -311,8 +403,9 @@ class SchemaRegistry:
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
-            return True
-        return not self._explain(event, key, None)
+            return not self._extras or not self._extra(event, key, None)
+        return not self._explain(event, key, None) and not (
+            self._extras and self._extra(event, key, None))
 
     def validate(
         self, event: Any, key: str | None = None, where: str | Location | None = None
@@ -333,8 +426,35 @@ class SchemaRegistry:
         except (KeyError, TypeError, AttributeError, ValueError):  # ValueError: not JSON types
             ok = False
         if ok and (key is None or event.get("partitionkey") == key):
-            return []
-        return self._explain(event, key, None if where is None else str(where))
+            return self._extra(event, key, where) if self._extras else []
+        found = self._explain(event, key, None if where is None else str(where))
+        if self._extras:
+            found += self._extra(event, key, where)
+        return found
+
+    def _extra(
+        self, event: Any, key: str | None, where: str | Location | None
+    ) -> list[SchemaViolation]:
+        """What an AsyncAPI document adds: the channel of a topic, the key's schema."""
+        event_type = event.get("type") if type(event) is dict else None
+        if event_type not in self._entries:
+            return []  # the type itself is already reported
+        found = []
+        if isinstance(where, Location):
+            allowed = self._topics.get(where.source)
+            if allowed is not None and event_type not in allowed:
+                found.append(SchemaViolation(
+                    str(where), event_type, event.get("id"), "/type", "channel",
+                    f"{_show(event_type)} is not a message of the channel of topic "
+                    f"{where.source} (expected {', '.join(allowed)})"))
+        key_ok = self._keys.get(event_type)
+        if key is not None and key_ok is not None and not key_ok(key):
+            found.append(SchemaViolation(
+                None if where is None else str(where), event_type, event.get("id"),
+                "/partitionkey", "key",
+                f"the record key {_show(key)} does not match the message's key schema "
+                f"(bindings.kafka.key: {_show(self._key_schemas[event_type])})"))
+        return found
 
     def check(
         self, event: Any, where: str | Location | None = None, *, key: str | None = None
@@ -392,6 +512,10 @@ class SchemaRegistry:
         source = event.get("source")
         if type(source) is str and source and not _is_uri_reference(source):
             add("/source", "format", f"expected a URI reference, got {_show(source)}")
+        fixed = self._sources.get(raw_type) if type(raw_type) is str else None
+        if fixed is not None and type(source) is str and source and source != fixed:
+            add("/source", "const", f"expected {_show(fixed)} (the message's ce_source), "
+                f"got {_show(source)}")
         if "time" not in event:
             add("/time", "required", "required attribute missing (an RFC 3339 date-time)")
         elif type(event["time"]) is not str or not _is_date_time(event["time"]):
@@ -420,7 +544,7 @@ class SchemaRegistry:
             if validator is None:
                 versions = ", ".join(f"v{v}" for v in entry.versions)
                 add("/dataschema", "dataschema",
-                    f"expected {dataschema_uri(event_type, self.latest(event_type))} or another "
+                    f"expected {self.dataschema(event_type)} or another "
                     f"known version of {event_type} ({versions}), got {_show(dataschema)}")
                 return found
         if "data" not in event:

@@ -42,6 +42,7 @@ def test_publish_contracts_script(tmp_path: Path) -> None:
         "urn:accord:schemas:delivery.created:v1",
         "urn:accord:schemas:invoice.created:v1",
         "urn:accord:schemas:order.accepted:v1",
+        "urn:accord:schemas:order.accepted:v2",
     ]
     assert all(v["success"] for v in index["verifications"])
     assert {(d["pacticipant"], d["environment"]) for d in index["deployments"]} == {

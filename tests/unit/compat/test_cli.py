@@ -56,7 +56,7 @@ def test_json_format_has_exactly_the_documented_shape(
     code, out, _ = run(capsys, V1, V3, "--format", "json")
     assert code == 1
     doc = json.loads(out)
-    assert set(doc) == {"compatible", "mode", "changes"}
+    assert set(doc) == {"compatible", "mode", "policy", "changes"}
     assert doc["compatible"] is False and doc["mode"] == "BACKWARD"
     for change in doc["changes"]:
         assert {"path", "kind", "breaking", "message"} <= set(change)
@@ -73,7 +73,9 @@ def test_json_format_has_exactly_the_documented_shape(
 def test_json_format_when_compatible(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, V1, V1, "--format", "json", "--mode", "FULL")
     assert code == 0
-    assert json.loads(out) == {"compatible": True, "mode": "FULL", "changes": []}
+    assert json.loads(out) == {
+        "compatible": True, "mode": "FULL", "policy": "strict", "changes": []
+    }
 
 
 def test_not_compared_keywords_are_noted_in_text(
@@ -134,7 +136,7 @@ def test_contracts_of_the_repository_are_compatible(capsys: pytest.CaptureFixtur
     code, out, err = run(capsys, "--contracts", str(REPO / "contracts"))
     assert code == 0, err
     lines = out.splitlines()
-    assert "order.accepted: compatible (FULL_TRANSITIVE, 1 version)" in lines
+    assert "order.accepted: compatible (FULL_TRANSITIVE, 2 versions)" in lines
     assert "delivery.created: compatible (BACKWARD, 1 version)" in lines
     assert "invoice.created: compatible (BACKWARD, 1 version)" in lines
 

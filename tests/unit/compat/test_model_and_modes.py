@@ -311,9 +311,10 @@ def test_adding_an_enum_to_a_typed_schema_is_TYPE_CHANGED_and_removing_it_PRODUC
     assert kinds(removed) == {("PRODUCT_TYPE_NARROWED", "#")} and removed.compatible
 
 
-def test_order_accepted_under_full_transitive_cannot_gain_even_an_optional_property() -> None:
-    """What the configured FULL_TRANSITIVE means for our closed order.accepted schema."""
+def test_a_closed_order_accepted_under_full_transitive_cannot_gain_an_optional_property() -> None:
+    """Why the reference contracts are partially open: closed, FULL_TRANSITIVE is frozen."""
     v1 = load(CONTRACTS / "schemas" / "order.accepted" / "v1.json")
+    v1["additionalProperties"] = False
     v2 = copy.deepcopy(v1)
     v2["$id"] = "urn:accord:schemas:order.accepted:v2"
     v2["properties"]["note"] = {"type": "string"}
@@ -322,6 +323,33 @@ def test_order_accepted_under_full_transitive_cannot_gain_even_an_optional_prope
     assert [(c.kind, c.path, c.direction) for c in full.breaking] == [
         ("PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL", "#/properties/note", "forward")
     ]
+
+
+@pytest.mark.parametrize(
+    ("added", "breaks"),
+    [
+        ({"type": "string", "description": "a note"}, []),  # what the catch-all allows: fine
+        ({"type": "integer"}, [
+            ("PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "backward"),
+            ("PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "forward"),
+            ("TYPE_CHANGED", "backward"), ("TYPE_CHANGED", "forward"),
+        ]),
+        ({"type": "string", "maxLength": 3}, [("MAX_LENGTH_ADDED", "backward"), (
+            "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "backward")]),
+    ],
+)
+def test_the_partially_open_order_accepted_gains_exactly_what_its_catch_all_covers(
+    added: dict[str, Any], breaks: list[tuple[str, str]]
+) -> None:
+    """FULL needs the new property's schema to equal additionalProperties' (both directions)."""
+    v1 = load(CONTRACTS / "schemas" / "order.accepted" / "v1.json")
+    assert v1["additionalProperties"] == {"type": "string"}
+    v2 = copy.deepcopy(v1)
+    v2["$id"] = "urn:accord:schemas:order.accepted:v2"
+    v2["properties"]["note"] = added
+    full = check_compatibility([v1, v2], "FULL_TRANSITIVE")
+    assert sorted((c.kind, c.direction) for c in full.breaking) == sorted(breaks)
+    assert full.compatible is (not breaks)
 
 
 def test_adding_type_to_a_keyword_only_schema_is_NOT_COMPARED() -> None:

@@ -93,3 +93,31 @@ def test_merging_partials_split_by_key_equals_one_run(events: list[dict[str, Any
         for stats in report["expectations"].values():
             stats.pop("latency_exact", None)
     assert merged == single
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(_event, max_size=40))
+def test_closed_windows_dead_letters_and_accepted_ids_follow_a_plain_reference(
+    events: list[dict[str, Any]],
+) -> None:
+    from collections import Counter
+
+    from accord.events import DEAD_LETTER_TYPE
+
+    opened = _report(events)
+    closed = _report(events, complete=True, accepted=["a", "z"])
+    triggers = {e["partitionkey"] for e in events if e["type"] == ORDER}
+    dead = {(e["data"]["type"], e["partitionkey"]) for e in events if e["type"] == DEAD_LETTER_TYPE}
+    assert closed["dead_lettered"] == len(dead)
+    assert closed["untriggered"] == len({"a", "z"} - triggers) and closed["accepted"] == 2
+    for type_ in (INVOICE, DELIVERY):
+        o, c = opened["expectations"][type_], closed["expectations"][type_]
+        # a closed window turns every pending outcome into missing, and changes nothing else
+        assert c["pending"] == 0 and c["missing"] == o["missing"] + o["pending"]
+        assert (c["ok"], c["late"], c["orphaned"]) == (o["ok"], o["late"], o["orphaned"])
+    read = Counter(e["type"] for e in events if e["type"] != DEAD_LETTER_TYPE)
+    assert closed["types_read"] == dict(read)
+    violated = bool(opened["violations"])
+    if not triggers:
+        assert opened["verdict"] == ("not_consistent" if violated else "nothing_decided")
+    assert opened["consistent"] == (opened["verdict"] == "consistent")

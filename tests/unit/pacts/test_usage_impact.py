@@ -173,3 +173,19 @@ def test_impact_bad_input_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     bad.write_text("[1, 2")
     assert main(["contracts", "impact", str(V1), str(bad), "--contracts", str(PACTS)]) == 2
     assert "bad.json: not a JSON schema" in capsys.readouterr().err
+
+
+def test_order_accepted_v2_affects_invoicing_only_and_breaks_nobody() -> None:
+    """The shipped evolution: v2 adds currency, which invoicing's pact now uses."""
+    schemas = ROOT / "contracts" / "schemas" / "order.accepted"
+    v1 = json.loads((schemas / "v1.json").read_text())
+    v2 = json.loads((schemas / "v2.json").read_text())
+    pacts = load_pacts([PACTS])
+    report = analyse_impact(v1, v2, pacts, mode="FULL_TRANSITIVE")
+    assert [(c.kind, c.path, c.used_by) for c in report.changes] == [
+        ("added-optional", "currency", ("invoicing",))
+    ]
+    assert report.schema_flags == [] and report.broken_consumers == []
+    assert report.verdict == "safe for today's consumers"
+    fields = usage_matrix(pacts)["messages"]["order.accepted"]["fields"]
+    assert fields["data.currency"] == ["invoicing"]

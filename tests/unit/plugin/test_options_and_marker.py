@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from accord.pytest_plugin._options import marker_limits, parse_sla
@@ -152,10 +154,25 @@ def test_missing_contracts_directory_errors_with_what_to_do(pytester: pytest.Pyt
     result.stdout.fnmatch_lines(
         [
             "___________________________ ERROR at setup of test_x ___________________________",
-            f"accord: no contracts directory at {pytester.path}/contracts: "
-            "pass --accord-contracts DIR or set accord_contracts in the ini file"
+            f"accord: no contracts at {pytester.path}/contracts: "
+            "pass --accord-contracts DIR|ASYNCAPI or set accord_contracts in the ini file "
+            "(or contracts in [tool.accord])"
         ]
     )
+
+
+def test_tool_accord_contracts_may_name_an_asyncapi_document(pytester: pytest.Pytester) -> None:
+    import shutil
+
+    repo = Path(__file__).resolve().parents[3]
+    shutil.copytree(repo / "examples" / "asyncapi-shop", pytester.path / "shop")
+    pytester.makepyprojecttoml('[tool.accord]\ncontracts = "shop/asyncapi.yaml"\n')
+    pytester.makepyfile(
+        "def test_x(accord_contracts):\n"
+        "    assert accord_contracts.types == ('payment.received', 'receipt.issued')\n"
+        "    assert accord_contracts.mode('payment.received') == 'FULL_TRANSITIVE'\n"
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize(

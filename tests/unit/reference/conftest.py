@@ -18,14 +18,15 @@ CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
 
 
 @pytest.fixture
-def schema_errors() -> Callable[[str, Any], list[str]]:
-    """``schema_errors(event_type, data)``: every error of ``data`` against its v1 schema."""
+def schema_errors() -> Callable[..., list[str]]:
+    """``schema_errors(event_type, data, version=1)``: every error of ``data`` against the
+    type's schema of that version."""
     return _schema_errors
 
 
-def _schema_errors(event_type: str, data: Any) -> list[str]:
-    """Messages of every error of ``data`` against ``contracts/schemas/<type>/v1.json``."""
-    schema = json.loads((CONTRACTS / "schemas" / event_type / "v1.json").read_text())
+def _schema_errors(event_type: str, data: Any, version: int = 1) -> list[str]:
+    """Messages of every error of ``data`` against ``contracts/schemas/<type>/v<N>.json``."""
+    schema = json.loads((CONTRACTS / "schemas" / event_type / f"v{version}.json").read_text())
     validator = jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )

@@ -34,10 +34,13 @@ def test_order_accepted_matches_schema_and_cloudevents_conventions(
     schema_errors: Callable[[str, Any], list[str]],
 ) -> None:
     event = order_accepted_event(sample_order())
-    assert schema_errors("order.accepted", event["data"]) == []
+    assert schema_errors("order.accepted", event["data"], 2) == []
+    # v2 only adds an optional string, which v1's partially open model already accepts
+    assert schema_errors("order.accepted", event["data"], 1) == []
     assert event["type"] == "order.accepted"
     assert event["source"] == "/reference/order"
-    assert event["dataschema"] == "urn:accord:schemas:order.accepted:v1"
+    assert event["dataschema"] == "urn:accord:schemas:order.accepted:v2"
+    assert event["data"]["currency"] == "EUR"
     assert event["partitionkey"] == "8a5b9c1e-0d2f-4e3a-9b7c-6d5e4f3a2b1c"
     assert event["time"] == "2026-11-26T12:00:00.000000Z" == event["data"]["acceptedAt"]
     assert event["data"]["total"] == "200.29"
@@ -86,6 +89,32 @@ def test_outgoing_events_match_their_schemas(
     assert event["partitionkey"] == incoming["data"]["orderId"] == event["data"]["orderId"]
     assert event["time"] == event["data"]["createdAt"]
     assert event["dataschema"] == f"urn:accord:schemas:{event_type}:v1"
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_both_consumers_read_order_accepted_v1_and_v2(
+    version: int, service: Callable[[str], ServiceRuntime]
+) -> None:
+    incoming = order_accepted()
+    if version == 2:
+        incoming["data"]["currency"] = "EUR"
+        incoming["dataschema"] = "urn:accord:schemas:order.accepted:v2"
+    assert invoicing_events.parse_order_accepted(incoming).currency == "EUR"
+    invoice = invoice_order(incoming, service("invoicing").uow_factory())
+    assert (invoice.currency, invoice.total) == ("EUR", Decimal("400.28"))
+    delivery = ship_order(incoming, service("shipping").uow_factory())
+    assert str(delivery.order_id) == incoming["data"]["orderId"]
+
+
+def test_invoicing_uses_currency_of_v2_and_bills_only_in_eur(
+    service: Callable[[str], ServiceRuntime],
+) -> None:
+    incoming = order_accepted(currency="USD")
+    assert invoicing_events.parse_order_accepted(incoming).currency == "USD"
+    with pytest.raises(UnprocessableEvent, match="bills in EUR only, got USD"):
+        invoice_order(incoming, service("invoicing").uow_factory())
+    with pytest.raises(UnprocessableEvent, match="/currency: must be a non-empty string"):
+        invoicing_events.parse_order_accepted(order_accepted(currency=""))
 
 
 def test_invoice_created_carries_exact_amounts() -> None:

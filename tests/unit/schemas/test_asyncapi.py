@@ -80,10 +80,15 @@ def test_every_ref_resolves(document: dict[str, Any], contracts_dir: Path) -> No
                 raise AssertionError(f"{where}: $ref {target!r} does not resolve") from exc
 
 
-def _message_of_type(document: dict[str, Any], event_type: str) -> tuple[str, dict[str, Any]]:
+def _message_of_type(
+    document: dict[str, Any], event_type: str, dataschema: str
+) -> tuple[str, dict[str, Any]]:
+    """The message of one version of a type (one message per version, same name)."""
     matches = [(key, message) for key, message in document["components"]["messages"].items()
-               if message.get("name") == event_type]
-    assert len(matches) == 1, f"expected one message named {event_type}"
+               if message.get("name") == event_type
+               and message["headers"]["allOf"][1]["properties"]["ce_dataschema"]["const"]
+               == dataschema]
+    assert len(matches) == 1, f"expected one message named {event_type} for {dataschema}"
     return matches[0]
 
 
@@ -92,16 +97,18 @@ def test_every_event_type_has_a_message_a_channel_and_a_sender(
 ) -> None:
     channel_of_topic = {c["address"]: key for key, c in document["channels"].items()}
     for event_type in registry.types:
-        key, message = _message_of_type(document, event_type)
-        # The payload is the newest schema file of the type, and the headers name it.
+        for version in registry.versions(event_type):
+            # Every version has its message: payload = that schema file, headers name it.
+            _, old = _message_of_type(document, event_type, dataschema_uri(event_type, version))
+            old_file = contracts_dir / old["payload"]["schema"]["$ref"]
+            assert old_file.resolve() == registry.path(event_type, version)
+            assert old["headers"]["allOf"][1]["properties"]["ce_type"]["const"] == event_type
+        key, message = _message_of_type(document, event_type, registry.dataschema(event_type))
+        # The payload of the newest message is the newest schema file of the type.
         payload_file = contracts_dir / message["payload"]["schema"]["$ref"]
-        assert payload_file.resolve() == registry.path(event_type, registry.latest(event_type))
         assert json.loads(payload_file.read_text())["$id"] == dataschema_uri(
             event_type, registry.latest(event_type)
         )
-        header_consts = message["headers"]["allOf"][1]["properties"]
-        assert header_consts["ce_type"]["const"] == event_type
-        assert header_consts["ce_dataschema"]["const"] == registry.dataschema(event_type)
 
         topics = [t for t, typ in TOPIC_EVENT_TYPES.items() if typ == event_type]
         assert topics, f"{event_type} has no topic in TOPIC_EVENT_TYPES"
@@ -141,12 +148,12 @@ def test_who_sends_and_receives_what(document: dict[str, Any]) -> None:
 def test_the_headers_schema_accepts_what_accord_writes(
     document: dict[str, Any], event_type: str
 ) -> None:
-    _, message = _message_of_type(document, event_type)
+    record = to_kafka(sample_event(event_type, random.Random(5)))
+    headers = {name: value.decode() for name, value in record.headers}
+    _, message = _message_of_type(document, event_type, headers["ce_dataschema"])
     base = document["components"]["schemas"]["CloudEventHeaders"]
     schema = {"allOf": [base, message["headers"]["allOf"][1]]}
     validator = jsonschema_rs.Draft7Validator(schema, validate_formats=True)
-    record = to_kafka(sample_event(event_type, random.Random(5)))
-    headers = {name: value.decode() for name, value in record.headers}
     assert validator.is_valid(headers), list(validator.iter_errors(headers))
     assert not validator.is_valid({**headers, "ce_specversion": "0.3"})
     assert not validator.is_valid({k: v for k, v in headers.items() if k != "ce_id"})

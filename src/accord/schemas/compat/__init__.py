@@ -16,14 +16,24 @@ from accord.schemas.compat._check import (
     check_contracts,
     load_schema_file,
 )
-from accord.schemas.compat._kinds import ALL_KINDS, COMPATIBLE, NOT_COMPARED
+from accord.schemas.compat._kinds import (
+    ALL_KINDS,
+    COMPATIBLE,
+    LENIENT,
+    LENIENT_ONLY,
+    NOT_COMPARED,
+    POLICIES,
+)
 from accord.schemas.compat._model import SchemaLoadError
 
 __all__ = [
     "ALL_KINDS",
     "COMPATIBLE",
+    "LENIENT",
+    "LENIENT_ONLY",
     "MODES",
     "NOT_COMPARED",
+    "POLICIES",
     "Change",
     "CompatResult",
     "SchemaLoadError",

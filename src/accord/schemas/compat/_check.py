@@ -11,7 +11,7 @@ from typing import Any
 
 from accord.errors import UsageError
 from accord.schemas.compat._diff import compare
-from accord.schemas.compat._kinds import COMPATIBLE, NOT_COMPARED, describe
+from accord.schemas.compat._kinds import NOT_COMPARED, compatible_kinds, describe
 from accord.schemas.compat._model import Document
 
 __all__ = [
@@ -77,6 +77,7 @@ class CompatResult:
     compatible: bool
     mode: str
     changes: list[Change] = field(default_factory=list)
+    policy: str = "strict"
 
     @property
     def breaking(self) -> list[Change]:
@@ -92,6 +93,7 @@ class CompatResult:
         return {
             "compatible": self.compatible,
             "mode": self.mode,
+            "policy": self.policy,
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -104,7 +106,11 @@ def _mode(mode: str) -> str:
 
 
 def check_compatibility(
-    schemas: list[Any], mode: str = "BACKWARD", *, names: list[str] | None = None
+    schemas: list[Any],
+    mode: str = "BACKWARD",
+    *,
+    names: list[str] | None = None,
+    policy: str = "strict",
 ) -> CompatResult:
     """Check the last schema against the earlier ones the way Confluent Schema Registry does.
 
@@ -115,6 +121,9 @@ def check_compatibility(
             the new schema with every earlier version instead of only the one before it.
         names: how to name each schema (file names): errors name it in full, messages by its
             stem (``v1`` for ``schemas/x/v1.json``). Default ``v1``, ``v2``, ... by position.
+        policy: Confluent's ``compatibilityPolicy``: ``strict`` (the default,
+            ``COMPATIBLE_CHANGES_STRICT``) or ``lenient`` (``COMPATIBLE_CHANGES_LENIENT``,
+            which also accepts the content-model changes in ``LENIENT_ONLY``).
 
     Returns:
         The verdict and every change found, breaking or not. Unlike Confluent, which stops at
@@ -125,12 +134,14 @@ def check_compatibility(
             unresolvable ``$ref``); the message names the schema.
     """
     mode = _mode(mode)
+    accepted = compatible_kinds(policy)
+    policy = policy.strip().lower()
     full = names or [f"v{i + 1}" for i in range(len(schemas))]
     documents = [Document(s, full[i]) for i, s in enumerate(schemas)]
     stems = [Path(n).stem for n in full]
     labels = stems if len(set(stems)) == len(stems) else full
     if len(documents) < 2:
-        return CompatResult(True, mode, [])
+        return CompatResult(True, mode, [], policy)
     new = len(documents) - 1
     olds = range(new - 1, -1, -1) if mode.endswith("_TRANSITIVE") else [new - 1]
     directions = {"BACKWARD": ("backward",), "FORWARD": ("forward",),
@@ -139,18 +150,23 @@ def check_compatibility(
     notes: set[tuple[str, str, tuple[int, int]]] = set()
     for old in olds:
         for direction in directions:
-            for change in _pair(documents, labels, old, new, direction):
+            for change in _pair(documents, labels, old, new, direction, accepted):
                 if change.kind == NOT_COMPARED:  # FULL finds it in both directions: say it once
                     key = (change.path, change.message, change.versions)
                     if key in notes:
                         continue
                     notes.add(key)
                 changes.append(change)
-    return CompatResult(not any(c.breaking for c in changes), mode, changes)
+    return CompatResult(not any(c.breaking for c in changes), mode, changes, policy)
 
 
 def _pair(
-    documents: list[Document], labels: list[str], old: int, new: int, direction: str
+    documents: list[Document],
+    labels: list[str],
+    old: int,
+    new: int,
+    direction: str,
+    accepted: frozenset[str],
 ) -> list[Change]:
     old_label, new_label = labels[old], labels[new]
     if direction == "backward":  # new.isBackwardCompatible(old): compare(old, new)
@@ -162,8 +178,8 @@ def _pair(
         orig, upd = new_label, old_label
         reader, writer = old_label, new_label
     out = []
-    for diff in compare(original.root, update.root):
-        breaking = diff.kind not in COMPATIBLE
+    for diff in compare(original.root, update.root, accepted):
+        breaking = diff.kind not in accepted
         if diff.kind == NOT_COMPARED:
             # the forward diff ran new -> old: tell it from old to new all the same
             was, now = (diff.before, diff.after) if direction == "backward" else (
@@ -211,7 +227,7 @@ class TypeReport:
 _VERSION_FILE = re.compile(r"^v(\d+)\.json$")
 
 
-def check_contracts(directory: str | Path) -> list[TypeReport]:
+def check_contracts(directory: str | Path, *, policy: str = "strict") -> list[TypeReport]:
     """Check every event type's ``schemas/<type>/vN.json`` against its configured mode.
 
     The mode comes from ``compatibility.toml`` in the directory: ``[types]`` per event type,
@@ -235,7 +251,7 @@ def check_contracts(directory: str | Path) -> list[TypeReport]:
         files = [f for _, f in versions]
         mode = per_type.get(type_dir.name, default)
         schemas = [load_schema_file(f) for f in files]
-        result = check_compatibility(schemas, mode, names=[str(f) for f in files])
+        result = check_compatibility(schemas, mode, names=[str(f) for f in files], policy=policy)
         reports.append(TypeReport(type_dir.name, result.mode, files, result))
     return reports
 

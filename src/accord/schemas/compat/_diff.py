@@ -83,9 +83,13 @@ def _esc(name: str) -> str:
     return name.replace("~", "~0").replace("/", "~1")
 
 
-def compare(original: Node, update: Node) -> list[Difference]:
-    """SchemaDiff.compare(original, update): every difference, compatible or not."""
-    ctx = Context()
+def compare(
+    original: Node, update: Node, compatible: frozenset[str] = COMPATIBLE
+) -> list[Difference]:
+    """SchemaDiff.compare(compatibleChanges, original, update): every difference, compatible
+    or not. ``compatible`` (the policy) also decides the nested choices: which subschemas pair
+    up, and whether a partially open content model covers a property."""
+    ctx = Context(compatible)
     _compare(ctx, original, update)
     return ctx.diffs
 

@@ -9,7 +9,18 @@ are inferred from the error templates of ``Difference`` (which name only the inc
 
 from __future__ import annotations
 
-__all__ = ["ALL_KINDS", "COMPATIBLE", "NOT_COMPARED", "describe"]
+from accord.errors import UsageError
+
+__all__ = [
+    "ALL_KINDS",
+    "COMPATIBLE",
+    "LENIENT",
+    "LENIENT_ONLY",
+    "NOT_COMPARED",
+    "POLICIES",
+    "compatible_kinds",
+    "describe",
+]
 
 NOT_COMPARED = "NOT_COMPARED"
 
@@ -112,6 +123,33 @@ COMPATIBLE: frozenset[str] = frozenset({
     "MIN_CONTAINS_DECREASED", "MIN_CONTAINS_REMOVED",
     NOT_COMPARED,
 })
+
+#: What Confluent's LENIENT ``compatibilityPolicy`` accepts on top of STRICT
+#: (``SchemaDiff.COMPATIBLE_CHANGES_LENIENT``). Confluent lists the 7.x kind
+#: PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL; of its 8.x split, accord takes the optional and the
+#: with-default kinds (a required property without default is missing from old data whatever
+#: the policy). PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL is in both lists.
+LENIENT_ONLY: frozenset[str] = frozenset({
+    "ADDITIONAL_PROPERTIES_NARROWED",
+    "ADDITIONAL_PROPERTIES_REMOVED",
+    "OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL",
+    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_OPEN_CONTENT_MODEL",
+    "PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+})
+LENIENT: frozenset[str] = COMPATIBLE | LENIENT_ONLY
+
+#: ``--policy`` name -> the kinds it accepts. ``strict`` is Confluent's default.
+POLICIES: dict[str, frozenset[str]] = {"strict": COMPATIBLE, "lenient": LENIENT}
+
+
+def compatible_kinds(policy: str) -> frozenset[str]:
+    """The kinds a policy (``strict`` or ``lenient``, any case) accepts."""
+    kinds = POLICIES.get(policy.strip().lower())
+    if kinds is None:
+        raise UsageError(f"unknown policy {policy!r}; use strict or lenient")
+    return kinds
+
 
 # {new}/{old}: the schema on each side of this comparison ("new"/"old" for the BACKWARD check,
 # swapped for FORWARD, where Confluent diffs the new schema as the original).
