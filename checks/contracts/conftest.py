@@ -111,7 +111,7 @@ ORDER_FEED_XML = """<?xml version='1.0' encoding='utf-8'?>
 <ac:time>2026-01-15T09:30:00.000000Z</ac:time>
 <ac:partitionkey>{order_id}</ac:partitionkey>
 <ac:datacontenttype>application/json</ac:datacontenttype>
-<ac:dataschema>urn:accord:schemas:order.accepted:v1</ac:dataschema>
+<ac:dataschema>urn:accord:schemas:order.accepted:v2</ac:dataschema>
 <ac:position>1</ac:position>
 </entry>
 </feed>"""
@@ -135,6 +135,10 @@ ORDER_FEED_RULES: dict[str, Any] = {
         "$.feed.entry[*].ac:time['#text']": _regex(_TIME_RE),
         "$.feed.entry[*].ac:partitionkey['#text']": _regex(rf"^{_UUID}$"),
         "$.feed.entry[*].ac:position['#text']": _regex(r"^[1-9][0-9]*$"),
+        # Any version: the pollers read the data by what they need, not by its version.
+        "$.feed.entry[*].ac:dataschema['#text']": _regex(
+            r"^urn:accord:schemas:order\.accepted:v[1-9][0-9]*$"
+        ),
     }
 }
 
