@@ -256,12 +256,26 @@ class EventConsumer:
             # The producer refuses the copy for its size, which no retry changes: send the
             # copy without value and original headers, which says as much.
             if "TooLarge" not in type(exc).__name__:
+                self._renew_fatal_dlq()
                 raise
             message = dead_letter_message(where, key, value, headers, reason, keep_bytes=0)
             future = self._dlq.send(where.source + DLQ_SUFFIX, message)
             if hasattr(future, "get"):
                 future.get(timeout=30)
         self.dead_lettered += 1
+
+    def _renew_fatal_dlq(self) -> None:
+        """Recreate the DLQ's producer if it says it is fatal (the relay, which shares it,
+        may be idle and so not notice)."""
+        fatal = getattr(self._dlq, "fatal", None)
+        renew = getattr(self._dlq, "renew", None)
+        if callable(fatal) and callable(renew) and fatal():
+            try:
+                if renew():
+                    log.warning("dead-letter queue: recreated the Kafka producer")
+            except Exception as exc:
+                log.warning("dead-letter queue: cannot recreate the Kafka producer yet: %s: %s",
+                            type(exc).__name__, exc)  # fmt: skip
 
     # -- the loop ----------------------------------------------------------------------------
     def _run(self) -> None:
@@ -384,6 +398,16 @@ class EventConsumer:
         with self._lock:
             self._retries.pop(where, None)
         return True
+
+    def retrying(self) -> dict[str, tuple[int, bool, str]]:
+        """The records being retried now: ``"topic/partition@offset"`` -> (attempts so far,
+        transient?, last error)."""
+        with self._lock:
+            retries = sorted(self._retries.items())
+        return {
+            f"{topic}/{partition}@{r.offset}": (r.attempts, r.transient, r.error)
+            for (topic, partition), r in retries
+        }
 
     def stalled(self) -> str | None:
         """Why consuming is stuck (a partition has retried a record for longer than

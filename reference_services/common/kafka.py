@@ -24,10 +24,16 @@ def ensure_topics(broker: ExternalBroker, names: Iterable[str]) -> None:
 
 
 def make_producer(broker: ExternalBroker, client_id: str) -> Any:
-    """A ``KafkaProducer`` with ``acks=all`` (every send is awaited by its caller)."""
+    """A ``KafkaProducer`` with ``acks=all`` (every send is awaited by its caller).
+
+    ``send`` blocks at most 5 s for metadata (kafka-python's default is 60 s), so that a
+    broker that went away fails a relay round soon enough to recreate the producer.
+    """
     from kafka import KafkaProducer
 
-    return KafkaProducer(**broker.producer_config(client_id=client_id, acks="all", retries=5))
+    return KafkaProducer(
+        **broker.producer_config(client_id=client_id, acks="all", retries=5, max_block_ms=5000)
+    )
 
 
 def make_consumer(

@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 #: The longest wait between two failed rounds of the relay.
 MAX_BACKOFF_S = 10.0
 #: Failed rounds in a row after which the relay recreates its producer even if it does not
-#: say it is fatal (a producer stuck on a broker that went away and came back).
-RENEW_AFTER_FAILURES = 2
+#: say it is fatal: a producer of a broker that went away and came back empty waits for
+#: topics that are gone, and the new one recreates them. Every failed round: a producer is
+#: cheap, and the backoff bounds how often.
+RENEW_AFTER_FAILURES = 1
 
 
 def outbox_table(metadata: MetaData, name: str) -> Table:
@@ -134,16 +136,29 @@ class KafkaPublisher:
         with self._lock:
             old, self.producer = self.producer, fresh
             self.renewals += 1
-        try:
-            old.close(timeout=0)
-        except Exception:  # a dead producer may fail to close; it is dropped either way
-            log.debug("closing the replaced producer failed", exc_info=True)
+        _force_close(old)
         return True
 
     def close(self) -> None:
         with self._lock:
             producer = self.producer
         producer.close(timeout=5)
+
+
+def _force_close(producer: Any) -> None:
+    """Close a replaced producer without waiting for what it still holds (the relay sends
+    those rows again). kafka-python's ``close`` flushes first and raises if that times out,
+    leaving the producer open (and its ``__del__`` raising later): stop its sender then."""
+    try:
+        producer.close(timeout=0)
+        return
+    except Exception:
+        log.debug("closing the replaced producer failed; forcing it", exc_info=True)
+    sender = getattr(producer, "_sender", None)
+    if sender is not None:
+        sender.force_close()
+    if hasattr(producer, "_closed"):
+        producer._closed = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +196,7 @@ class OutboxRelay:
         *,
         poll_interval_s: float = 0.2,
         batch_size: int = 200,
-        ack_timeout_s: float = 10.0,
+        ack_timeout_s: float = 5.0,
         topic_names: Mapping[str, str] | None = None,
         stall_after_s: float = 30.0,
     ) -> None:

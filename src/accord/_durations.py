@@ -61,14 +61,74 @@ def duration_type(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def format_duration(seconds: float) -> str:
-    """Format seconds the short way people read them: ``850ms``, ``12.3s``, ``2m05s``."""
-    if seconds < 1.0:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60.0:
-        return f"{seconds:.1f}s"
-    minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m{rest:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
+def _trim(number: float, digits: int) -> str:
+    text = f"{number:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _finite(value: object) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _format(value: float, extra: int) -> str:
+    if value < 0:
+        return "-" + _format(-value, extra)
+    if value == 0:
+        return "0s"
+    if value < 0.001 and round(value * 1e6, extra) < 1000:
+        return f"{_trim(value * 1e6, extra)}us"
+    if value < 1.0 and round(value * 1000, (1 if value < 0.01 else 0) + extra) < 1000:
+        return f"{_trim(value * 1000, (1 if value < 0.01 else 0) + extra)}ms"
+    if value < 100.0 and round(value, (2 if value < 10 else 1) + extra) < 100:
+        return f"{_trim(value, (2 if value < 10 else 1) + extra)}s"
+    if extra:
+        # Minutes and hours have no decimals: the seconds beyond them tell the values apart.
+        return f"{_format(value, 0)} ({_trim(value, extra)}s)"
+    total = round(value)
+    if total < 3600:
+        minutes, rest = divmod(total, 60)
+        return f"{minutes}m" + (f"{rest:02d}s" if rest else "")
+    minutes = round(value / 60)
+    if minutes < 24 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours}h" + (f"{rest:02d}m" if rest else "")
+    hours = round(value / 3600)
+    days, rest = divmod(hours, 24)
+    return f"{days}d" + (f"{rest}h" if rest else "")
+
+
+def format_duration(seconds: object, *, apart_from: float | None = None) -> str:
+    """Seconds the one way every view of accord writes them.
+
+    ``850us``, ``12ms``, ``2.5ms``, ``1.53s``, ``12.3s``, ``60s``, ``5m30s``, ``1h05m``,
+    ``3d4h``: at most three significant digits below 100 s, whole units above. A limit
+    typed as ``60s`` reads ``60s`` again. ``None`` (no value yet), NaN or anything that is
+    not a number reads ``-``.
+
+    Args:
+        seconds: the duration in seconds.
+        apart_from: another duration the text must not be confused with (a limit): when
+            both would read the same (``1.000001s`` and ``1s``), digits are added until
+            they differ, so a late latency never reads as its limit.
+
+    Returns:
+        The text, e.g. ``"1.53s"``.
+    """
+    value = _finite(seconds)
+    if value is None:
+        return "-"
+    text = _format(value, 0)
+    other = _finite(apart_from)
+    if other is None or other == value:
+        return text
+    extra = 0
+    while text == _format(other, extra) and extra < 9:
+        extra += 1
+        text = _format(value, extra)
+    return text

@@ -300,4 +300,3 @@ class FaultProxy:
         upstream.peer = client
         client.connect_peer(upstream)
         upstream.connect_peer(client)
-

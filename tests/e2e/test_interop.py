@@ -78,7 +78,7 @@ def test_a_foreign_client_sees_one_cloudevent_per_order_on_each_topic(
     run_accord: Any, tmp_path: Path
 ) -> None:
     broker = subprocess.Popen(
-        [*ACCORD, "broker", "start", "--log", str(tmp_path / "tansu.log")],
+        [*ACCORD, "broker", "start", "--port", "0", "--log", str(tmp_path / "tansu.log")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

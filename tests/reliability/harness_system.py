@@ -110,10 +110,11 @@ class FaultySystem:
         ]  # fmt: skip
 
     def _spawn(self, name: str, env: Mapping[str, str] | None = None) -> None:
-        service = self.services[name]
-        service.command = self._command(name)
+        old = self.services[name]
         # The database URL by environment, as accord up passes it (not visible through ps).
-        service._env = {DATABASE_URL_ENV: self.database_urls[name], **(env or {})}
+        env = {DATABASE_URL_ENV: self.database_urls[name], **(env or {})}
+        service = ServiceProcess(name, self._command(name), old.port, old.log_path, env=env)
+        self.services[name] = service
         service.spawn()
 
     def stop(self) -> None:

@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from harness_audit import audit, settle
 from harness_orders import OrderStream, sleep_until
@@ -29,13 +30,13 @@ def kill_moments(rng: random.Random, kills: int, start_s: float, end_s: float) -
 
 def test_sigkill_shipping_and_invoicing_loses_and_duplicates_nothing(
     shared_system: FaultySystem,
-    size: object,
+    size: Any,
     figures: Callable[..., None],
     tmp_path: Path,
 ) -> None:
-    seed = size.seed_or(11)  # type: ignore[attr-defined]
+    seed = size.seed_or(11)
     rng = random.Random(seed)
-    count, rate, kills = size.pick((100, 15.0, 5), (1000, 20.0, 9))  # type: ignore[attr-defined]
+    count, rate, kills = size.pick((100, 15.0, 5), (1000, 20.0, 9))
     system = shared_system
     before = set(system.rows_per_order("order"))
     placing_s = count / rate

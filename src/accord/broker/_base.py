@@ -9,6 +9,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from accord._durations import format_duration
 from accord.errors import BrokerError
 
 #: Tansu makes a group's first join wait about half the session timeout, so keep it short;
@@ -170,7 +171,7 @@ class BrokerBase:
         except (KafkaError, OSError) as exc:
             raise BrokerError(
                 f"broker at {self._bootstrap} did not answer a metadata request within "
-                f"{timeout_s:.0f}s ({describe(exc)})"
+                f"{format_duration(timeout_s)} ({describe(exc)})"
             ) from exc
 
 
@@ -213,5 +214,7 @@ def wait_for_port_closed(host: str, port: int, timeout_s: float = 10.0) -> None:
     deadline = time.monotonic() + timeout_s
     while port_open(host, port):
         if time.monotonic() > deadline:
-            raise BrokerError(f"{host}:{port} still accepts connections after {timeout_s:.0f}s")
+            raise BrokerError(
+                f"{host}:{port} still accepts connections after {format_duration(timeout_s)}"
+            )
         time.sleep(0.05)

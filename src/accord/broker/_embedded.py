@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import IO
 
+from accord._durations import format_duration
 from accord._process import die_with_parent
 from accord.broker._base import BrokerBase, free_port, port_open, wait_for_port_closed
 from accord.errors import BrokerError
@@ -147,7 +148,8 @@ class EmbeddedBroker(BrokerBase):
             self._check_alive()
             if time.monotonic() > deadline:
                 raise BrokerError(
-                    f"Tansu did not start listening within {timeout_s:.0f}s; see {self.log_path}"
+                    f"Tansu did not start listening within {format_duration(timeout_s)}; "
+                    f"see {self.log_path}"
                 )
             time.sleep(0.02)
 

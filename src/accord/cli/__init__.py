@@ -5,7 +5,7 @@ that adds its parsers; a parser's ``handler`` default takes the parsed arguments
 the exit code. Heavy imports happen inside handlers so ``accord --help`` stays fast.
 
 Exit codes: 0 success, 1 a check failed (violation, incompatibility), 2 unusable input,
-130 interrupted.
+130 interrupted. Messages on stderr start with ``accord: `` (errors ``accord: error: ``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ _GROUPS = ("_init", "_broker", "_demo", "_schema", "_audit", "_contracts", "_ato
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line and exit code 2."""
+    """argparse, but a usage error is one line and exit code 2.
+
+    Every line accord writes to stderr starts with ``accord: `` (``accord: error: ...``,
+    ``accord: warning: ...``), whichever subcommand wrote it; the subcommand's help is named
+    at the end of a usage error.
+    """
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"accord: error: {message} (see {self.prog} --help)\n")
 
     def parse_known_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except AccordError as exc:
-        print(f"accord: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"accord: error: {exc}", file=sys.stderr)
         return 1
 
 

@@ -124,8 +124,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     merge = report_sub.add_parser(
         "merge",
         help="combine partial reports of auditors that split a consumer group",
-        description="Combine partial reports (accord audit --partial) into one report: counts "
-        "exactly, quantiles exactly from carried latencies (else estimated from histograms, "
+        description="Combine the reports of auditors that split a consumer group (accord "
+        "audit --partial, or ordinary reports) into one report: counts exactly, quantiles "
+        "exactly from the latencies reports carry (else estimated from histograms, marked ~ "
         "with the error stated). Exit 0 when consistent, 1 when not, 2 for unusable input.",
     )
     merge.add_argument("partials", nargs="+", metavar="PARTIAL.json")
@@ -534,8 +535,16 @@ def _audit(args: argparse.Namespace) -> int:
     if baseline is not None:
         report["baseline"] = args.baseline
         report["regressions"] = regressions(report, baseline, p99_tolerance=tolerance)
+    report["origin"] = _origin(specs)
     emit(report, report_dir, formats)
     return 0 if report["consistent"] and not report.get("regressions") else 1
+
+
+def _origin(sources: Sequence[str]) -> dict[str, Any]:
+    """Where the report comes from (shown by every report format)."""
+    from accord.report import run_origin
+
+    return run_origin(sources=sources)
 
 
 def _flag(given: bool | None, config: Mapping[str, Any], name: str) -> bool:
@@ -651,6 +660,7 @@ def _merge(args: argparse.Namespace) -> int:
         allow_empty=args.allow_empty,
         fail_on_pending=args.fail_on_pending,
     )
+    merged["origin"] = _origin(args.partials)
     formats = args.format
     if formats is None and args.report_dir is not None:
         formats = ",".join(REPORT_FORMATS)

@@ -52,17 +52,43 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     impact.add_argument("--format", choices=("text", "json"), default="text")
     impact.set_defaults(handler=_impact)
 
-    publish = sub.add_parser("publish", help="publish pacts and event schemas to a registry")
-    publish.add_argument("pact_files", nargs="*", metavar="PACT_FILE")
+    publish = sub.add_parser(
+        "publish",
+        help="publish pacts and event schemas to a registry",
+        description="Store a pacticipant's pacts (as consumer) and event schemas (as producer) "
+        "under its version in the contract registry (or a Pact Broker), so providers can "
+        "verify them and can-i-deploy can decide. Exit 0 when published, 2 for unusable input.",
+    )
+    publish.add_argument(
+        "pact_files",
+        nargs="*",
+        metavar="PACT_FILE",
+        help="pact JSON files to publish (their consumer should be --pacticipant)",
+    )
     publish.add_argument("--registry", default=None, help=_REGISTRY_HELP)
     publish.add_argument(
         "--broker-url",
         default=None,
         help="publish to a Pact Broker with `pact broker publish` instead",
     )
-    publish.add_argument("--pacticipant", required=True, help="the publishing application")
-    publish.add_argument("--version", required=True, help="its version (e.g. the git sha)")
-    publish.add_argument("--branch", default="", help="its branch")
+    publish.add_argument(
+        "--pacticipant",
+        required=True,
+        metavar="NAME",
+        help="the application publishing, e.g. shipping (the consumer named in its pacts)",
+    )
+    publish.add_argument(
+        "--version",
+        required=True,
+        metavar="VERSION",
+        help="the version being published, e.g. the git sha or 1.4.0",
+    )
+    publish.add_argument(
+        "--branch",
+        default="",
+        metavar="BRANCH",
+        help="the branch the version was built from (pending pacts are told apart by it)",
+    )
     publish.add_argument(
         "--contracts",
         default=None,
@@ -83,7 +109,14 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     publish.set_defaults(handler=_publish)
 
-    verify = sub.add_parser("verify", help="verify a provider against its consumers' pacts")
+    verify = sub.add_parser(
+        "verify",
+        help="verify a provider against its consumers' pacts",
+        description="Replay every consumer's pact against the provider (started through its "
+        "provider adapter) and, with a registry, record the results for can-i-deploy. Exit 0 "
+        "when every pact that fails the build holds, 1 when one is broken, 2 for unusable "
+        "input.",
+    )
     verify.add_argument("--registry", default=None, help=_REGISTRY_HELP)
     verify.add_argument(
         "--pact-url",
@@ -99,18 +132,44 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "(URL/pacts/provider/P/consumer/C/latest, or .../branch/B/latest with --consumer-branch)",
     )
     verify.add_argument(
-        "--consumer", action="append", default=[], help="with --broker-url; repeatable"
+        "--consumer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="with --broker-url: a consumer whose pact to verify; repeatable",
     )
-    verify.add_argument("--consumer-branch", default="", help="with --broker-url")
+    verify.add_argument(
+        "--consumer-branch",
+        default="",
+        metavar="BRANCH",
+        help="with --broker-url: take each consumer's latest pact of this branch",
+    )
     verify.add_argument(
         "--contracts",
         default=None,
         metavar="DIR",
         help="verify the pact files in DIR (no registry)",
     )
-    verify.add_argument("--provider", required=True)
-    verify.add_argument("--provider-version", default="", help="recorded with the results")
-    verify.add_argument("--provider-branch", "--branch", default="", dest="provider_branch")
+    verify.add_argument(
+        "--provider",
+        required=True,
+        metavar="NAME",
+        help="the provider to verify, e.g. order (the provider named in the pacts)",
+    )
+    verify.add_argument(
+        "--provider-version",
+        default="",
+        metavar="VERSION",
+        help="the provider's version, recorded with the results (required with a registry)",
+    )
+    verify.add_argument(
+        "--provider-branch",
+        "--branch",
+        default="",
+        dest="provider_branch",
+        metavar="BRANCH",
+        help="the provider's branch, recorded with the results",
+    )
     verify.add_argument(
         "--provider-adapter",
         default=None,
@@ -121,14 +180,32 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     verify.add_argument(
         "--database-url",
         default=None,
+        metavar="URL",
         help="empty database for provider states (default: SQLite temp file)",
     )
     verify.set_defaults(handler=_verify)
 
-    deploy = sub.add_parser("can-i-deploy", help="may this version go to that environment?")
-    deploy.add_argument("--pacticipant", required=True)
-    deploy.add_argument("--version", required=True)
-    deploy.add_argument("--to-environment", required=True, metavar="ENV")
+    deploy = sub.add_parser(
+        "can-i-deploy",
+        help="may this version go to that environment?",
+        description="Decide from the registry's verification results whether a version may "
+        "be deployed to an environment: every integration with what runs there must be "
+        "verified. Exit 0 yes, 1 no (the reasons are printed), 2 when there is nothing to "
+        "decide (an empty registry) or the input is unusable.",
+    )
+    deploy.add_argument(
+        "--pacticipant",
+        required=True,
+        metavar="NAME",
+        help="the application to deploy, e.g. order",
+    )
+    deploy.add_argument("--version", required=True, metavar="VERSION", help="the version to deploy")
+    deploy.add_argument(
+        "--to-environment",
+        required=True,
+        metavar="ENV",
+        help="the environment to deploy to, e.g. production",
+    )
     deploy.add_argument("--registry", default=None, help=_REGISTRY_HELP)
     deploy.add_argument(
         "--broker-url",
@@ -142,10 +219,28 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     deploy.set_defaults(handler=_can_i_deploy)
 
-    record = sub.add_parser("record-deployment", help="record that a version now runs in ENV")
-    record.add_argument("--pacticipant", required=True)
-    record.add_argument("--version", required=True)
-    record.add_argument("--environment", required=True, metavar="ENV")
+    record = sub.add_parser(
+        "record-deployment",
+        help="record that a version now runs in ENV",
+        description="Record in the registry that a version of a pacticipant now runs in an "
+        "environment (replacing the one that ran there), so can-i-deploy checks later "
+        "versions of the others against it. Exit 0 when recorded, 2 for unusable input.",
+    )
+    record.add_argument(
+        "--pacticipant",
+        required=True,
+        metavar="NAME",
+        help="the application that was deployed, e.g. order",
+    )
+    record.add_argument(
+        "--version", required=True, metavar="VERSION", help="the version that was deployed"
+    )
+    record.add_argument(
+        "--environment",
+        required=True,
+        metavar="ENV",
+        help="where it now runs, e.g. production",
+    )
     record.add_argument("--registry", default=None, help=_REGISTRY_HELP)
     record.set_defaults(handler=_record_deployment)
 
@@ -346,7 +441,7 @@ def _verify(args: argparse.Namespace) -> int:
                 failed = failed or run.fails_build
     if failed:
         print(
-            f"verification of {args.provider} {args.provider_version} failed: a consumer's "
+            f"accord: verification of {args.provider} {args.provider_version} failed: a consumer's "
             "contract is broken (see above)",
             file=sys.stderr,
         )
@@ -376,7 +471,13 @@ def _can_i_deploy(args: argparse.Namespace) -> int:
         return subprocess.run(command, check=False).returncode
     from accord.registry import open_registry
 
-    with open_registry(_registry_spec(args.registry), must_exist=True) as registry:
+    spec = _registry_spec(args.registry)
+    with open_registry(spec, must_exist=True) as registry:
+        if not registry.index().get("versions"):
+            raise UsageError(
+                f"registry {spec} is empty: nothing was published to it, so there is nothing "
+                "to decide; publish pacts first (accord publish) or check --registry"
+            )
         decision = registry.can_i_deploy(args.pacticipant, args.version, args.to_environment)
     print(decision.format())
     return 0 if decision.ok else 1

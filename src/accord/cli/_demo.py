@@ -146,6 +146,65 @@ def _check_options(args: argparse.Namespace) -> None:
             "--enforce-schemas configures the embedded broker: leave out --kafka, or run "
             "'accord broker start --enforce-schemas' and pass its address to --kafka"
         )
+    # Everything a run needs is checked before anything starts: a bad option must not
+    # leave a broker, databases or a work directory behind.
+    if args.kafka:
+        check_kafka_address("--kafka", args.kafka)
+    if args.database_url is not None:
+        from accord.system import check_database_url
+
+        check_database_url(args.database_url)
+    report_dir = getattr(args, "report_dir", None)
+    if report_dir is not None:
+        check_writable_directory("--report-dir", Path(report_dir))
+    if args.workdir is not None:
+        check_writable_directory("--workdir", Path(args.workdir))
+
+
+def check_kafka_address(option: str, spec: str) -> None:
+    """``HOST:PORT[,HOST:PORT...]`` whose every host name resolves, else a usage error."""
+    import socket
+
+    from accord.broker._base import parse_bootstrap
+
+    parse_bootstrap(spec)
+    for address in spec.split(","):
+        host, _, port = address.strip().rpartition(":")
+        host = host.strip("[]")
+        try:
+            socket.getaddrinfo(host, int(port), type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(
+                f"{option} {spec}: the host name {host!r} does not resolve ({reason}); "
+                "give the address of a reachable broker"
+            ) from None
+
+
+def check_writable_directory(option: str, path: Path) -> None:
+    """A directory that exists and is writable, or that could be created: else a usage error.
+
+    Nothing is created: the nearest existing ancestor is probed with a temporary file that is
+    removed at once.
+    """
+    import os
+
+    existing = path
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(
+            f"{option} {path}: {existing} is a file, not a directory; choose another {option}"
+        )
+    try:
+        handle, probe = tempfile.mkstemp(dir=existing, prefix=".accord-probe-")
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror or exc}); "
+            f"choose another {option}"
+        ) from None
+    os.close(handle)
+    os.unlink(probe)
 
 
 def _say(message: str) -> None:
@@ -292,6 +351,10 @@ def _orders(count: int) -> str:
     return f"{count} order" if count == 1 else f"{count} orders"
 
 
+def _late(latency_s: float, within_s: float) -> str:
+    return format_duration(latency_s, apart_from=within_s)
+
+
 def summary_lines(result: DemoResult, within_s: float) -> list[str]:
     """The short summary a demo prints: counts, latencies, slowest order, problems by id."""
     summary = result.summary
@@ -304,8 +367,11 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
     for kind, stats in summary.latency_s.items():
         if summary.arrived.get(kind):
             lines.append(
-                f"  {kind:<17} p50 {format_duration(stats['p50'])}  "
-                f"p95 {format_duration(stats['p95'])}  max {format_duration(stats['max'])}"
+                f"  {kind:<17} "
+                + "  ".join(
+                    f"{name} {format_duration(stats.get(name))}"
+                    for name in ("p50", "p90", "p99", "max")
+                )
             )
     if summary.slowest is not None:
         slowest = summary.slowest
@@ -318,7 +384,7 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
         lines.append(f"missing for {_orders(len(missing))}: {_listed(missing)}")
     if summary.late:
         late = [
-            f"{key} ({', '.join(f'{k} after {format_duration(s)}' for k, s in kinds)})"
+            f"{key} ({', '.join(f'{k} after {_late(s, within_s)}' for k, s in kinds)})"
             for key, kinds in summary.late.items()
         ]
         lines.append(f"late for {_orders(len(late))}: {_listed(late)}")
@@ -371,6 +437,12 @@ class _RecordingChecker:
             self._partial.unlink(missing_ok=True)
 
 
+def _now_rfc3339() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def _demo(args: argparse.Namespace) -> int:
     _check_options(args)
     from accord.system import default_checker, run_demo
@@ -396,6 +468,7 @@ def _demo(args: argparse.Namespace) -> int:
                 f"services up in {format_duration(system.startup_s or 0.0)}; placing "
                 f"{args.orders} orders" + (f" at {args.rate:g}/s" if args.rate else "")
             )
+            placed_from = _now_rfc3339()
             try:
                 result = run_demo(
                     system, args.orders, within_s=args.within, rate=args.rate, seed=args.seed,
@@ -408,11 +481,17 @@ def _demo(args: argparse.Namespace) -> int:
         out = sys.stdout
         if result.report is not None:
             try:
-                from accord.report import terminal_table, write_reports
+                from accord.report import run_origin, terminal_table, write_reports
+                from accord.system import TOPICS
             except ImportError:  # pragma: no cover - reports not installed
                 _say("accord.report is not available: no report written")
             else:
-                paths = [*write_reports(result.report, args.report_dir), recorder.path]
+                source = f"kafka://{system.bootstrap_servers}/{','.join(TOPICS)}"
+                origin = run_origin(sources=[source], window_start=placed_from)
+                paths = [
+                    *write_reports(result.report, args.report_dir, origin=origin),
+                    recorder.path,
+                ]
                 print(terminal_table(result.report), file=out)
                 print(f"report: {', '.join(str(p) for p in paths)}", file=out)
         for line in summary_lines(result, args.within):

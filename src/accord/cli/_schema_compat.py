@@ -161,5 +161,5 @@ def _contracts(directory: str, fmt: str, policy: str) -> int:
             print(f"{report.event_type}: INCOMPATIBLE ({report.mode}, {what}): {count} breaking "
                   f"change{'s' if count != 1 else ''}")
     if not reports:
-        print(f"no event types under {directory}/schemas", file=sys.stderr)
+        print(f"accord: warning: no event types under {directory}/schemas", file=sys.stderr)
     return 0 if compatible else 1

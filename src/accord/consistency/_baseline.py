@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from accord._durations import format_duration
+
 __all__ = ["P99_FLOOR_S", "VIOLATION_COUNTS", "regressions"]
 
 #: Per expectation counters whose increase is a regression.
@@ -54,7 +56,8 @@ def regressions(
                         "field": "p99",
                         "baseline": before_p99,
                         "current": now_p99,
-                        "detail": f"{type_} p99 {now_p99:g}s, baseline {before_p99:g}s "
+                        "detail": f"{type_} p99 {format_duration(now_p99)}, "
+                        f"baseline {format_duration(before_p99)} "
                         f"(tolerance {p99_tolerance:.0%})",
                     }
                 )

@@ -53,13 +53,20 @@ from typing import Any
 from msgspec.json import decode as _loads
 from msgspec.json import encode as _dumps
 
+from accord._durations import format_duration
 from accord.consistency._pointer import (
     ABSENT,
     compile_pointer,
     compile_resolver,
     json_equal,
 )
-from accord.consistency._stats import histogram, quantiles, sorted_latencies, within_counts
+from accord.consistency._stats import (
+    histogram,
+    latency_counts,
+    quantiles,
+    sorted_latencies,
+    within_counts,
+)
 from accord.consistency._verdict import judge
 from accord.errors import UsageError
 from accord.events import DEAD_LETTER_TYPE, Envelope, envelope_type
@@ -867,7 +874,7 @@ class ConsistencyEngine:
         limit_us = round(expectation.within_s * 1_000_000)
         return _violation(
             "late", expectation.type, key, t0,
-            f"{expectation.type} after {_fmt_s(latency)} > {_fmt_s(limit_us)}",
+            f"{expectation.type} after {_fmt_s(latency, limit_us)} > {_fmt_s(limit_us)}",
             latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
         )
 
@@ -957,8 +964,9 @@ class ConsistencyEngine:
         Returns:
             ``trigger, window_end, triggers, duplicate_triggers, expectations, violations,
             consistent`` plus ``events``, ``redelivered_triggers``; per expectation the counts,
-            ``latency_s``, ``consistent_within``, ``histogram``, ``decided`` and
-            ``within_counts``. Each violation has ``kind, type, key, detail, time``.
+            ``latency_s``, ``consistent_within``, ``histogram``, ``decided``,
+            ``within_counts`` and (up to ``EXACT_DISTINCT`` distinct latencies, when not
+            partial) ``latency_counts``. Each violation has ``kind, type, key, detail, time``.
         """
         if until is not None and until.tzinfo is None:
             raise UsageError("until must carry a UTC offset")
@@ -1293,6 +1301,10 @@ class ConsistencyEngine:
             # when the earliest pending key becomes missing, if nothing comes (its T0 + L)
             "pending_deadline": _deadline(first_pending, limit_us),
         }
+        # What an exact merge needs (a partial report carries every latency instead).
+        carried = None if partial else latency_counts(latencies)
+        if carried is not None:
+            stats["latency_counts"] = carried
         if partial:
             stats["latencies_s"] = [value / 1_000_000 for value in latencies]
             stats["pending_keys"] = [
@@ -1382,8 +1394,10 @@ def _from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=us)
 
 
-def _fmt_s(us: int) -> str:
-    return f"{us / 1_000_000:g}s"
+def _fmt_s(us: int, apart_from_us: int | None = None) -> str:
+    """Microseconds as every view writes a duration (a latency never reads as its limit)."""
+    other = None if apart_from_us is None else apart_from_us / 1_000_000
+    return format_duration(us / 1_000_000, apart_from=other)
 
 
 def _describe(event: Mapping[str, Any]) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from accord._durations import format_duration
 from accord.errors import ViolationError
 from accord.events import rfc3339
 
@@ -49,7 +50,8 @@ class EventuallyError(ViolationError):
         else:
             last = f"last value observed: {_short(last_value)}"
         super().__init__(
-            f"{message}: not true within {within_s:g}s (deadline {rfc3339(deadline)}, "
+            f"{message}: not true within {format_duration(within_s)} "
+            f"(deadline {rfc3339(deadline)}, "
             f"{attempts} attempts); {last}"
         )
 

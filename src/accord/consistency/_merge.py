@@ -4,8 +4,11 @@ Partitions are split by key (co-partitioned topics: same key, same partition num
 key appears in two partials and every count adds up exactly. A pending key may have become
 missing at the merged window end; partial reports list pending keys with their T0 so the
 merge decides them again exactly. Quantiles are exact when every partial carries its
-latencies (``accord audit --partial``); otherwise they are estimated from the histograms
-within the error the merged report states.
+latencies (``latencies_s`` of ``accord audit --partial``, or the ``latency_counts`` of an
+ordinary report with at most ``EXACT_DISTINCT`` distinct latencies) or when only one partial
+matched anything (merging a single report keeps its figures); otherwise they are estimated
+from the histograms within the error the merged report states (``latency_exact: false``,
+``latency_error``), and every view marks them as estimates.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from accord._durations import format_duration
 from accord.consistency._engine import _violation, _violation_order, parse_time
 from accord.consistency._stats import (
     HISTOGRAM_ERROR,
@@ -21,8 +25,11 @@ from accord.consistency._stats import (
     histogram,
     histogram_buckets,
     histogram_quantiles,
+    latency_counts,
+    latency_values,
     merge_histograms,
     quantiles,
+    sorted_latencies,
     within_counts,
 )
 from accord.consistency._verdict import judge
@@ -98,7 +105,7 @@ def merge_reports(
                     violations.append(
                         _violation(
                             "missing", type_, item["key"], t0,
-                            f"no {type_} within {float(within_s):g}s of {trigger} at "
+                            f"no {type_} within {format_duration(float(within_s))} of {trigger} at "
                             f"{rfc3339(t0)}",
                         )
                     )
@@ -113,11 +120,23 @@ def merge_reports(
             ordered[name] = stats[name]
         stats = ordered
         decided = stats["ok"] + stats["late"] + stats["missing"]
-        exact = all("latencies_s" in p for p in parts)
+        exact = all("latencies_s" in p or "latency_counts" in p for p in parts)
+        # Only one partial has latencies (one report merged, or the others matched nothing):
+        # its own figures are the merged ones, as exact as they were.
+        matched = [p for p in parts if int((p.get("latency_s") or {}).get("count", 0)) > 0]
+        alone = matched[0] if len(matched) == 1 else parts[0] if not matched else None
+        error: str | None = None
         if exact:
-            values = sorted(round(s * 1_000_000) for p in parts for s in p["latencies_s"])
+            values = sorted_latencies(*(_latencies_us(p) for p in parts))
             stats["latency_s"] = quantiles(values)
             within = within_counts(values)
+            stats["histogram"] = histogram(values)
+        elif alone is not None:
+            stats["latency_s"] = dict(alone.get("latency_s") or quantiles([]))
+            within = _summed_within(parts)
+            stats["histogram"] = dict(alone.get("histogram") or histogram([]))
+            if alone.get("latency_exact") is False:
+                error = str(alone.get("latency_error") or HISTOGRAM_ERROR)
         else:
             buckets = [histogram_buckets(p.get("histogram") or {}) for p in parts]
             total: dict[int, int] = {}
@@ -127,16 +146,23 @@ def merge_reports(
             max_s = max((float(p.get("latency_s", {}).get("max", 0)) for p in parts), default=0)
             stats["latency_s"] = histogram_quantiles(total, max_s)
             within = _summed_within(parts)
+            stats["histogram"] = merge_histograms(buckets)
+            error = HISTOGRAM_ERROR
+        histogram_of_merge = stats.pop("histogram")
         stats["consistent_within"] = {
             label: (within[label] / decided if decided else 1.0) for label, _ in WITHIN
         }
-        stats["histogram"] = histogram(values) if exact else merge_histograms(buckets)
+        stats["histogram"] = histogram_of_merge
         stats["decided"] = decided
         stats["within_counts"] = within
         stats["pending_deadline"] = rfc3339(min(deadlines)) if deadlines else None
-        stats["latency_exact"] = exact
-        if not exact:
-            stats["latency_error"] = HISTOGRAM_ERROR
+        if exact and not partial:
+            carried = latency_counts(values)
+            if carried is not None:
+                stats["latency_counts"] = carried
+        stats["latency_exact"] = error is None
+        if error is not None:
+            stats["latency_error"] = error
         if partial:
             if exact:
                 stats["latencies_s"] = [us / 1_000_000 for us in values]
@@ -184,6 +210,13 @@ def _accepted(reports: Sequence[Mapping[str, Any]]) -> int | None:
     """Accepted ids reconciled, summed; None when no partial reconciled."""
     values: list[int] = [int(r["accepted"]) for r in reports if r.get("accepted") is not None]
     return sum(values) if values else None
+
+
+def _latencies_us(part: Mapping[str, Any]) -> list[int]:
+    """A partial's latencies in microseconds, from ``latencies_s`` or ``latency_counts``."""
+    if "latencies_s" in part:
+        return [round(s * 1_000_000) for s in part["latencies_s"]]
+    return latency_values(part["latency_counts"])
 
 
 def _lateness(reports: Sequence[Mapping[str, Any]]) -> float | None:

@@ -137,7 +137,7 @@ def _test_properties(report: dict[str, object]) -> list[tuple[str, object]]:
         return props
     for event_type, figures in expectations.items():
         latency = figures.get("latency_s", {})
-        for name in ("p50", "p99", "max"):
+        for name in ("p50", "p90", "p99", "max"):  # the quantiles of every view
             props.append((f"accord.{event_type}.{name}_s", latency.get(name, 0)))
         for name in ("ok", "late", "missing", "duplicated"):
             props.append((f"accord.{event_type}.{name}", figures.get(name, 0)))

@@ -50,10 +50,10 @@ def _seconds(value: float | str) -> float:
     return float(value)
 
 
-def _fmt(seconds: float) -> str:
+def _fmt(seconds: float, apart_from: float | None = None) -> str:
     from accord._durations import format_duration
 
-    return format_duration(seconds)
+    return format_duration(seconds, apart_from=apart_from)
 
 
 def _parse_time(text: Any) -> datetime | None:
@@ -189,6 +189,21 @@ class ConsistencyCheck:
     def add(self, *events: Mapping[str, Any]) -> None:
         """Add events the recorder does not see (e.g. read over HTTP)."""
         self._added += [dict(e) for e in events]
+
+    @property
+    def sources(self) -> list[str]:
+        """Where the check's events come from, for the report's ``origin``."""
+        out = []
+        recorder = self._recorder
+        if recorder is not None and recorder.topics and recorder.transport == "atom":
+            out.append(",".join("atom+" + recorder._feed_url(t) for t in recorder.topics))
+        elif recorder is not None and recorder.topics:
+            broker = getattr(recorder, "_broker", None)
+            address = getattr(broker, "bootstrap_servers", "") if broker is not None else ""
+            out.append(f"kafka://{address}/{','.join(recorder.topics)}")
+        if self._added:
+            out.append("events added with accord_consistency.add()")
+        return out
 
     @property
     def expectations(self) -> dict[str, float]:
@@ -426,7 +441,7 @@ def _detail(
     first = firsts.get((key, event_type))
     if kind == "late" and start is not None and first is not None and limit is not None:
         took = (first - start).total_seconds()
-        return f"took {_fmt(took)}, limit {_fmt(limit)} ({_fmt(took - limit)} late)"
+        return f"took {_fmt(took, limit)}, limit {_fmt(limit)} ({_fmt(took - limit)} late)"
     if kind == "missing" and limit is not None:
         waited = ""
         if start is not None and until is not None:

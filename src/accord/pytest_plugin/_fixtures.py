@@ -180,7 +180,7 @@ def _suite_properties(report: dict[str, Any]) -> list[tuple[str, object]]:
         for name in ("ok", "late", "missing", "duplicated"):
             props.append((f"{prefix}.{name}", figures.get(name, 0)))
         latency = figures.get("latency_s", {})
-        for name in ("p50", "p99", "max"):
+        for name in ("p50", "p90", "p99", "max"):  # the quantiles of every view
             props.append((f"{prefix}.{name}_s", latency.get(name, 0)))
     for name in ("dead_lettered", "untriggered"):
         if report.get(name):

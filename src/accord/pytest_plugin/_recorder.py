@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from accord._durations import format_duration
 from accord.errors import ViolationError
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ class EventWaitTimeout(ViolationError):
         self.key = key
         self.within_s = within_s
         what = f"{event_type} with key {key}" if key is not None else event_type
-        super().__init__(f"no {what} arrived within {within_s:g}s; {seen}")
+        super().__init__(f"no {what} arrived within {format_duration(within_s)}; {seen}")
 
     __module__ = "accord.pytest_plugin"
 
@@ -360,7 +361,7 @@ class EventRecorder:
                 if left <= 0:
                     raise TimeoutError(
                         f"accord_events did not catch up with {', '.join(self._topics)} "
-                        f"within {timeout_s:g}s"
+                        f"within {format_duration(timeout_s)}"
                     )
                 self._cond.wait(min(left, 0.2))
 
@@ -392,9 +393,7 @@ class EventRecorder:
         with self._cond:
             self._cond.notify_all()
 
-    def _validate(
-        self, event: dict[str, Any], key: str | None, where: str
-    ) -> list[EventProblem]:
+    def _validate(self, event: dict[str, Any], key: str | None, where: str) -> list[EventProblem]:
         if self._registry is None:
             return []
         found = self._registry.validate(event, key=key)
@@ -468,7 +467,7 @@ class _TopicReader(threading.Thread):
                 raise RuntimeError(
                     f"accord_events: topic {topic!r} does not exist on "
                     f"{getattr(self.owner._broker, 'bootstrap_servers', '?')} "
-                    f"(waited {_TOPIC_WAIT_S:g}s)"
+                    f"(waited {format_duration(_TOPIC_WAIT_S)})"
                 )
             time.sleep(0.1)
 

@@ -34,6 +34,7 @@ class _Group:
     events: list[dict[str, Any]] = field(default_factory=list)
     until: datetime | None = None
     tests: int = 0
+    sources: list[str] = field(default_factory=list)
     accepted: dict[str, datetime | None] = field(default_factory=dict)
     tracked: bool = False
 
@@ -64,12 +65,14 @@ class SessionSLA:
         group.accepted.update(check.accepted_checked)
         group.tracked = group.tracked or bool(check._tracked)
         group.tests += 1
+        group.sources += [s for s in check.sources if s not in group.sources]
         if check.until is not None and (group.until is None or check.until > group.until):
             group.until = check.until
 
     def build(self) -> list[dict[str, Any]]:
         """One engine report per group (the engine's semantics over all the group's events)."""
         from accord.consistency import ConsistencyEngine, Expectation
+        from accord.report import run_origin
 
         reports = []
         for group in self.groups.values():
@@ -86,6 +89,7 @@ class SessionSLA:
                 accepted=group.accepted if group.tracked else None,
             )
             report["tests"] = group.tests
+            report["origin"] = run_origin(sources=group.sources)
             if len({g.transport for g in self.groups.values()}) > 1:
                 report["transport"] = group.transport  # named when the session had several
             reports.append(report)

@@ -15,7 +15,14 @@ from accord.report._junit import render_junit
 from accord.report._markdown import render_markdown
 from accord.report._model import SLA_COLUMNS, SlaRow, format_duration, sla_rows
 from accord.report._terminal import terminal_table, verdict_line
-from accord.report._write import FILENAMES, FORMATS, parse_formats, render_json, write_reports
+from accord.report._write import (
+    FILENAMES,
+    FORMATS,
+    parse_formats,
+    render_json,
+    run_origin,
+    write_reports,
+)
 
 __all__ = [
     "FILENAMES",
@@ -28,6 +35,7 @@ __all__ = [
     "render_json",
     "render_junit",
     "render_markdown",
+    "run_origin",
     "sla_rows",
     "terminal_table",
     "verdict_line",

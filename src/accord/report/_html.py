@@ -12,9 +12,11 @@ from typing import Any
 
 from accord.report._model import (
     OUTCOMES,
+    QUANTILES,
     VIOLATION_OUTCOMES,
+    estimate_note,
     format_duration,
-    format_number,
+    format_field,
     kind_totals,
     parse_time,
     regressions,
@@ -49,6 +51,10 @@ header p { margin: 4px 0 0; font-size: 15px; }
 header dl { display: flex; flex-wrap: wrap; gap: 4px 28px; margin: 12px 0 0; }
 header dt { font-size: 11px; text-transform: uppercase; opacity: .85; }
 header dd { margin: 0; font-weight: 600; word-break: break-all; }
+header dl.origin { border-top: 1px solid rgba(255,255,255,.35); padding-top: 8px; }
+header dl.origin dd { font-weight: 400; }
+header dd.cmd { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+header p.origin { font-size: 12px; opacity: .85; }
 main { max-width: 1180px; margin: 0 auto; padding: 8px 24px 32px; }
 section { background: #fff; border: 1px solid var(--line); border-radius: 6px;
   padding: 12px 20px 16px; margin: 16px 0; }
@@ -66,7 +72,7 @@ td.key { min-width: 24ch; }
 .scroll { overflow-x: auto; }
 td.bad { color: var(--bad); font-weight: 700; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 16px; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 16px; }
 .card { border: 1px solid var(--line); border-radius: 4px; padding: 8px; }
 .note { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
@@ -83,7 +89,7 @@ def _summary_table(report: Mapping[str, Any]) -> str:
     head = (
         '<tr><th class="text">expectation</th><th>within</th>'
         + "".join(f"<th>{name}</th>" for name in OUTCOMES)
-        + "".join(f"<th>{q}</th>" for q in ("p50", "p90", "p99", "max"))
+        + "".join(f"<th>{q}</th>" for q in QUANTILES)
         + "</tr>"
     )
     body = []
@@ -94,14 +100,17 @@ def _summary_table(report: Mapping[str, Any]) -> str:
             value = getattr(row, name)
             css = ' class="bad"' if value and name in VIOLATION_OUTCOMES else ""
             cells.append(f"<td{css}>{value}</td>")
-        for value in (row.p50, row.p90, row.p99, row.max):
+        shown = row.cells()[-len(QUANTILES) :]
+        for value, text in zip((getattr(row, q) for q in QUANTILES), shown, strict=True):
             late = value is not None and row.within_s is not None and value > row.within_s
             css = ' class="bad"' if late else ""
-            cells.append(f"<td{css}>{esc(format_duration(value))}</td>")
+            cells.append(f"<td{css}>{esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
+    note = estimate_note(report)
     return (
         f'<div class="scroll"><table><thead>{head}</thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
+        + (f'<p class="note" id="estimates">{esc(note)}</p>' if note else "")
     )
 
 
@@ -118,8 +127,8 @@ def _regressions_section(report: Mapping[str, Any]) -> str:
         "<tr>"
         f'<td class="text name"><code>{esc(item.type)}</code></td>'
         f'<td class="text">{esc(item.field)}</td>'
-        f"<td>{esc(format_number(item.old))}</td>"
-        f'<td class="bad">{esc(format_number(item.new))}</td>'
+        f"<td>{esc(format_field(item.field, item.old))}</td>"
+        f'<td class="bad">{esc(format_field(item.field, item.new))}</td>'
         f'<td class="text">{esc(item.message)}</td>'
         "</tr>"
         for item in compared
@@ -137,21 +146,39 @@ def _expectations(report: Mapping[str, Any]) -> Mapping[str, Any]:
     return expectations if isinstance(expectations, Mapping) else {}
 
 
+def _histogram_of(expectations: Mapping[str, Any], name: str) -> Any:
+    stats = expectations.get(name)
+    return stats.get("histogram") if isinstance(stats, Mapping) else None
+
+
+def _largest_count(histograms: list[Any]) -> int:
+    """The largest bucket count of all histograms: one y-scale for the whole report."""
+    largest = 0
+    for histogram in histograms:
+        counts = histogram.get("counts") if isinstance(histogram, Mapping) else None
+        if isinstance(counts, list):
+            for count in counts:
+                if isinstance(count, int | float) and not isinstance(count, bool):
+                    largest = max(largest, int(count))
+    return largest
+
+
 def _latency_plots(report: Mapping[str, Any]) -> str:
     expectations = _expectations(report)
+    rows = sla_rows(report)
+    y_max = _largest_count([_histogram_of(expectations, row.type) for row in rows])
     cards = []
-    for row in sla_rows(report):
-        stats = expectations.get(row.type)
-        histogram = stats.get("histogram") if isinstance(stats, Mapping) else None
+    for row in rows:
+        histogram = _histogram_of(expectations, row.type)
+        shown = row.cells()[-len(QUANTILES) :]
+        figures = ", ".join(f"{q} {text}" for q, text in zip(QUANTILES, shown, strict=True))
         caption = (
-            f"{row.count} matched; p50 {format_duration(row.p50)}, "
-            f"p95 {format_duration(row.p95)}, p99 {format_duration(row.p99)}, "
-            f"max {format_duration(row.max)}; limit {format_duration(row.within_s)}; "
+            f"{row.count} matched; {figures}; limit {format_duration(row.within_s)}; "
             f"{row.redelivered} redelivered, {row.clock_skew} with clock skew"
         )
         cards.append(
             f'<div class="card"><h3><code>{esc(row.type)}</code></h3>'
-            f"{histogram_svg(row.type, histogram, row.within_s, row.p99)}"
+            f"{histogram_svg(row.type, histogram, row.within_s, row.p99, y_max=y_max)}"
             f'<p class="note">{esc(caption)}</p></div>'
         )
     if not cards:
@@ -165,7 +192,9 @@ def _staircase(report: Mapping[str, Any]) -> str:
     for name, stats in expectations.items():
         fractions = stats.get("consistent_within") if isinstance(stats, Mapping) else None
         series.append((str(name), fractions if isinstance(fractions, Mapping) else {}))
-    head = "".join(f"<th>within {esc(step)}</th>" for step, _ in STAIRCASE_STEPS)
+    head = "".join(
+        f"<th>within {esc(format_duration(seconds))}</th>" for _, seconds in STAIRCASE_STEPS
+    )
     rows = []
     for name, fractions in series:
         cells = []
@@ -234,6 +263,35 @@ def _timeline(report: Mapping[str, Any]) -> str:
     return timeline_svg(listed) + note
 
 
+_CMD = ' class="cmd"'
+
+
+def _origin(report: Mapping[str, Any]) -> str:
+    """Where the report comes from: command, sources, window, generation time, version."""
+    origin = report.get("origin")
+    if not isinstance(origin, Mapping):
+        return '<p class="origin" id="origin">Origin not recorded in this report.</p>'
+    sources = origin.get("sources")
+    listed = ", ".join(str(s) for s in sources) if isinstance(sources, list) and sources else "-"
+    start = origin.get("window_start")
+    end = report.get("window_end")
+    window = f"{start} to {end or '-'}" if start else f"up to {end or '-'}"
+    if report.get("merged_from"):
+        window += f" (merged from {report.get('merged_from')} reports)"
+    items = [
+        ("command", origin.get("command") or "-"),
+        ("sources", listed),
+        ("window", window),
+        ("generated", origin.get("generated_at") or "-"),
+        ("accord", origin.get("accord_version") or "-"),
+    ]
+    cells = "".join(
+        f"<div><dt>{esc(k)}</dt><dd{_CMD if k == 'command' else ''}>{esc(v)}</dd></div>"
+        for k, v in items
+    )
+    return f'<dl class="origin" id="origin">{cells}</dl>'
+
+
 def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
     """Render the report as one self-contained HTML page (``report.html``).
 
@@ -262,6 +320,17 @@ def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
     ]
     facts_html = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
     summary = verdict_line(report).split(": ", 1)[-1]
+    origin = report.get("origin")
+    origin = origin if isinstance(origin, Mapping) else {}
+    version = origin.get("accord_version")
+    generated = origin.get("generated_at")
+    footer = "Generated by accord" + (f" {version}" if version else "")
+    footer += f" at {generated}" if generated else ""
+    timeline = (
+        f'<section id="timeline"><h2>Violations over time</h2>{_timeline(report)}</section>'
+        if violation_total(report)
+        else ""
+    )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
@@ -270,21 +339,20 @@ def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
         f"<title>accord: {status} ({esc(trigger)})</title>"
         f"<style>{_CSS}</style></head><body>"
         f'<header class="{"ok" if consistent else "bad"}"><h1 id="verdict">{status}</h1>'
-        f"<p>{esc(summary)}</p><dl>{facts_html}</dl></header><main>"
+        f"<p>{esc(summary)}</p><dl>{facts_html}</dl>{_origin(report)}</header><main>"
         f'<section id="summary"><h2>Expectations</h2>{_summary_table(report)}</section>'
         f"{_regressions_section(report)}"
         '<section id="latency"><h2>Latency distribution</h2>'
         '<p class="note">Keys per latency bucket (time from the trigger to the first match); '
         "the dashed red line is the limit.</p>"
         f"{_latency_plots(report)}</section>"
-        '<section id="timeline"><h2>Violations over time</h2>'
-        f"{_timeline(report)}</section>"
+        f"{timeline}"
         '<section id="staircase"><h2>Consistent within</h2>'
         '<p class="note">Fraction of decided keys (not pending) whose match came within each '
         "time.</p>"
         f"{_staircase(report)}</section>"
         f'<section id="violations"><h2>Violations</h2>{_violations(report, max_violations)}'
         "</section></main>"
-        "<footer>Generated by accord. Self-contained: no script, nothing loaded.</footer>"
+        f"<footer>{esc(footer)}. Self-contained: no script, nothing loaded.</footer>"
         "</body></html>\n"
     )

@@ -8,7 +8,8 @@ from typing import Any
 
 from accord.report._model import (
     SLA_COLUMNS,
-    format_number,
+    estimate_note,
+    format_field,
     pending_note,
     regressions,
     shorten,
@@ -95,6 +96,9 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
             cells[0] = _code(row.type, 80)
             table_rows.append(cells)
         lines += _table(list(SLA_COLUMNS), table_rows, set(range(1, len(SLA_COLUMNS))))
+        note = estimate_note(report)
+        if note:
+            lines += ["", note]
     else:
         lines.append("No expectations.")
 
@@ -129,8 +133,8 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
                 [
                     _code(item.type, 60),
                     _code(item.field, 40),
-                    _code(format_number(item.old), 30),
-                    _code(format_number(item.new), 30),
+                    _code(format_field(item.field, item.old), 30),
+                    _code(format_field(item.field, item.new), 30),
                     _code(item.message, 200),
                 ]
                 for item in compared

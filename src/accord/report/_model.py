@@ -15,16 +15,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from accord._durations import format_duration
+
 __all__ = [
     "OUTCOMES",
+    "QUANTILES",
     "SLA_COLUMNS",
     "VIOLATION_OUTCOMES",
     "Regression",
     "SlaRow",
     "clean_text",
     "counts_by_kind",
+    "estimate_note",
     "format_count",
     "format_duration",
+    "format_field",
     "format_number",
     "kind_totals",
     "parse_time",
@@ -51,8 +56,10 @@ OUTCOMES: tuple[str, ...] = (
 )
 #: The counters that are violations (``ok`` and ``pending`` are not).
 VIOLATION_OUTCOMES: tuple[str, ...] = ("late", "missing", "duplicated", "orphaned", "mismatched")
+#: The latency quantiles every view shows (terminal, Markdown, HTML, JUnit, demo summary).
+QUANTILES: tuple[str, ...] = ("p50", "p90", "p99", "max")
 #: Column headings of the SLA table, matching :meth:`SlaRow.cells`.
-SLA_COLUMNS: tuple[str, ...] = ("type", "within", *OUTCOMES, "p50", "p99", "max")
+SLA_COLUMNS: tuple[str, ...] = ("type", "within", *OUTCOMES, *QUANTILES)
 #: Violations counted per report (not per expectation), with the kind they list as.
 REPORT_COUNTERS: tuple[tuple[str, str], ...] = (
     ("duplicate_triggers", "duplicate_trigger"),
@@ -89,6 +96,8 @@ class SlaRow:
     p95: float | None
     p99: float | None
     max: float | None
+    #: Why p50/p90/p99 are estimates (a merge without latencies), or ``None`` when exact.
+    estimate: str | None = None
 
     @property
     def violations(self) -> int:
@@ -98,7 +107,11 @@ class SlaRow:
     def cells(self) -> list[str]:
         """The row as display strings, one per entry of :data:`SLA_COLUMNS`."""
         counts = [format_count(getattr(self, name)) for name in OUTCOMES]
-        latencies = [format_duration(value) for value in (self.p50, self.p99, self.max)]
+        latencies = [
+            ("~" if self.estimate and name != "max" and getattr(self, name) is not None else "")
+            + format_duration(getattr(self, name))
+            for name in QUANTILES
+        ]
         return [clean_text(self.type), format_duration(self.within_s), *counts, *latencies]
 
 
@@ -153,9 +166,31 @@ def sla_rows(report: Mapping[str, Any]) -> list[SlaRow]:
                 p95=quantile("p95"),
                 p99=quantile("p99"),
                 max=quantile("max"),
+                estimate=(
+                    str(stats.get("latency_error") or "quantiles estimated")
+                    if stats.get("latency_exact") is False
+                    else None
+                ),
             )
         )
     return rows
+
+
+def estimate_note(report: Mapping[str, Any]) -> str | None:
+    """One sentence saying which quantiles are estimates and by how much they may be off.
+
+    ``None`` when every figure is exact. A merged report whose partials did not carry their
+    latencies has its p50/p90/p99 read from histograms; every view marks them with ``~``.
+    """
+    estimated = [row for row in sla_rows(report) if row.estimate]
+    if not estimated:
+        return None
+    names = ", ".join(row.type for row in estimated)
+    errors = sorted({str(row.estimate) for row in estimated})
+    return (
+        f"~ estimated: p50/p90/p99 of {shorten(names, 200)}: {'; '.join(errors)} "
+        "(merge partial reports of accord audit --partial for exact figures)"
+    )
 
 
 def violations(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -325,40 +360,12 @@ def format_number(value: Any) -> str:
     return f"{value:.4g}"
 
 
-def _trim(number: float, digits: int) -> str:
-    text = f"{number:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def format_duration(seconds: Any) -> str:
-    """Seconds the way people read them: ``850us``, ``12ms``, ``1.25s``, ``60s``, ``5m30s``.
-
-    ``None`` (no value yet) is shown as ``-``.
-    """
-    value = _float(seconds)
-    if value is None:
-        return "-"
-    if value < 0:
-        return "-" + format_duration(-value)
-    if value == 0:
-        return "0s"
-    if value < 0.001:
-        return f"{_trim(value * 1e6, 0)}us"
-    if value < 1.0:
-        return f"{_trim(value * 1000, 1 if value < 0.01 else 0)}ms"
-    if value < 100.0:
-        return f"{_trim(value, 2 if value < 10 else 1)}s"
-    total = round(value)
-    if total < 3600:
-        minutes, rest = divmod(total, 60)
-        return f"{minutes}m" + (f"{rest:02d}s" if rest else "")
-    minutes = round(value / 60)
-    if minutes < 48 * 60:
-        hours, rest = divmod(minutes, 60)
-        return f"{hours}h" + (f"{rest:02d}m" if rest else "")
-    hours = round(value / 3600)
-    days, rest = divmod(hours, 24)
-    return f"{days}d" + (f"{rest}h" if rest else "")
+def format_field(field: str, value: Any) -> str:
+    """A report value named ``field``: a duration for latencies (``p99``, ``*_s``), else a
+    number the short way."""
+    if field in QUANTILES or field in ("p95", "latency") or field.endswith("_s"):
+        return format_duration(value)
+    return format_number(value)
 
 
 def parse_time(value: Any) -> datetime | None:

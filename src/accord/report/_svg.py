@@ -141,6 +141,7 @@ def histogram_svg(
     *,
     width: int = 520,
     height: int = 230,
+    y_max: int | None = None,
 ) -> str:
     """Latency distribution of one expectation: bars on a log axis, the SLA limit marked.
 
@@ -154,6 +155,8 @@ def histogram_svg(
         p99: the 99th percentile latency, drawn as a dotted line when given.
         width: the drawing's width in SVG units.
         height: the drawing's height in SVG units.
+        y_max: the largest count on the y axis, the same for every histogram of a report
+            so that their bars compare (default: this histogram's largest count).
     """
     label = f"Latency distribution of {event_type}"
     if isinstance(histogram, Mapping) and not histogram.get("counts"):
@@ -182,19 +185,19 @@ def histogram_svg(
 
     left, right, top, bottom = 52, 16, 34, 44
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_max, y_step = _nice_ceiling(max(counts))
+    y_top, y_step = _nice_ceiling(max(max(counts), y_max or 0))
 
     def x_of(seconds: float) -> float:
         seconds = max(seconds, 1e-12)
         return left + (math.log10(seconds) - log_low) / (log_high - log_low) * plot_w
 
     def y_of(count: float) -> float:
-        return top + plot_h - count / y_max * plot_h
+        return top + plot_h - count / y_top * plot_h
 
     parts = [_svg_open(width, height, label, "histogram")]
     # Horizontal grid and y labels.
     tick = 0.0
-    while tick <= y_max + 1e-9:
+    while tick <= y_top + 1e-9:
         y = y_of(tick)
         parts.append(
             f'<line x1="{left}" x2="{left + plot_w}" y1="{_f(y)}" y2="{_f(y)}" stroke="{_GRID}"/>'
@@ -213,7 +216,7 @@ def histogram_svg(
         else:
             color = _STRADDLE
         x0, x1 = x_of(lower), x_of(upper)
-        y = y_of(count)
+        y = min(y_of(count), top + plot_h - MIN_BAR_PX)
         parts.append(
             f'<rect class="bar" x="{_f(x0 + 0.5)}" y="{_f(y)}" width="{_f(max(x1 - x0 - 1, 1))}" '
             f'height="{_f(top + plot_h - y)}" fill="{color}"><title>'
@@ -326,6 +329,10 @@ def timeline_svg(
     def y_of(count: float) -> float:
         return top + plot_h - count / y_max * plot_h
 
+    def px(count: int) -> float:
+        """A segment's height: to scale, but never too thin to see."""
+        return max(count / y_max * plot_h, MIN_BAR_PX)
+
     parts = [_svg_open(width, height, label, "timeline")]
     tick = 0.0
     while tick <= y_max + 1e-9:
@@ -337,21 +344,28 @@ def timeline_svg(
         )
         tick += y_step
     for index, stack in enumerate(stacks):
-        base = 0
+        base = float(top + plot_h)
         x = left + index * slot
         moment = datetime.fromtimestamp(first + index * bucket, UTC)
         for kind in kinds:
             count = stack.get(kind, 0)
             if not count:
                 continue
-            y0, y1 = y_of(base), y_of(base + count)
+            y0, y1 = base, base - px(count)
             parts.append(
                 f'<rect class="bar" x="{_f(x + 0.5)}" y="{_f(y1)}" '
                 f'width="{_f(max(slot - 1, 0.8))}" height="{_f(y0 - y1)}" '
                 f'fill="{colors[kind]}"><title>{esc(moment.strftime("%Y-%m-%d %H:%M:%S"))} '
                 f"(+{esc(format_duration(bucket))}): {count} {esc(kind)}</title></rect>"
             )
-            base += count
+            base = y1
+        total = sum(stack.values())
+        if total and top + plot_h - base < 3 * MIN_BAR_PX:
+            # A bar this low is easy to miss beside tall ones: say its count above it.
+            parts.append(
+                f'<text class="count" x="{_f(x + slot / 2)}" y="{_f(base - 3)}" '
+                f'text-anchor="middle" fill="{_AXIS}">{total}</text>'
+            )
     parts.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
         f'stroke="{_AXIS}"/><line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" '
@@ -392,6 +406,15 @@ def timeline_svg(
     return "".join(parts)
 
 
+#: Tick marks of the staircase's time axis (log scale), in seconds.
+_STAIRCASE_TICKS = (0.1, 1.0, 10.0, 60.0, 600.0, 3600.0, 6 * 3600.0, 86400.0)
+#: Dash patterns that tell coinciding staircase lines apart (the first one is solid).
+_DASHES = ("", "7 4", "2 3", "10 3 2 3")
+#: Smallest height in SVG units of a bar or bar segment that counts something, so that one
+#: late key next to hundreds of missing ones is still visible.
+MIN_BAR_PX = 4.0
+
+
 def staircase_svg(
     series: Sequence[tuple[str, Mapping[str, Any]]],
     *,
@@ -399,14 +422,19 @@ def staircase_svg(
     height: int = 260,
 ) -> str:
     """The ``consistent_within`` staircase: fraction of decided keys consistent within
-    0.1s, 1s, 1min, 1h and 1d, as steps, one line per expectation.
+    0.1s, 1s, 1min, 1h and 1d, one step line per expectation on a logarithmic time axis.
+
+    Each line starts at 0.1s and ends at 1d (nothing is known beyond); between thresholds it
+    holds the fraction of the last one, since a fraction within t can only grow with t.
+    Lines that coincide are drawn a few units apart, each with its own dash pattern, so
+    none hides another.
 
     Args:
         series: ``(event type, consistent_within mapping)`` per expectation.
         width: the drawing's width in SVG units.
         height: the drawing's height in SVG units.
     """
-    label = "Fraction of keys consistent within 0.1s, 1s, 1min, 1h, 1d"
+    label = "Fraction of keys consistent within 100ms, 1s, 60s, 1h, 1d (log time axis)"
     usable: list[tuple[str, list[float | None]]] = []
     for name, fractions in series:
         values: list[float | None] = []
@@ -422,10 +450,12 @@ def staircase_svg(
     if not usable:
         return _empty(width, height, label, "staircase", "no consistent_within figures")
 
-    left, right, top, bottom = 52, 16, 40, 40
+    left, right, top, bottom = 52, 36, 40, 44
     plot_w, plot_h = width - left - right, height - top - bottom
-    steps = len(STAIRCASE_STEPS)
-    step_w = plot_w / steps
+    log_low, log_high = math.log10(STAIRCASE_STEPS[0][1]), math.log10(STAIRCASE_STEPS[-1][1])
+
+    def x_of(seconds: float) -> float:
+        return left + (math.log10(seconds) - log_low) / (log_high - log_low) * plot_w
 
     def y_of(fraction: float) -> float:
         return top + plot_h - fraction * plot_h
@@ -438,56 +468,58 @@ def staircase_svg(
             f'<text x="{left - 6}" y="{_f(y + 4)}" text-anchor="end" fill="{_AXIS}">'
             f"{percent}%</text>"
         )
-    for index, (name, _) in enumerate(STAIRCASE_STEPS):
-        x = left + index * step_w
+    for seconds in _STAIRCASE_TICKS:
+        x = x_of(seconds)
         parts.append(
-            f'<line x1="{_f(x)}" x2="{_f(x)}" y1="{top}" y2="{top + plot_h + 4}" '
-            f'stroke="{_GRID}"/><text x="{_f(x + 4)}" y="{top + plot_h + 16}" '
-            f'fill="{_AXIS}">within {esc(name)}</text>'
+            f'<line class="tick" x1="{_f(x)}" x2="{_f(x)}" y1="{top}" y2="{top + plot_h + 4}" '
+            f'stroke="{_GRID}"/><text x="{_f(x)}" y="{top + plot_h + 16}" text-anchor="middle" '
+            f'fill="{_AXIS}">{esc(format_duration(seconds))}</text>'
         )
     parts.append(
         f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
         f'stroke="{_AXIS}"/><line x1="{left}" x2="{left}" y1="{top}" y2="{top + plot_h}" '
         f'stroke="{_AXIS}"/>'
+        f'<text x="{left + plot_w / 2}" y="{height - 6}" text-anchor="middle" fill="{_AXIS}">'
+        "time from the trigger (log scale)</text>"
         f'<text x="12" y="{top + plot_h / 2}" text-anchor="middle" fill="{_AXIS}" '
         f'transform="rotate(-90 12 {top + plot_h / 2})">decided keys</text>'
     )
     legend_x = float(left)
+    # Lines are spread around their true height (at most 2 units per line away from it).
+    spread = 3.0
+    middle = (len(usable) - 1) / 2
     for number, (name, values) in enumerate(usable):
         color = SERIES_COLORS[number % len(SERIES_COLORS)]
-        # Series that coincide would hide each other: shift each one a little.
-        offset = -2.5 * number
+        dash = _DASHES[number % len(_DASHES)]
+        offset = (number - middle) * spread
         points: list[str] = []
-        for index, value in enumerate(values):
-            if value is None:
-                continue
-            x0, x1 = left + index * step_w, left + (index + 1) * step_w
+        known = [(i, v) for i, v in enumerate(values) if v is not None]
+        for position, (index, value) in enumerate(known):
+            x0 = x_of(STAIRCASE_STEPS[index][1])
             y = y_of(value) + offset
-            if points:
-                points.append(f"L{_f(x0)},{_f(y)}")
-            else:
-                points.append(f"M{_f(x0)},{_f(y_of(0))}L{_f(x0)},{_f(y)}")
-            points.append(f"L{_f(x1)},{_f(y)}")
+            points.append(f"{'L' if points else 'M'}{_f(x0)},{_f(y)}")
+            if position + 1 < len(known):
+                x1 = x_of(STAIRCASE_STEPS[known[position + 1][0]][1])
+                points.append(f"L{_f(x1)},{_f(y)}")
+        dash_attribute = f' stroke-dasharray="{dash}"' if dash else ""
         parts.append(
             f'<path class="step" d="{"".join(points)}" fill="none" stroke="{color}" '
-            f'stroke-width="2.5"/>'
+            f'stroke-width="2"{dash_attribute}/>'
         )
-        for index, value in enumerate(values):
-            if value is None:
-                continue
-            x = left + index * step_w
-            y = y_of(value) + offset
-            step_name = STAIRCASE_STEPS[index][0]
+        for index, value in known:
+            seconds = STAIRCASE_STEPS[index][1]
             parts.append(
-                f'<circle cx="{_f(x)}" cy="{_f(y)}" r="3.5" fill="{color}"><title>'
-                f"{esc(name)}: {value * 100:.1f}% within {esc(step_name)}</title></circle>"
+                f'<circle cx="{_f(x_of(seconds))}" cy="{_f(y_of(value) + offset)}" r="3.5" '
+                f'fill="{color}"><title>{esc(name)}: {value * 100:.1f}% within '
+                f"{esc(format_duration(seconds))}</title></circle>"
             )
         text = clean_text(name)[:60]
         parts.append(
-            f'<rect x="{_f(legend_x)}" y="14" width="16" height="4" fill="{color}"/>'
-            f'<text class="legend" x="{_f(legend_x + 20)}" y="20" fill="{_AXIS}">'
+            f'<line x1="{_f(legend_x)}" x2="{_f(legend_x + 22)}" y1="16" y2="16" '
+            f'stroke="{color}" stroke-width="2.5"{dash_attribute}/>'
+            f'<text class="legend" x="{_f(legend_x + 26)}" y="20" fill="{_AXIS}">'
             f"{esc(text)}</text>"
         )
-        legend_x += 20 + 7 * len(text) + 22
+        legend_x += 26 + 7 * len(text) + 22
     parts.append("</svg>")
     return "".join(parts)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from accord._durations import format_duration
 from accord.report._model import (
     SLA_COLUMNS,
+    estimate_note,
     kind_totals,
     pending_note,
     shorten,
@@ -52,7 +54,7 @@ def verdict_line(report: Mapping[str, Any]) -> str:
 def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> str:
     """Render the report as an aligned plain-text table for a terminal.
 
-    One row per expectation (limit, outcome counts, p50/p99/max latency), then up to
+    One row per expectation (limit, outcome counts, p50/p90/p99/max latency), then up to
     ``max_violations`` violation lines with ``... and K more`` for the rest, then the verdict
     line. Text from events (keys, details) has its control characters escaped, so a hostile
     key cannot move the cursor.
@@ -77,6 +79,9 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
             lines.append("  ".join("-" * width for width in widths))
     if len(rows) == 1:
         lines.append("(no expectations)")
+    note = estimate_note(report)
+    if note:
+        lines.append(note)
 
     listed = violations(report)
     total = violation_total(report)
@@ -99,8 +104,9 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
         lateness = report.get("lateness_s")
         lines.append("")
         lines.append(
-            f"warning: {beyond} events arrived more than {lateness}s behind the latest time read "
-            "and could not move a finalized key's earliest time; rerun with --lateness inf "
+            f"warning: {beyond} events arrived more than {format_duration(lateness)} behind "
+            "the latest time read and could not move a finalized key's earliest time; "
+            "rerun with --lateness inf "
             "for an exact verdict"
         )
     notes = [f"warning: {shorten(warning, 400)}" for warning in warnings(report)]

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from accord._durations import format_duration
 from accord.errors import UsageError
 from accord.events import EventDecodeError, Location, from_kafka
 from accord.sources._base import SourcedEvent
@@ -146,6 +147,7 @@ class KafkaSource:
                 return
             if time.monotonic() - last_progress > self._idle_timeout_s:
                 raise UsageError(
-                    f"{self.name}: no fetch response for {self._idle_timeout_s:.0f}s; "
+                    f"{self.name}: no fetch response for "
+                    f"{format_duration(self._idle_timeout_s)}; "
                     "is the broker up and are the topics readable?"
                 )

@@ -12,7 +12,7 @@ and waits for each one's invoice and delivery.
 from __future__ import annotations
 
 from accord.system._atom_follow import FeedFollower
-from accord.system._databases import ServiceDatabases
+from accord.system._databases import ServiceDatabases, check_database_url
 from accord.system._demo import (
     Checker,
     DemoProgress,
@@ -64,6 +64,7 @@ __all__ = [
     "ServiceError",
     "ServiceProcess",
     "Slowest",
+    "check_database_url",
     "default_checker",
     "format_progress",
     "log_tail",

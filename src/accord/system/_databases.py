@@ -7,6 +7,26 @@ from pathlib import Path
 from accord.errors import UsageError
 
 
+def check_database_url(url: str) -> None:
+    """A SQLAlchemy URL of a PostgreSQL server, else a one-line usage error (checked before
+    anything is started)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        base = make_url(url)
+    except ArgumentError:
+        raise UsageError(
+            f"--database-url {url!r} is not a SQLAlchemy URL: use e.g. "
+            "postgresql+psycopg://user@host:5432/postgres"
+        ) from None
+    if not base.drivername.startswith("postgresql"):
+        raise UsageError(
+            f"--database-url must name a PostgreSQL server (got {base.drivername!r}); "
+            "leave it out for SQLite files"
+        )
+
+
 class ServiceDatabases:
     """One database per service: SQLite files in a directory, or PostgreSQL databases.
 
@@ -52,20 +72,10 @@ class ServiceDatabases:
             return self.urls
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+        from sqlalchemy.exc import SQLAlchemyError
 
-        try:
-            base = make_url(self.database_url)
-        except ArgumentError:
-            raise UsageError(
-                f"--database-url {self.database_url!r} is not a SQLAlchemy URL: use e.g. "
-                "postgresql+psycopg://user@host:5432/postgres"
-            ) from None
-        if not base.drivername.startswith("postgresql"):
-            raise UsageError(
-                f"--database-url must name a PostgreSQL server (got {base.drivername!r}); "
-                "leave it out for SQLite files"
-            )
+        check_database_url(self.database_url)
+        base = make_url(self.database_url)
         admin = create_engine(base, isolation_level="AUTOCOMMIT")
         try:
             with admin.connect() as conn:

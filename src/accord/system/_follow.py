@@ -4,6 +4,7 @@ from typing import Any
 
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
+from accord._durations import format_duration
 from accord.broker import Broker
 from accord.errors import BrokerError
 from accord.events import EventDecodeError, from_kafka
@@ -55,7 +56,8 @@ class EventFollower:
                     attempt.retry_state.set_result(ids)
         except RetryError:
             raise BrokerError(
-                f"topic {topic!r} has no partitions after {timeout_s:.0f}s; was it created?"
+                f"topic {topic!r} has no partitions after {format_duration(timeout_s)}; "
+                "was it created?"
             ) from None
         return ids
 

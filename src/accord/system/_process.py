@@ -11,6 +11,7 @@ from typing import IO
 import requests
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from accord._durations import format_duration
 from accord._process import die_with_parent
 from accord.broker import wait_for_port_closed
 from accord.errors import AccordError
@@ -151,7 +152,8 @@ class ServiceProcess:
             raise ServiceError(
                 self.name,
                 f"the {self.name} service at {self.url} was not healthy within "
-                f"{timeout_s:.0f}s (last answer: {exc}); last lines of {self.log_path}:\n"
+                f"{format_duration(timeout_s)} (last answer: {exc}); "
+                f"last lines of {self.log_path}:\n"
                 f"{log_tail(self.log_path)}",
                 self.log_path,
             ) from None

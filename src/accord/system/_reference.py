@@ -173,6 +173,8 @@ class ReferenceSystem:
             return self
         self._started = True
         self._services = {}
+        self._watches = {}
+        self._broker_down = None
         started = time.monotonic()
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="accord-system-"))

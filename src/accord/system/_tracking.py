@@ -42,7 +42,8 @@ class ArrivalSummary:
         orders: orders placed.
         accepted: orders whose ``order.accepted`` event was read.
         arrived: per expected type, orders with at least one such event.
-        latency_s: per expected type, ``{"p50", "p95", "max"}`` over arrived orders.
+        latency_s: per expected type, ``{"p50", "p90", "p99", "max"}`` over arrived orders
+            (the quantiles every view shows).
         slowest: the order whose expected events took longest, if any arrived.
         missing: order id -> the event types it lacks (``order.accepted`` included).
         late: order id -> ``(type, latency_s)`` of events that came after ``within_s``.
@@ -179,7 +180,8 @@ class ArrivalTracker:
             values.sort()
             stats[kind] = {
                 "p50": nearest_rank(values, 0.5),
-                "p95": nearest_rank(values, 0.95),
+                "p90": nearest_rank(values, 0.90),
+                "p99": nearest_rank(values, 0.99),
                 "max": values[-1] if values else 0.0,
             }
         return ArrivalSummary(

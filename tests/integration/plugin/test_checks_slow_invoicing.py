@@ -55,7 +55,7 @@ def test_slow_invoicing_fails_the_consistency_check_naming_each_late_order(
         [
             "E       accord.pytest_plugin.SLAViolationError: SLA broken: "
             f"{ORDERS} of {ORDERS} order.accepted keys have violations ({ORDERS} late)",
-            "E         late  invoice.created  key *: took *s, limit 1.0s (* late)",
+            "E         late  invoice.created  key *: took *s, limit 1s (* late)",
             "*= accord SLA: order.accepted over 1 test =*",
             f"invoice.created       1s   0     {ORDERS}        0 *",
             f"NOT CONSISTENT: {ORDERS} violations ({ORDERS} late) over {ORDERS} "

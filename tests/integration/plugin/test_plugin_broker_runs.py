@@ -6,6 +6,7 @@ outer session is shared and no consumer group is joined (the recorder assigns pa
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -344,7 +345,7 @@ def test_wait_for_names_what_it_saw_instead(run: Run) -> None:
         [
             ">       accord_events.wait_for(\"invoice.created\", key=order_id, within=\"300ms\")",
             "E       accord.pytest_plugin.EventWaitTimeout: "
-            "no invoice.created with key * arrived within 0.3s; "
+            "no invoice.created with key * arrived within 300ms; "
             "for that key it saw order.accepted at order/*@* (recording order, invoice)",
         ]
     )
@@ -356,7 +357,7 @@ def test_sla_violation_names_key_lateness_and_limit(run: Run) -> None:
             "*_ test_invoice_late _*",
             "E   accord.pytest_plugin.SLAViolationError: "
             "SLA broken: 1 of 1 order.accepted keys have violations (1 late)",
-            "      late  invoice.created  key *: took 2.5s, limit 1.0s (1.5s late)",
+            "      late  invoice.created  key *: took 2.5s, limit 1s (1.5s late)",
         ]
     )
 
@@ -366,10 +367,10 @@ def test_terminal_summary_shows_the_sla_table(run: Run) -> None:
         [
             "*= accord SLA: order.accepted over 2 tests =*",
             "type             within  ok  late  missing  pending  duplicated  orphaned  mismatched"
-            "    p50   p99   max",
+            "    p50   p90   p99   max",
             "---------------  ------  *",
             "invoice.created      1s   1     1        0        0           0         0           0"
-            "  2*ms  2.5s  2.5s",
+            "  2*ms  2.5s  2.5s  2.5s",
             "violations:",
             "  late  invoice.created  key=*  invoice.created after 2.5s > 1s",
             "NOT CONSISTENT: 1 violation (1 late) over 2 order.accepted triggers",
@@ -396,3 +397,11 @@ def test_reports_and_junit_properties(run: Run) -> None:
     late_case = next(c for c in root.iter("testcase") if c.get("name") == "test_invoice_late")
     case_props = {p.get("name"): p.get("value") for p in late_case.iter("property")}
     assert float(case_props["accord.invoice.created.p99_s"]) == pytest.approx(2.5)
+
+
+def test_the_report_says_where_it_came_from(run: Run, broker: EmbeddedBroker) -> None:
+    origin = json.loads((run.dir / "reports" / "report.json").read_text("utf-8"))["origin"]
+    assert origin["command"].startswith("pytest --accord-kafka=")
+    assert [s.split("/")[2] for s in origin["sources"]] == [broker.bootstrap_servers]
+    assert origin["sources"][0].startswith("kafka://")
+    assert origin["accord_version"] and origin["generated_at"].endswith("Z")

@@ -1,6 +1,7 @@
 """A restart of the memory-only broker: the order service's relay recovers by itself (its
-idempotent producer is in a fatal state afterwards, so it must be recreated) and ``/health``
-says 503 while the outbox is not draining."""
+idempotent producer is in a fatal state afterwards, so it must be recreated), ``/health``
+says 503 while the outbox is not draining, and the invoicing service consumes the recreated
+topic from its beginning (its old positions would skip the new records)."""
 
 from __future__ import annotations
 
@@ -49,17 +50,34 @@ def test_relay_recovers_after_a_broker_restart_without_restarting_the_service(
     topics = Topics(
         *(f"{name}-{uuid.uuid4().hex[:8]}" for name in ("order", "delivery", "invoice"))
     )
-    with running(
-        "order",
-        database_url=pg_database(),
-        bootstrap_servers=broker.bootstrap_servers,
-        topics=topics,
-        outbox_stall_s=1.0,
-    ) as order:
+    with (
+        running(
+            "invoicing",
+            database_url=pg_database(),
+            bootstrap_servers=broker.bootstrap_servers,
+            group_id=f"invoicing-{uuid.uuid4().hex[:8]}",
+            topics=topics,
+        ) as invoicing,
+        running(
+            "order",
+            database_url=pg_database(),
+            bootstrap_servers=broker.bootstrap_servers,
+            topics=topics,
+            outbox_stall_s=1.0,
+        ) as order,
+    ):
         relay = order.runtime.relay
         assert relay is not None
+
+        def invoiced(order_id: str) -> None:
+            response = requests.get(
+                f"{invoicing.url}/invoices", params={"orderId": order_id}, timeout=5
+            )
+            assert response.json()["total"] == 1, order_id
+
         before = place(order.url)
         eventually(lambda: assert_drained(relay))
+        eventually(lambda: invoiced(before))
 
         # SIGKILL, as a crash would: the memory-only broker loses every topic and producer id.
         assert broker.pid is not None
@@ -86,6 +104,10 @@ def test_relay_recovers_after_a_broker_restart_without_restarting_the_service(
         assert set(during + after) <= keys, "rows accepted while the broker was away or after"
         assert before not in keys, "the restarted broker is empty: the old row was sent before"
         assert requests.get(f"{order.url}/health", timeout=5).status_code == 200
+
+        for order_id in during + after:
+            eventually(lambda: invoiced(order_id), timeout_s=30)  # noqa: B023
+        assert requests.get(f"{invoicing.url}/health", timeout=5).status_code == 200
 
 
 def assert_drained(relay: Any) -> None:

@@ -126,3 +126,54 @@ def test_an_event_postgresql_refuses_is_dead_lettered_and_holds_up_no_partition(
     assert "numeric field overflow" in reason
     assert "after 3 attempts" in reason
     assert invoices(invoicing, bad["partitionkey"]) == 0
+
+
+def test_a_database_outage_is_retried_past_the_bound_and_not_dead_lettered(
+    invoicing: RunningService, producer: Any, eventually: Any
+) -> None:
+    """PostgreSQL refusing connections is not the record's fault: the record is retried for
+    as long as that lasts (more than the 3 attempts a bad record gets), health says why, and
+    it is processed once the database is back."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from accord.testing import DEFAULT_ADMIN_URL
+
+    consumer = invoicing.runtime.consumer
+    assert consumer is not None
+    database = make_url(invoicing.runtime.engine.url).database
+    admin = create_engine(DEFAULT_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+    def allow_connections(allowed: bool) -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {allowed}'))
+            if not allowed:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = :name"),
+                    {"name": database},
+                )  # fmt: skip
+
+    dead_before = consumer.dead_lettered
+    good = sample_order_accepted()
+    allow_connections(False)
+    try:
+        send(producer, consumer.topics[0], 2, good)
+
+        def retried_past_the_bound() -> tuple[int, bool, str]:
+            [(attempts, transient, error)] = consumer.retrying().values()
+            assert attempts > 3
+            return attempts, transient, error
+
+        _, transient, error = eventually(retried_past_the_bound, timeout_s=30)
+        assert transient, error
+        assert error.startswith("OperationalError"), error
+        health = requests.get(f"{invoicing.url}/health", timeout=5)
+        assert health.status_code == 503
+        assert health.json()["reason"].startswith("database not reachable")
+    finally:
+        allow_connections(True)
+        admin.dispose()
+    eventually(lambda: _assert(invoices(invoicing, good["partitionkey"]) == 1), timeout_s=30)
+    assert consumer.dead_lettered == dead_before
+    assert consumer.retrying() == {}

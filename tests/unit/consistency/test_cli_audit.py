@@ -246,6 +246,8 @@ def test_partial_reports_merge_to_the_single_run_report(
     merged = json.loads((tmp_path / "merged" / "report.json").read_text())
     single = json.loads((tmp_path / "single" / "report.json").read_text())
     assert merged.pop("merged_from") == 2
+    assert merged.pop("origin")["sources"] == ["p0/report.json", "p1/report.json"]
+    assert single.pop("origin")["sources"] == [whole]
     for stats in merged["expectations"].values():
         assert stats.pop("latency_exact") is True
     assert merged == single
@@ -277,3 +279,92 @@ def test_stdin_source(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
     assert main(["audit", "-", "--trigger", ORDER, "--expect", f"{INVOICE}=60s"]) == 1
     assert "key=1" in capsys.readouterr().out
+
+
+def _orders_with_invoices(kit: Any, part: str, delays_ms: list[int]) -> list[dict[str, Any]]:
+    events = []
+    for n, delay in enumerate(delays_ms):
+        key = f"{part}-{n}"
+        events.append(kit.ev(ORDER, f"o{key}", key, kit.T("00:00:00")))
+        events.append(kit.ev(INVOICE, f"i{key}", key, kit.T(f"00:00:00.{delay:03d}")))
+    return events
+
+
+def test_merging_one_ordinary_report_keeps_its_figures_exactly(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # p50 150ms lies in the histogram bucket [126ms, 158ms): an estimate would read 141ms.
+    source = write_jsonl(tmp_path / "one.jsonl", _orders_with_invoices(kit, "a", [100, 150, 200]))
+    expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=60s"]
+    assert main(["audit", source, *expect, "--report-dir", "one", "--format", "json"]) == 0
+    capsys.readouterr()
+    merge = ["report", "merge", "one/report.json", "--report-dir", "m", "--format", "json"]
+    assert main(merge) == 0
+    out = capsys.readouterr().out
+    merged = json.loads((tmp_path / "m" / "report.json").read_text())
+    single = json.loads((tmp_path / "one" / "report.json").read_text())
+    stats = merged["expectations"][INVOICE]
+    assert stats["latency_s"] == single["expectations"][INVOICE]["latency_s"]
+    assert stats["latency_s"]["p50"] == 0.15
+    assert stats["latency_exact"] is True and "latency_error" not in stats
+    assert stats["histogram"] == single["expectations"][INVOICE]["histogram"]
+    row = next(line for line in out.splitlines() if line.startswith(INVOICE))
+    assert row.split()[-4:] == ["150ms", "200ms", "200ms", "200ms"]
+    assert "~" not in out and "estimated" not in out
+
+
+def _two_ordinary_reports(kit: Any, tmp_path: Path) -> None:
+    expect = ["--trigger", ORDER, "--expect", f"{INVOICE}=60s"]
+    for part, delays in (("a", [100, 150]), ("b", [160, 200, 900])):
+        source = write_jsonl(tmp_path / f"{part}.jsonl", _orders_with_invoices(kit, part, delays))
+        assert main(["audit", source, *expect, "--report-dir", part, "--format", "json"]) == 0
+
+
+def test_merging_ordinary_reports_is_exact_from_the_latencies_they_carry(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_ordinary_reports(kit, tmp_path)
+    capsys.readouterr()
+    assert main(["report", "merge", "a/report.json", "b/report.json", "--report-dir", "m"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    stats = json.loads((tmp_path / "m" / "report.json").read_text())["expectations"][INVOICE]
+    assert stats["latency_exact"] is True
+    # exact over [100, 150, 160, 200, 900] ms
+    assert (stats["latency_s"]["p50"], stats["latency_s"]["p90"]) == (0.16, 0.9)
+    row = next(line for line in out if line.startswith(INVOICE))
+    assert row.split()[-4:] == ["160ms", "900ms", "900ms", "900ms"]
+    assert not any(line.startswith("~") for line in out)
+
+
+def test_merging_reports_without_latency_counts_says_the_quantiles_are_estimates(
+    kit: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _two_ordinary_reports(kit, tmp_path)
+    for part in ("a", "b"):  # reports of an older accord, or with > 4096 distinct latencies
+        path = tmp_path / part / "report.json"
+        report = json.loads(path.read_text())
+        del report["expectations"][INVOICE]["latency_counts"]
+        path.write_text(json.dumps(report))
+    capsys.readouterr()
+    assert main(["report", "merge", "a/report.json", "b/report.json", "--report-dir", "m"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    stats = json.loads((tmp_path / "m" / "report.json").read_text())["expectations"][INVOICE]
+    assert stats["latency_exact"] is False
+    # exact p50 over [100, 150, 160, 200, 900] ms is 160ms; the estimate is the middle of
+    # its bucket, within the stated 12.3%
+    assert stats["latency_s"]["p50"] == 0.177828 and abs(0.177828 / 0.16 - 1) < 0.123
+    row = next(line for line in out if line.startswith(INVOICE))
+    assert row.split()[-4:] == ["~178ms", "~891ms", "~891ms", "900ms"]
+    (note,) = [line for line in out if line.startswith("~ estimated")]
+    assert note == (
+        "~ estimated: p50/p90/p99 of invoice.created: quantiles estimated from histograms "
+        "(10 log-spaced buckets per decade): within 12.3% of the true value, or within 0.5 ms "
+        "below 1 ms; max is exact (merge partial reports of accord audit --partial for exact "
+        "figures)"
+    )
+    markdown = (tmp_path / "m" / "report.md").read_text()
+    assert "~178ms" in markdown and note in markdown
+    html = (tmp_path / "m" / "report.html").read_text()
+    assert "~178ms" in html and 'id="estimates"' in html
+    junit = (tmp_path / "m" / "junit.xml").read_text()
+    assert 'name="latency_estimate" value="quantiles estimated from histograms' in junit

@@ -48,7 +48,7 @@ def test_a_pending_key_of_one_partial_is_missing_at_the_merged_window_end(kit: A
     assert "latencies_s" not in invoice
 
 
-def test_merge_without_latencies_estimates_quantiles_and_says_so(kit: Any) -> None:
+def _two_ordinary_reports(kit: Any) -> list[dict[str, Any]]:
     ev, T = kit.ev, kit.T
     parts = []
     for part, delays in enumerate(([1, 2, 3], [10, 20, 30, 40])):
@@ -58,6 +58,28 @@ def test_merge_without_latencies_estimates_quantiles_and_says_so(kit: Any) -> No
             events.append(ev(ORDER, f"o{key}", key, T("00:00:00")))
             events.append(ev(INVOICE, f"i{key}", key, T(f"00:00:{delay:02d}")))
         parts.append(_report(events, partial=False))
+    return parts
+
+
+def test_ordinary_reports_merge_exactly_from_the_latency_counts_they_carry(kit: Any) -> None:
+    parts = _two_ordinary_reports(kit)
+    assert parts[0]["expectations"][INVOICE]["latency_counts"] == {
+        "values_us": [1_000_000, 2_000_000, 3_000_000], "counts": [1, 1, 1]
+    }
+    stats = merge_reports(parts)["expectations"][INVOICE]
+    # exact over [1, 2, 3, 10, 20, 30, 40]
+    assert stats["latency_s"] == {
+        "count": 7, "p50": 10.0, "p90": 40.0, "p95": 40.0, "p99": 40.0, "max": 40.0
+    }
+    assert stats["latency_exact"] is True and "latency_error" not in stats
+    seconds = (1, 2, 3, 10, 20, 30, 40)
+    assert stats["latency_counts"]["values_us"] == [s * 1_000_000 for s in seconds]
+
+
+def test_merge_without_latencies_estimates_quantiles_and_says_so(kit: Any) -> None:
+    parts = _two_ordinary_reports(kit)
+    for part in parts:  # an older report, or one with more than EXACT_DISTINCT latencies
+        del part["expectations"][INVOICE]["latency_counts"]
     merged = merge_reports(parts)
     latency = merged["expectations"][INVOICE]["latency_s"]
     # exact over [1, 2, 3, 10, 20, 30, 40]: p50 = 10, p99 = max = 40
@@ -65,7 +87,7 @@ def test_merge_without_latencies_estimates_quantiles_and_says_so(kit: Any) -> No
     assert abs(latency["p50"] - 10.0) <= 1.23
     assert latency["p99"] <= 40.0 and abs(latency["p99"] - 40.0) <= 40 * 0.123
     stats = merged["expectations"][INVOICE]
-    assert stats["latency_exact"] is False
+    assert stats["latency_exact"] is False and "latency_counts" not in stats
     assert "within 12.3%" in stats["latency_error"]
     assert stats["consistent_within"]["1min"] == 1.0 and stats["ok"] == 7
 
@@ -129,7 +151,7 @@ def test_eventually_fails_with_the_last_value_and_the_deadline() -> None:
     error = caught.value
     assert isinstance(error, ViolationError) and isinstance(error, AssertionError)
     text = str(error)
-    assert text.startswith("invoice for order 42: not true within 0.05s (deadline 20")
+    assert text.startswith("invoice for order 42: not true within 50ms (deadline 20")
     assert "last value observed: []" in text
     assert error.attempts >= 2 and error.within_s == 0.05
 

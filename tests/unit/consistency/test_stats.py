@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from accord.consistency._stats import (
+    EXACT_DISTINCT,
     bucket_of,
     histogram,
     histogram_buckets,
     histogram_quantiles,
+    latency_counts,
+    latency_values,
     quantiles,
     sorted_latencies,
     within_counts,
@@ -82,3 +85,16 @@ def test_sorted_latencies_is_sorted_whatever_the_resolution(resolution: int) -> 
     assert got == sorted([*live, *residue])
     assert sorted_latencies([], array("q")) == []
     assert sorted_latencies([3, 1, 3, 3], array("q", [2])) == [1, 2, 3, 3, 3]
+
+
+def test_latency_counts_round_trip_and_give_up_beyond_the_limit() -> None:
+    values = sorted([5, 5, 5, 9, 1000, 1000, 7_000_000])
+    carried = latency_counts(values)
+    assert carried == {"values_us": [5, 9, 1000, 7_000_000], "counts": [3, 1, 2, 1]}
+    assert latency_values(carried) == values
+    assert latency_counts([]) == {"values_us": [], "counts": []}
+    assert latency_counts(list(range(EXACT_DISTINCT))) is not None
+    assert latency_counts(list(range(EXACT_DISTINCT + 1))) is None
+    # a million latencies of few distinct values are carried in a few entries
+    many = sorted([n % 100 * 1000 for n in range(1_000_000)])
+    assert len(latency_counts(many)["values_us"]) == 100  # type: ignore[index]

@@ -130,7 +130,8 @@ def test_broker_start_on_a_port_in_use_is_a_usage_error(capsys: pytest.CaptureFi
         port = taken.getsockname()[1]
         assert main(["broker", "start", "--port", str(port)]) == 2
     assert capsys.readouterr().err == (
-        f"accord: error: --port {port}: 127.0.0.1:{port} is in use; choose another port\n"
+        f"accord: error: --port {port}: 127.0.0.1:{port} is in use; choose another port, "
+        "or --port 0 for a free one\n"
     )
 
 
@@ -149,8 +150,7 @@ def test_an_unknown_option_names_the_subcommand(capsys: pytest.CaptureFixture[st
         main(["schema", "validate", "--bogus", "x.jsonl"])
     assert exc.value.code == 2
     assert capsys.readouterr().err == (
-        "accord schema validate: error: unrecognized arguments: --bogus "
-        "(see accord schema validate --help)\n"
+        "accord: error: unrecognized arguments: --bogus (see accord schema validate --help)\n"
     )
 
 

@@ -219,7 +219,7 @@ def test_eventually_fixture_polls_and_says_what_it_saw_last(pytester: pytest.Pyt
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
-            "E   *EventuallyError: an invoice for order 42: not true within 0.2s "
+            "E   *EventuallyError: an invoice for order 42: not true within 200ms "
             "(deadline *, * attempts); last value observed: 0"
         ]
     )

@@ -33,7 +33,8 @@ def test_consistent(consistent_report: dict[str, Any]) -> None:
     assert header[:3] == ["type", "within", "ok"]
     assert align[1] == "---:"
     assert rows[0] == [
-        "`invoice.created`", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms", "800ms",
+        "`invoice.created`", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms",
+        "800ms", "800ms",
     ]  # fmt: skip
     assert "### Violations" not in text
     assert "Regressions" not in text and "regressions" not in text

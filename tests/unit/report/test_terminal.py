@@ -17,7 +17,8 @@ def test_consistent_table(consistent_report: dict[str, Any]) -> None:
     assert lines[0].split() == list(SLA_COLUMNS)
     assert set(lines[1].replace(" ", "")) == {"-"}
     assert lines[2].split() == [
-        "invoice.created", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms", "800ms",
+        "invoice.created", "60s", "3", "0", "0", "0", "0", "0", "0", "250ms", "800ms",
+        "800ms", "800ms",
     ]  # fmt: skip
     assert "violations:" not in lines
     assert lines[-1] == "CONSISTENT: 3 order.accepted triggers, 0 violations"
@@ -103,7 +104,7 @@ def test_events_beyond_the_lateness_horizon_are_a_warning_not_silence() -> None:
     }
     lines = terminal_table(report).splitlines()
     assert lines[-3] == (
-        "warning: 2 events arrived more than 300.0s behind the latest time read and could not "
+        "warning: 2 events arrived more than 5m behind the latest time read and could not "
         "move a finalized key's earliest time; rerun with --lateness inf for an exact verdict"
     )
     del report["beyond_lateness"]

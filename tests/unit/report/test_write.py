@@ -15,6 +15,7 @@ from accord.report import (
     _write,
     parse_formats,
     render_html,
+    render_json,
     render_junit,
     render_markdown,
     write_reports,
@@ -32,10 +33,17 @@ def test_writes_every_format(tmp_path: Path, violations_report: dict[str, Any]) 
     assert [path.name for path in written] == [
         "report.json", "junit.xml", "report.html", "report.md",
     ]  # fmt: skip
-    assert json.loads((target / "report.json").read_text("utf-8")) == violations_report
-    assert (target / "junit.xml").read_text("utf-8") == render_junit(violations_report)
-    assert (target / "report.html").read_text("utf-8") == render_html(violations_report)
-    assert (target / "report.md").read_text("utf-8") == render_markdown(violations_report)
+    written_report = json.loads((target / "report.json").read_text("utf-8"))
+    # write_reports adds where the report comes from (the running command, time, version)
+    assert written_report.pop("origin")["command"].startswith("pytest")
+    assert written_report == violations_report
+    with_origin = {
+        **violations_report,
+        "origin": json.loads((target / "report.json").read_text())["origin"],
+    }
+    assert (target / "junit.xml").read_text("utf-8") == render_junit(with_origin)
+    assert (target / "report.html").read_text("utf-8") == render_html(with_origin)
+    assert (target / "report.md").read_text("utf-8") == render_markdown(with_origin)
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in written)
 
 
@@ -115,3 +123,15 @@ def test_directory_that_is_a_file(tmp_path: Path, consistent_report: dict[str, A
 
     with pytest.raises(UsageError, match="cannot create report directory"):
         write_reports(consistent_report, blocker)
+
+
+def test_report_json_keeps_arrays_of_numbers_on_one_line() -> None:
+    report = {
+        "histogram": {"edges_s": [0.1, 0.125893, 1e-05], "counts": [3, -1]},
+        "keys": ["[1,\n 2]", "b"],
+        "nested": [[1, 2], []],
+    }
+    text = render_json(report)
+    assert json.loads(text) == report
+    assert '"edges_s": [0.1, 0.125893, 1e-05],' in text and '"counts": [3, -1]' in text
+    assert '"keys": [\n' in text  # strings keep one per line

@@ -71,7 +71,7 @@ def test_pacer_rejects_a_negative_rate() -> None:
 
 def test_progress_line_while_placing() -> None:
     line = format_progress(DemoProgress(120, 200, 118, 117, 110, elapsed_s=3.21))
-    assert line == "orders 120/200  invoices 118  deliveries 117  complete 110  3.2s"
+    assert line == "orders 120/200  invoices 118  deliveries 117  complete 110  3.21s"
 
 
 def test_progress_line_while_waiting_shows_when_it_gives_up() -> None:

@@ -99,4 +99,4 @@ def test_quantiles_are_nearest_rank() -> None:
         tracker.add(event("invoice.created", key, f"2026-01-01T00:00:{i:02d}Z"))
         tracker.add(event("delivery.created", key, "2026-01-01T00:00:00Z"))
     stats = tracker.summary(60.0).latency_s["invoice.created"]
-    assert stats == {"p50": 5.0, "p95": 10.0, "max": 10.0}
+    assert stats == {"p50": 5.0, "p90": 9.0, "p99": 10.0, "max": 10.0}
