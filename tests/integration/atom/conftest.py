@@ -46,6 +46,8 @@ class Feed:
         fail_next: answer this many GETs of the head with 503 first.
         foreign_prev_at: this archive page's ``prev-archive`` points at another origin.
         foreign_details: the details links point at another origin.
+        no_positions: entries carry no ``ac:position``.
+        volatile_etag: the head's ETag changes with every read (as if entries kept coming).
         reads: path -> number of GETs served.
     """
 
@@ -63,6 +65,8 @@ class Feed:
     fail_next: int = 0
     foreign_prev_at: int | None = None
     foreign_details: bool = False
+    no_positions: bool = False
+    volatile_etag: bool = False
     reads: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -99,7 +103,8 @@ class Feed:
         else:
             content = escape(orjson.dumps(event).decode())
             parts.append(f'<content type="application/cloudevents+json">{content}</content>')
-        parts.append(f'<ac:position xmlns:ac="urn:accord:feed">{position}</ac:position>')
+        if not self.no_positions:
+            parts.append(f'<ac:position xmlns:ac="urn:accord:feed">{position}</ac:position>')
         return "<entry>" + "".join(parts) + "</entry>"
 
     def document(self, page: int | None, reads: int) -> bytes:
@@ -210,6 +215,8 @@ def _handler(feed: Feed) -> type[BaseHTTPRequestHandler]:
                 return
             body = feed.document(None, 0)
             etag = f'"{len(feed.events)}"'
+            if feed.volatile_etag:
+                etag = f'"{len(feed.events)}-{feed.reads["/feed"]}"'
             modified = format_datetime(feed.newest_time().replace(microsecond=0), usegmt=True)
             headers = {"Content-Type": ATOM_TYPE, "Cache-Control": "no-cache"}
             if not feed.no_validators:

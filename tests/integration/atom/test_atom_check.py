@@ -113,3 +113,23 @@ def test_duplicate_ids_and_gaps_are_flagged(serve_feed, registry) -> None:
 def test_an_unreachable_feed_is_a_usage_error(capsys) -> None:
     assert main(["atom", "check", "http://127.0.0.1:9/feed", "--no-payloads"]) == 2
     assert capsys.readouterr().err.startswith("accord: error: http://127.0.0.1:9/feed: cannot read")
+
+
+def test_without_positions_order_is_checked_by_updated(serve_feed, registry) -> None:
+    feed = Feed(events=events_of("order.accepted", 12), no_positions=True)
+    server = serve_feed(feed)
+    assert check_feed(server.url, registry).ok
+    feed.events[1], feed.events[2] = feed.events[2], feed.events[1]  # page 1 out of order
+    report = check_feed(server.url, registry)
+    assert [str(f) for f in report.findings] == [
+        f"{server.url}/archive/1: entries are not oldest first by <updated>"
+    ]
+
+
+def test_a_head_that_never_holds_still_is_not_verified_rather_than_passed(
+    serve_feed, registry
+) -> None:
+    feed = Feed(events=events_of("order.accepted", 12), volatile_etag=True)
+    report = check_feed(serve_feed(feed).url, registry)
+    assert [f.check for f in report.findings] == ["conditional-get"]
+    assert "not verified: the head changed on each of 5 tries" in report.findings[0].message
