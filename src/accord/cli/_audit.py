@@ -41,7 +41,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     audit.add_argument(
         "sources", nargs="*", metavar="SOURCE",
-        help="a .jsonl file, - for stdin, or kafka://HOST:PORT/TOPIC[,TOPIC]",
+        help="a .jsonl file, - for stdin, kafka://HOST:PORT/TOPIC[,TOPIC], or "
+        "atom+http://HOST:PORT/feed[,atom+http://HOST:PORT/feed] (read from the oldest "
+        "archive page to the head)",
     )
     audit.add_argument(
         "--trigger", help="the event type that starts a promise, e.g. order.accepted"
@@ -104,7 +106,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     audit.add_argument(
         "--follow", action="store_true",
-        help="keep reading a Kafka source until Ctrl-C or SIGTERM, then report",
+        help="keep reading a Kafka or Atom source until Ctrl-C or SIGTERM, then report "
+        "(Atom: conditional GETs of each feed's head)",
     )
     audit.add_argument(
         "--group-id", metavar="G",
@@ -503,14 +506,19 @@ def _audit(args: argparse.Namespace) -> int:
         configured_sources = [configured_sources]
     specs = list(args.sources) or [str(item) for item in configured_sources]
     if not specs:
-        raise UsageError("give at least one SOURCE: a .jsonl file, - or kafka://HOST:PORT/TOPICS")
+        raise UsageError(
+            "give at least one SOURCE: a .jsonl file, -, kafka://HOST:PORT/TOPICS or "
+            "atom+http://HOST:PORT/feed"
+        )
     if args.follow and len(specs) > 1:
         raise UsageError(
-            "--follow reads one source: name all topics in one URL, "
+            "--follow reads one source: name all topics (or feeds) in one argument, "
             "e.g. kafka://HOST:PORT/order,invoice,delivery"
         )
-    if (args.follow or args.group_id) and not all(s.startswith("kafka://") for s in specs):
-        raise UsageError("--follow and --group-id apply to kafka:// sources only")
+    if args.group_id and not all(s.startswith("kafka://") for s in specs):
+        raise UsageError("--group-id applies to kafka:// sources only")
+    if args.follow and not all(s.startswith(("kafka://", "atom+")) for s in specs):
+        raise UsageError("--follow applies to kafka:// and atom+http:// sources only")
     until = _parse_until(args.until)
     lateness = args.lateness if args.lateness is not None else config.get("lateness")
     engine = build_engine(trigger, expect, keys, agree, lateness)
