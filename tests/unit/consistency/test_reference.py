@@ -50,6 +50,11 @@ def _events(draw: st.DrawFn) -> dict[str, Any]:
     if type_ == "dead":
         event["type"] = draw(st.sampled_from([ORDER, INVOICE, "other"]))
         event = dead_letter_event({**event, "deadletterreason": "rejected"}, f"dlq/{n}")
+        spoilt = draw(st.sampled_from([None, None, None, "data", "key"]))
+        if spoilt == "data":  # nothing to read of what was dead-lettered
+            event["data"] = "garbage"
+        elif spoilt == "key":
+            del event["partitionkey"], event["data"]["event"]["partitionkey"]
     return event
 
 
