@@ -6,34 +6,18 @@ shares the session, so business rows and outgoing events commit together.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, Self
 
 from sqlalchemy import Engine, Table
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from reference_services.common.errors import Conflict
 from reference_services.common.outbox import Outbox
 
 __all__ = ["SqlAlchemyUnitOfWorkBase", "UnitOfWork", "execute_insert"]
-
-#: One session factory per engine. A ``sessionmaker`` makes a new Session subclass, and
-#: SQLAlchemy's event system then sets up that class's dispatch on its first session: made
-#: per unit of work, that was a quarter of a consumer's CPU time.
-_FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker[Session]] = weakref.WeakKeyDictionary()
-_FACTORIES_LOCK = threading.Lock()
-
-
-def _session_factory(engine: Engine) -> sessionmaker[Session]:
-    with _FACTORIES_LOCK:
-        factory = _FACTORIES.get(engine)
-        if factory is None:
-            factory = _FACTORIES[engine] = sessionmaker(bind=engine, expire_on_commit=False)
-        return factory
 
 
 class UnitOfWork(Protocol):
@@ -69,11 +53,14 @@ class SqlAlchemyUnitOfWorkBase:
     outbox: Outbox
 
     def __init__(self, engine: Engine, after_commit: Callable[[], None] | None = None) -> None:
-        self._session_factory = _session_factory(engine)
+        # Sessions of the plain Session class: a sessionmaker per unit of work made a new
+        # Session subclass each time, whose event dispatch SQLAlchemy then set up on its first
+        # session (13% of a consumer's CPU time).
+        self._engine = engine
         self._after_commit = after_commit
 
     def __enter__(self) -> Self:
-        self.session = self._session_factory()
+        self.session = Session(bind=self._engine, expire_on_commit=False)
         self.outbox = Outbox(self.session, self.outbox_table)
         self._open(self.session)
         return self
