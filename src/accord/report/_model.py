@@ -31,17 +31,21 @@ __all__ = [
     "format_duration",
     "format_field",
     "format_number",
+    "incomplete",
     "kind_totals",
     "parse_time",
     "pending_note",
+    "read_note",
     "regressions",
     "shorten",
     "sla_rows",
     "verdict",
     "verdict_kind",
+    "verdict_notes",
     "violation_total",
     "violations",
     "warnings",
+    "window_note",
 ]
 
 #: Per expectation outcome counters, in the order every renderer shows them.
@@ -207,6 +211,22 @@ def violation_total(report: Mapping[str, Any]) -> int:
     return max(counted, len(violations(report)))
 
 
+def incomplete(report: Mapping[str, Any]) -> list[str]:
+    """Why the events read cannot be trusted to be all there were (empty: no reason known).
+
+    A reader sets ``incomplete`` when the topics lost or replaced records while it read them
+    (a topic recreated, offsets that went back or jumped): events it never saw may then
+    show up as missing triggers or orphans that are not. Such a report is not consistent,
+    whatever it counts.
+    """
+    reasons = report.get("incomplete")
+    if not reasons:
+        return []
+    if isinstance(reasons, str):
+        return [reasons]
+    return [str(reason) for reason in reasons]
+
+
 def verdict(report: Mapping[str, Any]) -> bool:
     """Whether the report says the system was consistent.
 
@@ -231,7 +251,8 @@ def verdict_kind(report: Mapping[str, Any]) -> str:
 def warnings(report: Mapping[str, Any]) -> list[str]:
     """The report's warnings as lines (types never read, key mismatches, lost events)."""
     out = [
-        str(item.get("detail")) for item in report.get("warnings") or []
+        str(item.get("detail"))
+        for item in report.get("warnings") or []
         if isinstance(item, Mapping) and item.get("detail")
     ]
     unread = _int(report.get("dead_letters_unread"))
@@ -250,7 +271,8 @@ def pending_note(report: Mapping[str, Any]) -> str | None:
         return None
     expectations = report.get("expectations") or {}
     deadlines = sorted(
-        str(stats.get("pending_deadline")) for stats in expectations.values()
+        str(stats.get("pending_deadline"))
+        for stats in expectations.values()
         if isinstance(stats, Mapping) and stats.get("pending_deadline")
     )
     counts = ", ".join(f"{count} {clean_text(name)}" for name, count in rows)
@@ -261,6 +283,60 @@ def pending_note(report: Mapping[str, Any]) -> str | None:
         f"passed at the window end {report.get('window_end')}{first}. If the history is "
         "finished, audit with --complete; --fail-on-pending fails on them"
     )
+
+
+def window_note(report: Mapping[str, Any]) -> str | None:
+    """What the window end means for the undecided keys: ``None`` when the report does not say.
+
+    A closed window (``complete``: a finished file, a topic read to its end, a stopped run)
+    makes every key without a match by its end ``missing``; an open one leaves keys whose
+    limit had not passed ``pending``.
+    """
+    complete = report.get("complete")
+    if not isinstance(complete, bool):
+        return None
+    end = report.get("window_end") or "-"
+    if complete:
+        return (
+            f"closed (--complete): the events read are the whole history up to {end}; a key "
+            "without a match is missing, never pending"
+        )
+    return (
+        f"open: it ends at the latest event time read, {end}; a key whose limit had not "
+        "passed by then is pending (not decided), not missing"
+    )
+
+
+def read_note(report: Mapping[str, Any]) -> str | None:
+    """The event types read with their counts (``types_read``), e.g. ``55 events: 20
+    order.accepted, 35 invoice.created``; ``None`` when the report does not record them."""
+    types_read = report.get("types_read")
+    if not isinstance(types_read, Mapping):
+        return None
+    parts = [
+        f"{_int(count)} {clean_text(name)}" if name else f"{_int(count)} without a type"
+        for name, count in types_read.items()
+    ]
+    events = report.get("events")
+    total = f"{_int(events)} events" if events is not None else "events"
+    return f"{total}: {', '.join(parts) if parts else 'none'}"
+
+
+def verdict_notes(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What the verdict rests on, as ``(tag, text)`` in the order a reader needs them:
+    ``incomplete`` (why the history may lack events), ``warning`` (:func:`warnings`),
+    ``pending`` (:func:`pending_note`), ``window`` (:func:`window_note`) and ``read``
+    (:func:`read_note`)."""
+    notes = [("incomplete", reason) for reason in incomplete(report)]
+    notes += [("warning", text) for text in warnings(report)]
+    for tag, text in (
+        ("pending", pending_note(report)),
+        ("window", window_note(report)),
+        ("read", read_note(report)),
+    ):
+        if text:
+            notes.append((tag, text.removeprefix(f"{tag}: ")))
+    return notes
 
 
 def counts_by_kind(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:

@@ -9,6 +9,7 @@ from accord._durations import format_duration
 from accord.report._model import (
     SLA_COLUMNS,
     estimate_note,
+    incomplete,
     kind_totals,
     pending_note,
     shorten,
@@ -19,7 +20,7 @@ from accord.report._model import (
     warnings,
 )
 
-__all__ = ["terminal_table", "verdict_line"]
+__all__ = ["terminal_table", "verdict_heading", "verdict_line", "verdict_tone"]
 
 #: Columns that hold text and are left-aligned; the others are numbers, right-aligned.
 _LEFT = frozenset({"type"})
@@ -49,6 +50,36 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())
     detail = f" ({kinds})" if kinds else ""
     return f"NOT CONSISTENT: {total} violation{'s' if total != 1 else ''}{detail} over {basis}"
+
+
+def verdict_heading(report: Mapping[str, Any]) -> tuple[str, str]:
+    """The verdict line split in two: its status words (``CONSISTENT``, ``NOT CONSISTENT``,
+    ``NOTHING DECIDED``, ``INCOMPLETE`` when the report is ``incomplete``) for a heading, and
+    the rest.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+    """
+    status, _, summary = verdict_line(report).partition(": ")
+    if incomplete(report) and status != "INCOMPLETE":
+        status = "INCOMPLETE"  # the topics cannot vouch for what was read, whatever it counts
+    return status, summary
+
+
+def verdict_tone(report: Mapping[str, Any]) -> str:
+    """How a report's verdict is coloured: ``ok`` only for a pass that decided something,
+    ``undecided`` when nothing was decided (allowed by ``--allow-empty`` or not), ``bad``
+    otherwise (violations, pending with ``--fail-on-pending``, an incomplete history).
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+    """
+    kind = verdict_kind(report)
+    if incomplete(report) or kind in ("not_consistent", "pending"):
+        return "bad"
+    if kind == "nothing_decided" or report.get("nothing_decided"):
+        return "undecided"
+    return "ok"
 
 
 def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> str:
