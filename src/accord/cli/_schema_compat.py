@@ -45,7 +45,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--contracts", default=None, metavar="DIR|ASYNCAPI",
         help="check every event type in DIR/schemas/<type>/vN.json against its mode in "
         "DIR/compatibility.toml (or every type's message versions in an AsyncAPI 3 document "
-        "against its x-accord-compatibility) instead of the files given",
+        "against its x-accord-compatibility) instead of the files given; with no files and "
+        "no --asyncapi the default is [tool.accord] contracts in ./pyproject.toml, else "
+        "./contracts",
     )
     compat.add_argument(
         "--asyncapi", nargs=2, default=None, metavar=("OLD", "NEW"),
@@ -67,17 +69,20 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError("--mode does not apply to --asyncapi: each message's mode comes "
                              "from the document (x-accord-compatibility)")
         return _asyncapi(args.asyncapi[0], args.asyncapi[1], args.format, args.policy)
-    if args.contracts is not None:
+    contracts = args.contracts
+    if contracts is None and not args.files:
+        contracts = _configured_contracts()
+    if contracts is not None:
         if args.files:
-            raise UsageError("give either --contracts DIR or schema files, not both")
+            raise UsageError("give either --contracts DIR|ASYNCAPI or schema files, not both")
         if args.mode is not None:
             raise UsageError("--mode does not apply to --contracts: the modes come from "
-                             "DIR/compatibility.toml")
-        return _contracts(args.contracts, args.format, args.policy)
+                             "DIR/compatibility.toml or the AsyncAPI document")
+        return _contracts(contracts, args.format, args.policy)
     if len(args.files) < 2:
         raise UsageError(
             "give at least two schema files, oldest first (e.g. v1.json v2.json), "
-            "or --contracts DIR"
+            "or --contracts DIR|ASYNCAPI"
         )
     schemas = [load_schema_file(f) for f in args.files]
     result = check_compatibility(
@@ -90,6 +95,27 @@ def _run(args: argparse.Namespace) -> int:
             print(line)
         print(_verdict(result, list(args.files)))
     return 0 if result.compatible else 1
+
+
+def _configured_contracts() -> str:
+    """``[tool.accord] contracts`` of ./pyproject.toml, else ``./contracts``, as the other
+    commands take it; said on stderr, since no argument named it."""
+    from accord._config import contracts_setting, tool_config
+
+    path = contracts_setting()
+    configured = "contracts" in tool_config()
+    if not path.exists():
+        where, fix = (
+            (f"[tool.accord] contracts {path}", "fix") if configured else (f"{path}", "set")
+        )
+        raise UsageError(
+            f"nothing to check: {where} does not exist; give two schema files oldest first "
+            "(v1.json v2.json), --contracts DIR|ASYNCAPI, --asyncapi OLD NEW, or "
+            f"{fix} [tool.accord] contracts in pyproject.toml"
+        )
+    source = "[tool.accord] contracts" if configured else "the default: no [tool.accord] contracts"
+    print(f"accord: checking {path} ({source})", file=sys.stderr)
+    return str(path)
 
 
 def _lines(result: CompatResult) -> list[str]:
