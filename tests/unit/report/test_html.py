@@ -458,3 +458,14 @@ def test_an_unknown_kind_has_one_colour_wherever_it_is_listed() -> None:
         }
         assert swatches == fills == {kind_color(kind)}
     assert kind_color("zeta_kind") == kind_color("zeta_kind")
+
+
+def test_pending_with_fail_on_pending_is_red(consistent_report: dict[str, Any]) -> None:
+    report = consistent_report
+    report["expectations"]["invoice.created"].update(ok=2, pending=1)
+    report.update(verdict="pending", consistent=False, window_end="2026-11-26T14:10:00Z")
+    page = render_html(report)
+
+    assert '<h1 id="verdict">NOT CONSISTENT</h1>' in page and '<header class="bad">' in page
+    header = " ".join(tags_of(page[: page.index("</header>")]).text)
+    assert "1 pending (--fail-on-pending) over 3 order.accepted triggers" in header
