@@ -16,6 +16,10 @@ size it runs, each in a fresh subprocess on one core:
   attribute (``--key invoice.created=/partitionkey``), which parses every line whole with
   orjson as parse-only does,
 
+- DuckDB with one thread (when installed: the ``bench`` extra): the same counts (ok, late,
+  missing, duplicated, redelivered per expectation) in SQL over the same file, checked
+  equal to accord's,
+
 and prints the rates, the ratios to parse-only (target >= 0.5) and the peak resident memory
 (``ru_maxrss``) of each subprocess. Rates are per second of CPU time of the process
 (``time.process_time``), so that other jobs on a shared machine disturb them less than wall
@@ -176,6 +180,16 @@ print(report["events"], done - start, resource.getrusage(resource.RUSAGE_SELF).r
 """
 
 
+#: the same counts in SQL, with one DuckDB thread (bench/duckdb_audit.py, run like the others)
+_DUCKDB = (Path(__file__).resolve().parent / "duckdb_audit.py").read_text()
+
+
+def _duckdb_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("duckdb") is not None
+
+
 #: (name, --key values, --agree values) of the audits of the second table
 _VARIANTS = [
     ("--key into data", ["invoice.created=/data/orderId", "delivery.created=/data/orderId"], []),
@@ -212,6 +226,7 @@ def main() -> None:
     data.mkdir(parents=True, exist_ok=True)
     rows = []
     variants: list[tuple[int, str, float, float, int]] = []
+    duckdb_rows: list[tuple[int, float, float, int, int]] = []
     for size in (int(s) for s in args.sizes.split(",")):
         path = data / f"events-{size}.jsonl"
         if not path.exists():
@@ -241,6 +256,14 @@ def main() -> None:
                              int(other[2])))
         rows.append((size, mb, lines / parse_s, parse_rss, events / audit_s, audit_rss,
                      feed_s, audit_s - feed_s, keys, state_kb, summary))
+        if _duckdb_installed():
+            duck = min((_run(_DUCKDB, path) for _ in range(args.repeat)),
+                       key=lambda r: float(r[1]))
+            counts = {k: v for k, v in verdict.items() if k != "beyond_lateness"}
+            if json.loads(duck[3]) != counts:
+                raise SystemExit(f"{path}: DuckDB counts {duck[3]} != accord's {counts}")
+            duckdb_rows.append((size, int(duck[0]) / float(duck[1]), events / audit_s,
+                                int(duck[2]), audit_rss))
     print(f"{'events':>9} {'MB':>6} {'parse lines/s':>13} {'audit events/s':>14} {'ratio':>5} "
           f"{'feed s':>6} {'report s':>8} {'keys':>8} {'parse peak MB':>13} "
           f"{'audit RSS after feed MB':>23} {'audit peak MB':>13} {'B/key':>6}")
@@ -253,6 +276,13 @@ def main() -> None:
     print(f"\n{'events':>9} {'audit settings':<16} {'events/s':>10} {'ratio':>5} {'peak MB':>7}")
     for size, name, rate, parse_rate, rss in variants:
         print(f"{size:>9} {name:<16} {rate:>10,.0f} {rate / parse_rate:>5.2f} {rss / 1024:>7.0f}")
+    if duckdb_rows:
+        print(f"\n{'events':>9} {'DuckDB 1 thread events/s':>24} {'accord events/s':>15} "
+              f"{'accord/DuckDB':>13} {'DuckDB peak MB':>14} {'accord peak MB':>14}  "
+              "(same counts, checked)")
+        for size, duck_rate, rate, duck_rss, rss in duckdb_rows:
+            print(f"{size:>9} {duck_rate:>24,.0f} {rate:>15,.0f} {rate / duck_rate:>13.2f} "
+                  f"{duck_rss / 1024:>14.0f} {rss / 1024:>14.0f}")
     for size, *_, summary in rows:
         print(f"{size}: {json.dumps(summary)}")
 

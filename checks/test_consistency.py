@@ -1,6 +1,7 @@
 """Consistency: every accepted order gets exactly one invoice and one delivery within the SLA.
 
-Places ``--accord-orders`` orders (default 200) on the running reference system and checks,
+Places ``--accord-orders`` orders (default 200; 50 on the Atom transport) on the running
+reference system, once per transport (``checks/conftest.py``), and checks,
 with the engine's semantics, that each ``order.accepted`` is followed by one
 ``invoice.created`` and one ``delivery.created`` within the limit (``--accord-sla``,
 default 60s), and that every order the API accepted (201) has its ``order.accepted``

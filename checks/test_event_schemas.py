@@ -6,7 +6,8 @@ topic/partition@offset, JSON pointer and reason. Nothing may land in the dead-le
 ``order.dlq`` either: a consumer that could not process an event is a broken contract too.
 Waiting for an event stops at once, naming the cause, when a recorded event broke its
 schema or a consumer dead-lettered the order's event: the first failure line is the
-violation, not a timeout.
+violation, not a timeout. Runs once per transport (``checks/conftest.py``): on Kafka topics
+and on Atom feeds.
 """
 
 from __future__ import annotations
@@ -22,9 +23,14 @@ ORDERS = 20
 
 
 def test_every_event_of_an_order_scenario_matches_its_schema(
-    accord_events: EventRecorder, order_api: OrderClient
+    accord_events: EventRecorder, order_api: OrderClient, accord_transport: str
 ) -> None:
-    accord_events.record("order", "invoice", "delivery", "order.dlq")
+    topics = ["order", "invoice", "delivery"]
+    if accord_transport == "kafka":
+        # The Atom pollers dead-letter into a table of their own database: an order whose
+        # event went there lacks its invoice or delivery in the per-order check below.
+        topics.append("order.dlq")
+    accord_events.record(*topics)
 
     placed = [order_api.place() for _ in range(ORDERS)]
     for order in placed:

@@ -63,21 +63,24 @@ class OrderDetailsClient:
 
 #: The tests that declare interactions here; the pact is written only when all of them passed,
 #: so running a subset (``-k``) never overwrites the committed pact with part of it.
-TEST_COUNT = 2
+TEST_COUNT = 3
 _passed: list[str] = []
 
 
 @pytest.fixture(scope="module")
-def pacts(pact_writer: Any) -> Iterator[tuple[Pact, Pact]]:
+def pacts(pact_writer: Any) -> Iterator[tuple[Pact, Pact, Pact]]:
     """The V4 pact shipping -> order, written to contracts/pacts/ after the module's tests.
 
-    Messages and HTTP are declared on two handles (pact's mock server cannot serve a pact
-    that also holds message interactions) and merged into one file.
+    Messages and HTTP are declared on separate handles (pact's mock server cannot serve a
+    pact that also holds message interactions, and locks its HTTP interactions once served):
+    the Kafka message, the support tool's HTTP calls, the Atom poller's HTTP calls. They are
+    merged into one file.
     """
     messages = Pact("shipping", "order").with_specification("V4")
     http = Pact("shipping", "order").with_specification("V4")
-    yield messages, http
-    pact_writer([messages, http], _passed, TEST_COUNT)
+    feed = Pact("shipping", "order").with_specification("V4")
+    yield messages, http, feed
+    pact_writer([messages, http, feed], _passed, TEST_COUNT)
 
 
 def order_accepted_body() -> dict[str, Any]:
@@ -109,7 +112,7 @@ def order_accepted_metadata() -> dict[str, Any]:
 
 
 def test_order_accepted_creates_a_delivery(
-    pacts: tuple[Pact, Pact], sqlite_engine: Any, record_from_pact: Any
+    pacts: tuple[Pact, Pact, Pact], sqlite_engine: Any, record_from_pact: Any
 ) -> None:
     pact = pacts[0]
     from reference_services.shipping.adapters import orm
@@ -142,7 +145,7 @@ def test_order_accepted_creates_a_delivery(
     _passed.append("message")
 
 
-def test_order_details_over_http(pacts: tuple[Pact, Pact]) -> None:
+def test_order_details_over_http(pacts: tuple[Pact, Pact, Pact]) -> None:
     pact = pacts[1]
     # Both HTTP interactions are declared before the mock server starts: pact locks the
     # pact's HTTP interactions once it has served them.
@@ -184,3 +187,36 @@ def test_order_details_over_http(pacts: tuple[Pact, Pact]) -> None:
     )
     assert missing is None
     _passed.append("http")
+
+
+def test_the_atom_poller_reads_the_order_feed_and_the_details(
+    pacts: tuple[Pact, Pact, Pact], sqlite_engine: Any
+) -> None:
+    """With ``--transport atom``: the feed's head (links only) and the order's details."""
+    from reference_services.shipping.adapters import orm
+    from reference_services.shipping.service_layer import handlers
+    from reference_services.shipping.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+
+    from .conftest import declare_order_feed, poll_order_feed
+
+    pact = pacts[2]
+    declare_order_feed(pact, DEFAULT_ORDER_ID, order_accepted_body())
+    deliveries = []
+    engine = sqlite_engine(orm.metadata)
+
+    def handle(event: dict[str, Any]) -> object:
+        uow: Any = SqlAlchemyUnitOfWork(engine)
+        delivery = handlers.handle_order_accepted(event, uow, now=lambda: NOW)
+        deliveries.append(delivery)
+        return delivery
+
+    with pact.serve(addr="127.0.0.1") as server:
+        poller = poll_order_feed(f"{server.url}/feed", handle)
+    assert (poller.processed, poller.dead_lettered, poller.rejected) == (1, 0, 0)
+    (delivery,) = deliveries
+    assert str(delivery.order_id) == DEFAULT_ORDER_ID
+    assert delivery.customer_name == "Ada Lovelace"
+    assert [(line.count, line.item_id, line.name) for line in delivery.lines] == [
+        (2, "i-1", "iPod")
+    ]
+    _passed.append("feed")

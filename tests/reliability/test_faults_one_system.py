@@ -80,7 +80,9 @@ def test_order_service_killed_after_the_ack_before_marking_sent_publishes_after_
         recovery_s=round(recovery_s, 1),
         **verdict.summary(),
     )
-    assert copies == 2, "published before the crash, and again after the restart"
+    # At least once: before the crash and again after the restart (a relay round that fails
+    # on a slow acknowledgement may send it once more; consumers deduplicate).
+    assert copies >= 2, "published before the crash, and again after the restart"
     assert verdict.lost == {}
     assert verdict.duplicated == 0
     assert verdict.report["redelivered_triggers"] >= 1
@@ -256,7 +258,7 @@ def _poison() -> dict[str, tuple[bytes, bytes, list[tuple[str, bytes]], int, str
     price = "10000000000000.00"
     line = {"count": 1, "item": {"itemId": "i-1", "name": "iPod", "price": price}}
     overflow = record(sample_order_accepted(lines=[line], total=price))
-    out["PostgreSQL fails"] = (key(), overflow[1], overflow[2], 1, "numeric field overflow")
+    out["PostgreSQL fails"] = (overflow[0], overflow[1], overflow[2], 1, "numeric field overflow")
     return out
 
 
@@ -317,8 +319,13 @@ def test_poison_records_are_dead_lettered_with_reasons_and_good_orders_keep_thei
     )
     for name, (key, _, _, copies, words) in poison.items():
         reasons = dead.get(key, [])
-        assert len(reasons) == copies, f"{name}: {len(reasons)} copies in order.dlq"
+        # One copy per service that cannot process it (a redelivery may add one more).
+        assert len(reasons) >= copies, f"{name}: {len(reasons)} copies in order.dlq"
         assert all(words in reason for reason in reasons), f"{name}: {reasons}"
+    # The record PostgreSQL refuses for the invoice is a good delivery: shipped, not invoiced.
+    overflow = poison["PostgreSQL fails"][0].decode()
+    assert overflow in system.rows_per_order("shipping")
+    assert overflow not in system.rows_per_order("invoicing")
     assert verdict.lost == {}
     assert verdict.duplicated == 0
     assert verdict.late == {}, f"good orders behind poison waited longer than {limit_s}s"

@@ -4,7 +4,10 @@
 Provider states go through the order service layer (``handlers.place_order``) on a fresh
 database; the message under test is the record the real :class:`OutboxRelay` hands to its
 publisher for that order (the outbox row, ``accord.events.to_kafka``), captured instead of
-sent; HTTP interactions go to the real FastAPI app served by uvicorn on a free 127.0.0.1 port.
+sent; HTTP interactions go to the real FastAPI app served by uvicorn on a free 127.0.0.1 port,
+with the Atom feed routes (``/feed``, ``/feed/archive/{n}``) of ``--transport atom``: a state's
+order is moved from the outbox into the feed log by the real :class:`FeedRelay`, so the feed
+the pollers' pacts describe is the one the order service serves.
 """
 
 from __future__ import annotations
@@ -29,7 +32,10 @@ __all__ = ["DEFAULT_ORDER_ID", "KNOWN_STATES", "OrderProvider", "order_provider"
 #: The order id consumers' pacts use in their provider-state parameters by default.
 DEFAULT_ORDER_ID = "6d5f8a2e-0b7c-4c1e-9a3d-2f4b6c8d0e1f"
 #: Provider states this provider can set up; each places one order through the service layer.
-KNOWN_STATES = ("an order was accepted", "an order exists")
+KNOWN_STATES = ("an order was accepted", "an order exists", "an order is in the feed")
+#: States whose order is also appended to the Atom feed (the outbox rows stay unsent for
+#: Kafka messages otherwise: the relay marks what it appends as sent).
+FEED_STATES = ("an order is in the feed",)
 _NOW = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
 
 
@@ -65,6 +71,7 @@ class OrderProvider:
         self._engine: Any = None
         self._server: HttpServer | None = None
         self._order_id: str | None = None
+        self._feed: Any = None
 
     # -- lifecycle -------------------------------------------------------------------------
     def __enter__(self) -> Self:
@@ -103,7 +110,11 @@ class OrderProvider:
         # Any: the order service's UnitOfWork Protocol and its SQLAlchemy class differ in
         # __enter__/__exit__ signatures only.
         make_uow: Any = lambda: SqlAlchemyUnitOfWork(engine)  # noqa: E731
-        server = HttpServer(create_app(make_uow, now=lambda: _NOW))
+        from reference_services.common.atom import FeedLog, add_feed_routes
+
+        app = create_app(make_uow, now=lambda: _NOW)
+        add_feed_routes(app, "order", FeedLog(engine, self._feed_table()))
+        server = HttpServer(app)
         try:
             server.start(timeout_s=15)
         except RuntimeError as exc:
@@ -111,13 +122,41 @@ class OrderProvider:
         self._server = server
         self.http_url = server.url
 
+    def _feed_table(self) -> Any:
+        """The order service's feed-log table (``--transport atom``), made once."""
+        if self._feed is None:
+            from sqlalchemy import MetaData
+
+            from reference_services.common.atom import feed_log_table
+
+            self._feed = feed_log_table(MetaData(), "order_feed")
+        return self._feed
+
     def _reset(self) -> None:
         from reference_services.order.adapters import catalogue, orm
 
         orm.metadata.drop_all(self._engine)
         orm.metadata.create_all(self._engine)
+        feed = self._feed_table()
+        feed.metadata.drop_all(self._engine)
+        feed.metadata.create_all(self._engine)
         catalogue.seed(self._engine)
         self._order_id = None
+
+    def _append_to_feed(self) -> None:
+        """What the feed relay of ``--transport atom`` does: committed outbox rows -> feed log."""
+        from reference_services.common.atom import FeedRelay
+        from reference_services.order.adapters import orm
+
+        relay = FeedRelay(
+            self._engine,
+            orm.outbox,
+            self._feed_table(),
+            lambda event: "/orders/{orderId}".format(**event["data"]),
+            clock=lambda: _NOW,
+        )
+        while relay.append_pending():
+            pass
 
     # -- provider states ---------------------------------------------------------------------
     def state(self, state: str, action: str, parameters: Mapping[str, Any]) -> None:
@@ -149,6 +188,8 @@ class OrderProvider:
         uow: Any = SqlAlchemyUnitOfWork(self._engine)
         handlers.place_order(command, uow, now=lambda: _NOW, new_id=lambda: order_id)
         self._order_id = str(order_id)
+        if state in FEED_STATES:
+            self._append_to_feed()
 
     # -- messages ------------------------------------------------------------------------------
     def message(self, description: str, metadata: Mapping[str, Any]) -> KafkaMessage:

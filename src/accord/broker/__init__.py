@@ -12,7 +12,7 @@ callers build clients with :meth:`Broker.consumer_config` and :meth:`Broker.prod
 
 from __future__ import annotations
 
-from accord.broker._base import Broker, BrokerBase, wait_for_port_closed
+from accord.broker._base import Broker, BrokerBase, to_librdkafka, wait_for_port_closed
 from accord.broker._embedded import EmbeddedBroker, tansu_binary
 from accord.broker._external import ExternalBroker
 from accord.broker._testcontainers import TestcontainersBroker
@@ -25,6 +25,7 @@ __all__ = [
     "TestcontainersBroker",
     "open_broker",
     "tansu_binary",
+    "to_librdkafka",
     "wait_for_port_closed",
 ]
 

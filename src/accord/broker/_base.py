@@ -3,7 +3,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -173,6 +173,52 @@ class BrokerBase:
                 f"broker at {self._bootstrap} did not answer a metadata request within "
                 f"{format_duration(timeout_s)} ({describe(exc)})"
             ) from exc
+
+
+#: kafka-python setting -> librdkafka property, for the settings accord's readers use.
+_LIBRDKAFKA_NAMES = {
+    "bootstrap_servers": "bootstrap.servers",
+    "client_id": "client.id",
+    "group_id": "group.id",
+    "session_timeout_ms": "session.timeout.ms",
+    "heartbeat_interval_ms": "heartbeat.interval.ms",
+    "max_poll_interval_ms": "max.poll.interval.ms",
+    "auto_offset_reset": "auto.offset.reset",
+    "enable_auto_commit": "enable.auto.commit",
+    "fetch_max_wait_ms": "fetch.wait.max.ms",
+    "fetch_min_bytes": "fetch.min.bytes",
+    "fetch_max_bytes": "fetch.max.bytes",
+    "max_partition_fetch_bytes": "max.partition.fetch.bytes",
+    "isolation_level": "isolation.level",
+    "security_protocol": "security.protocol",
+    "sasl_mechanism": "sasl.mechanism",
+    "sasl_plain_username": "sasl.username",
+    "sasl_plain_password": "sasl.password",
+    "ssl_cafile": "ssl.ca.location",
+    "ssl_certfile": "ssl.certificate.location",
+    "ssl_keyfile": "ssl.key.location",
+    "request_timeout_ms": "socket.timeout.ms",
+}
+
+
+def to_librdkafka(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Consumer settings in kafka-python's spelling as librdkafka (confluent-kafka) properties.
+
+    :meth:`Broker.consumer_config` speaks kafka-python (the reference services use it); the
+    readers of :mod:`accord.sources` use librdkafka, from the same settings. Properties
+    already spelt with dots pass through; kafka-python settings librdkafka has no use for
+    (``bootstrap_timeout_ms``, ``api_version``, deserializers) are left out; ``None``
+    values are left out (librdkafka's default then).
+    """
+    settings: dict[str, Any] = {}
+    for name, value in config.items():
+        if value is None:
+            continue
+        if "." in name:
+            settings[name] = value
+        elif name in _LIBRDKAFKA_NAMES:
+            settings[_LIBRDKAFKA_NAMES[name]] = value
+    return settings
 
 
 def describe(exc: BaseException) -> str:

@@ -19,7 +19,7 @@ from accord.errors import AccordError, UsageError
 
 __all__ = ["main"]
 
-_GROUPS = ("_init", "_broker", "_demo", "_schema", "_audit", "_contracts")
+_GROUPS = ("_init", "_broker", "_demo", "_schema", "_audit", "_contracts", "_atom")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     demo = sub.add_parser(
         "demo",
         help="run the reference system, place orders, check every invoice and delivery arrives",
-        description="Start a broker and the order, shipping and invoicing services, place "
+        description="Start a broker (or, with --transport atom, none) and the order, shipping "
+        "and invoicing services, place "
         "orders, wait until every order has its invoice and its delivery (or --within "
         "passes), print a summary and write the consistency report. Exit 0 only if all "
         "arrived in time.",
@@ -75,6 +76,16 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _system_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--transport", choices=("kafka", "atom"), default="kafka",
+        help="how the services exchange events: kafka (default: topics on a broker) or atom "
+        "(no broker: each service serves an Atom feed at /feed, shipping and invoicing poll "
+        "the order feed)",
+    )
+    parser.add_argument(
+        "--poll-interval-ms", type=int, default=100, metavar="N",
+        help="atom: the pollers' pause between two polls of the order feed (default: 100)",
+    )
     parser.add_argument(
         "--kafka", metavar="HOST:PORT", default=None,
         help="use this broker instead of starting the embedded one",
@@ -126,6 +137,12 @@ def _check_options(args: argparse.Namespace) -> None:
         if getattr(args, name) < 0:
             option = "--" + name.replace("_", "-")
             raise UsageError(f"{option} {getattr(args, name)}: must not be negative")
+    if args.transport == "atom":
+        for given, option in ((args.kafka, "--kafka"), (args.enforce_schemas, "--enforce-schemas")):
+            if given:
+                raise UsageError(f"{option} applies to --transport kafka (atom starts no broker)")
+    if args.poll_interval_ms < 1:
+        raise UsageError(f"--poll-interval-ms {args.poll_interval_ms}: must be at least 1")
     if args.enforce_schemas and args.kafka:
         raise UsageError(
             "--enforce-schemas configures the embedded broker: leave out --kafka, or run "
@@ -217,6 +234,21 @@ def _start_system(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> 
     from accord.broker import EmbeddedBroker, ExternalBroker
     from accord.system import ReferenceSystem
 
+    if args.transport == "atom":
+        _say("transport atom: no broker; the services serve Atom feeds")
+        atom = ReferenceSystem(
+            None,
+            transport="atom",
+            poll_interval_ms=args.poll_interval_ms,
+            database_url=args.database_url,
+            invoicing_delay_ms=args.invoicing_delay_ms,
+            shipping_delay_ms=args.shipping_delay_ms,
+            workdir=workdir,
+            startup_timeout_s=args.startup_timeout,
+            on_progress=_say,
+        )
+        stack.enter_context(atom)
+        return atom
     broker: Broker
     if args.kafka:
         broker = ExternalBroker(args.kafka, ready_timeout_s=10.0)
@@ -325,8 +357,18 @@ def _late(latency_s: float, within_s: float) -> str:
     return format_duration(latency_s, apart_from=within_s)
 
 
-def summary_lines(result: DemoResult, within_s: float) -> list[str]:
-    """The short summary a demo prints: counts, latencies, slowest order, problems by id."""
+#: A run placing below this share of the asked rate says so.
+_RATE_SHORTFALL = 0.9
+
+
+def summary_lines(
+    result: DemoResult, within_s: float, rate: float | None = None
+) -> list[str]:
+    """The short summary a demo prints: counts, latencies, slowest order, problems by id.
+
+    With the ``rate`` that was asked, a run that placed its orders more slowly says so
+    with the rate it reached.
+    """
     summary = result.summary
     invoices = summary.arrived.get("invoice.created", 0)
     deliveries = summary.arrived.get("delivery.created", 0)
@@ -334,6 +376,13 @@ def summary_lines(result: DemoResult, within_s: float) -> list[str]:
         f"orders {summary.orders} (placed in {format_duration(result.place_s)}), "
         f"invoices {invoices}, deliveries {deliveries}, limit {format_duration(within_s)}",
     ]
+    if rate and result.placed and result.place_s > 0:
+        reached = len(result.placed) / result.place_s
+        if reached < rate * _RATE_SHORTFALL:
+            lines.append(
+                f"warning: orders were placed at {reached:.0f}/s, not the {rate:g}/s asked: "
+                "the order service did not answer faster (see docs/performance.md)"
+            )
     for kind, stats in summary.latency_s.items():
         if summary.arrived.get(kind):
             lines.append(
@@ -464,7 +513,7 @@ def _demo(args: argparse.Namespace) -> int:
                 ]
                 print(terminal_table(result.report), file=out)
                 print(f"report: {', '.join(str(p) for p in paths)}", file=out)
-        for line in summary_lines(result, args.within):
+        for line in summary_lines(result, args.within, args.rate):
             print(line, file=out)
         print(
             f"demo took {format_duration(time.monotonic() - started)} "
@@ -499,9 +548,13 @@ def _up(args: argparse.Namespace) -> int:
             # system is up, so a signal sent on reading that line finds it set.
             running.set()
             out = sys.stdout
-            print(f"bootstrap  {system.bootstrap_servers}", file=out)
+            atom = getattr(system, "transport", "kafka") == "atom"
+            if not atom:
+                print(f"bootstrap  {system.bootstrap_servers}", file=out)
             for name in sorted(system.urls, key=("order", "shipping", "invoicing").index):
                 print(f"{name:<10} {system.urls[name]}  (log {system.log_paths[name]})", file=out)
+            for feed in system.feeds.values() if atom else ():
+                print(f"feed       atom+{feed}", file=out)
             out.flush()
             _say("reference system is up; Ctrl-C stops it")
             _say(f"status: {system.status_line()}")

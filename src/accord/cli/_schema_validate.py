@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "sources", nargs="+", metavar="SOURCE",
-        help="a .jsonl file of CloudEvents, '-' for stdin, or kafka://HOST:PORT/TOPIC[,TOPIC] "
-        "(read from the start to the current end)",
+        help="a .jsonl file of CloudEvents, '-' for stdin, kafka://HOST:PORT/TOPIC[,TOPIC] "
+        "or atom+http://HOST:PORT/feed[,...] (read from the start to the current end)",
     )
     parser.set_defaults(handler=_validate)
 
@@ -91,15 +91,16 @@ def _check_source(registry: SchemaRegistry, source: Any, counts: _Counts, out: T
         return
     reported = 0
     undecodable: list[Any] = getattr(source, "undecodable", [])
+    mode = " in Kafka binary mode" if isinstance(source, KafkaSource) else ""
     for event, where in source:
         # Records that are not CloudEvents are skipped by the source; report them in order.
-        reported = _report_undecodable(undecodable, reported, counts, out)
+        reported = _report_undecodable(undecodable, reported, counts, out, mode)
         counts.events += 1
         key = where.key if isinstance(source, KafkaSource) else None
         violations = validate(event, key, where)
         if violations:
             _report(violations, counts, out)
-    _report_undecodable(undecodable, reported, counts, out)
+    _report_undecodable(undecodable, reported, counts, out, mode)
 
 
 def _report(violations: list[Any], counts: _Counts, out: TextIO) -> None:
@@ -110,11 +111,11 @@ def _report(violations: list[Any], counts: _Counts, out: TextIO) -> None:
 
 
 def _report_undecodable(
-    undecodable: list[Any], reported: int, counts: _Counts, out: TextIO
+    undecodable: list[Any], reported: int, counts: _Counts, out: TextIO, mode: str = ""
 ) -> int:
     for where, reason in undecodable[reported:]:
         counts.events += 1
         counts.invalid += 1
         counts.violations += 1
-        print(f"{where}: ? ?: /: not a CloudEvent in Kafka binary mode ({reason})", file=out)
+        print(f"{where}: ? ?: /: not a CloudEvent{mode} ({reason})", file=out)
     return len(undecodable)

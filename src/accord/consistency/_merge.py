@@ -192,7 +192,15 @@ def merge_reports(
     }
     if partial:
         merged["partial"] = True
-    return judge(merged, allow_empty=allow_empty, fail_on_pending=fail_on_pending)
+    judged = judge(merged, allow_empty=allow_empty, fail_on_pending=fail_on_pending)
+    # A partial that could not vouch for its events makes the merge incomplete too.
+    reasons = [str(r) for report in reports for r in report.get("incomplete") or ()]
+    if reasons:
+        judged["incomplete"] = list(dict.fromkeys(reasons))
+        judged["consistent"] = False
+        if "verdict" in judged:
+            judged["verdict"] = "not_consistent"
+    return judged
 
 
 def _types_read(

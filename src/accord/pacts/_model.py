@@ -104,7 +104,54 @@ def _interaction(item: Mapping[str, Any]) -> Interaction:
     if isinstance(body, Mapping) and "content" in body:
         body = body["content"]
     line = f"{str(request.get('method', 'GET')).upper()} {request.get('path', '/')}"
-    return Interaction(description, "http", states, _maybe_json(body), {}, line, pending)
+    parsed = _maybe_json(body)
+    if isinstance(parsed, str) and parsed.lstrip().startswith("<"):
+        parsed = _xml_fields(parsed)
+    return Interaction(description, "http", states, parsed, {}, line, pending)
+
+
+def _xml_fields(text: str) -> Any:
+    """An XML example body (an Atom feed) as nested dicts, so its fields can be listed.
+
+    Elements become keys named with the document's own prefixes (``feed.entry.ac:position``;
+    the default namespace has none), attributes ``@name`` keys, text the leaf value; a tag
+    that repeats becomes a list. Text that is not XML stays as it is.
+    """
+    import re
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(text, forbid_dtd=True)
+    except (ParseError, DefusedXmlException):
+        return text
+    prefixes = {uri: prefix for prefix, uri in re.findall(r'xmlns:([\w.-]+)="([^"]+)"', text)}
+
+    def name(tag: str) -> str:
+        if not tag.startswith("{"):
+            return tag
+        uri, local = tag[1:].split("}", 1)
+        prefix = prefixes.get(uri)
+        return f"{prefix}:{local}" if prefix else local
+
+    def convert(element: Any) -> Any:
+        children = list(element)
+        if not children and not element.attrib:
+            return (element.text or "").strip()
+        node: dict[str, Any] = {f"@{name(k)}": v for k, v in element.attrib.items()}
+        for child in children:
+            key, value = name(child.tag), convert(child)
+            if key in node:
+                if not isinstance(node[key], list):
+                    node[key] = [node[key]]
+                node[key].append(value)
+            else:
+                node[key] = value
+        return node
+
+    return {name(root.tag): convert(root)}
 
 
 def _maybe_json(value: Any) -> Any:

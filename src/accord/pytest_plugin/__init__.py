@@ -1,9 +1,11 @@
 """accord's pytest plugin (``pytest11`` entry point ``accord``).
 
-Options (each with an ini twin): ``--accord-kafka``, ``--accord-contracts``,
-``--accord-report``, ``--accord-sla TYPE=DURATION``, ``--accord-database-url``.
+Options (each with an ini twin): ``--accord-kafka``, ``--accord-transport``,
+``--accord-contracts``, ``--accord-report``, ``--accord-sla TYPE=DURATION``,
+``--accord-database-url``.
 Fixtures: ``accord_broker``, ``accord_contracts``, ``accord_events``,
-``accord_consistency``, ``eventually``, ``accord_reference_system``.
+``accord_consistency``, ``eventually``, ``accord_reference_system``, ``accord_transport``,
+``accord_feeds``.
 Marker: ``accord_sla(**limits)``.
 
 This module holds hooks only and stays cheap to import: the fixtures and everything heavy
@@ -156,8 +158,11 @@ def pytest_terminal_summary(terminalreporter: TerminalReporter, config: pytest.C
 
     for report in state.reports:
         tests = report.get("tests", 0)
+        transport = f" on {report['transport']}" if report.get("transport") else ""
         terminalreporter.write_sep(
-            "=", f"accord SLA: {report.get('trigger')} over {tests} test{'s' if tests != 1 else ''}"
+            "=",
+            f"accord SLA: {report.get('trigger')} over {tests} test{'s' if tests != 1 else ''}"
+            + transport,
         )
         for line in terminal_table(report).splitlines():
             terminalreporter.write_line(line)

@@ -16,6 +16,9 @@ import pytest
 #: Where a team keeps its contracts when it does not say otherwise (relative to the rootdir).
 DEFAULT_CONTRACTS = "contracts"
 DEFAULT_KAFKA = "embedded"
+DEFAULT_TRANSPORT = "kafka"
+#: How the reference system's services exchange events, and how accord_events reads them.
+TRANSPORTS = ("kafka", "atom")
 
 MARKER_HELP = (
     "accord_sla(**limits): per-test SLA limits by event type, overriding --accord-sla and the "
@@ -34,6 +37,7 @@ class Settings:
     sla: Mapping[str, float] = field(default_factory=dict)
     database_url: str | None = None
     topics: tuple[str, ...] = ()
+    transport: str = DEFAULT_TRANSPORT
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -45,6 +49,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         help="broker for accord's fixtures: embedded (default), testcontainers or HOST:PORT "
         "[ini: accord_kafka]",
+    )
+    group.addoption(
+        "--accord-transport",
+        metavar="TRANSPORT",
+        default=None,
+        help="how the reference system moves events and accord_events reads them: kafka "
+        "(default: topics on --accord-kafka) or atom (no broker: Atom feeds over HTTP) "
+        "[ini: accord_transport]",
     )
     group.addoption(
         "--accord-contracts",
@@ -81,6 +93,12 @@ def add_options(parser: pytest.Parser) -> None:
         type="string",
         default=DEFAULT_KAFKA,
         help="broker for accord's fixtures: embedded, testcontainers or HOST:PORT",
+    )
+    parser.addini(
+        "accord_transport",
+        type="string",
+        default=DEFAULT_TRANSPORT,
+        help="kafka or atom: how the reference system moves events and accord_events reads them",
     )
     parser.addini(
         "accord_contracts",
@@ -192,6 +210,10 @@ def read_settings(config: pytest.Config) -> Settings:
             f"--accord-kafka={kafka!r}: use embedded, testcontainers or HOST:PORT"
         )
 
+    transport = opt.accord_transport or str(config.getini("accord_transport")) or DEFAULT_TRANSPORT
+    if transport not in TRANSPORTS:
+        raise pytest.UsageError(f"--accord-transport={transport!r}: use {' or '.join(TRANSPORTS)}")
+
     contracts: Path | None
     if opt.accord_contracts:
         contracts = Path(opt.accord_contracts).resolve()
@@ -224,4 +246,5 @@ def read_settings(config: pytest.Config) -> Settings:
         sla=sla,
         database_url=database_url,
         topics=topics,
+        transport=transport,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -132,26 +132,35 @@ def _seconds(value: float | str) -> float:
 
 
 class EventRecorder:
-    """Records CloudEvents from Kafka topics while a test runs.
+    """Records CloudEvents from Kafka topics (or Atom feeds) while a test runs.
+
+    With ``feeds`` it reads Atom feeds instead of topics: :meth:`record` takes a name of
+    ``feeds`` (``"order"``, ``"invoice"``, ...) or a feed URL, and polls the feed's head
+    with conditional GETs from the entry that was newest when recording began.
 
     Args:
-        broker: a started broker.
+        broker: a started broker (None when recording feeds).
         registry: a :class:`accord.schemas.SchemaRegistry`; every recorded event is validated
             against it. ``None`` records without validating.
         contracts: the contracts directory, named in error messages.
         create_topics: create topics that do not exist yet (3 partitions) before reading.
         clock: seconds on a monotonic clock, for deadlines.
+        feeds: record Atom feeds: name -> head URL (``http://HOST:PORT/feed``).
     """
 
     def __init__(
         self,
-        broker: Broker,
+        broker: Broker | None,
         registry: Any = None,
         *,
         contracts: str | None = None,
         create_topics: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        feeds: Mapping[str, str] | None = None,
     ) -> None:
+        if broker is None and feeds is None:
+            raise ValueError("EventRecorder needs a broker or feeds")
+        self._feeds = dict(feeds) if feeds is not None else None
         self._broker = broker
         self._registry = registry
         self._contracts = contracts
@@ -160,11 +169,16 @@ class EventRecorder:
         self._cond = threading.Condition()
         self._recorded: list[Recorded] = []
         self._problems: list[EventProblem] = []
-        self._readers: list[_TopicReader] = []
+        self._readers: list[_TopicReader | _FeedReader] = []
         self._topics: list[str] = []
         self._reported = 0
 
     # -- recording ----------------------------------------------------------------------
+    @property
+    def transport(self) -> str:
+        """``kafka`` or ``atom``: what this recorder reads."""
+        return "kafka" if self._feeds is None else "atom"
+
     @property
     def topics(self) -> list[str]:
         """Topics being recorded."""
@@ -178,13 +192,32 @@ class EventRecorder:
         new = [t for t in dict.fromkeys(topics) if t not in self._topics]
         if not new:
             return self
-        if self._create_topics:
-            self._broker.create_topics(new)
-        reader = _TopicReader(self, new)
+        reader: _TopicReader | _FeedReader
+        if self._feeds is not None:
+            reader = _FeedReader(self, new, [self._feed_url(name) for name in new])
+        else:
+            assert self._broker is not None
+            if self._create_topics:
+                self._broker.create_topics(new)
+            reader = _TopicReader(self, new)
         reader.start()
         self._readers.append(reader)
         self._topics += new
         return self
+
+    def _feed_url(self, name: str) -> str:
+        assert self._feeds is not None
+        if name in self._feeds:
+            return self._feeds[name]
+        if name.startswith(("http://", "https://")):
+            return name
+        from accord.errors import UsageError
+
+        known = ", ".join(sorted(self._feeds)) or "none"
+        raise UsageError(
+            f"accord_events: no Atom feed for {name!r} (feeds: {known}); record a feed "
+            "name or a feed URL"
+        )
 
     def close(self) -> None:
         """Stop reading; idempotent."""
@@ -398,96 +431,106 @@ class _TopicReader(threading.Thread):
         # Records stamped before this instant were produced before recording started.
         self._start_ms = int(time.time() * 1000)
         self._consumer: Any = None
+        self._ends: dict[tuple[str, int], bool] = {}
 
     def start(self) -> None:
-        from kafka import KafkaConsumer, TopicPartition
+        from confluent_kafka import OFFSET_END, TopicPartition
 
-        config = self.owner._broker.consumer_config(
-            group_id=None, enable_auto_commit=False, fetch_max_wait_ms=_POLL_MS
+        from accord.sources import open_consumer
+
+        broker = self.owner._broker
+        assert broker is not None  # topic readers exist only for a recorder with a broker
+        consumer = open_consumer(
+            broker.bootstrap_servers,
+            broker.consumer_config(group_id=None, enable_auto_commit=False),
+            fetch_wait_max_ms=_POLL_MS,
         )
-        consumer = KafkaConsumer(**config)
         partitions = []
         for topic in self.topics:
-            ids = self._partitions(consumer, topic)
-            partitions += [TopicPartition(topic, p) for p in sorted(ids)]
+            for p in sorted(self._partitions(consumer, topic)):
+                # The end now, before the test produces anything: assigning OFFSET_END would
+                # look it up later, past records the test sends right after record().
+                # ListOffsets may answer below the true end on some brokers (Tansu,
+                # multi-record batches), so it is a lower bound; records older than the
+                # start are dropped by their timestamp below.
+                _, end = consumer.get_watermark_offsets(
+                    TopicPartition(topic, p), timeout=_TOPIC_WAIT_S, cached=False
+                )
+                partitions.append(TopicPartition(topic, p, end if end >= 0 else OFFSET_END))
         consumer.assign(partitions)
-        # ListOffsets may answer below the true end on some brokers (Tansu, multi-record
-        # batches), so this is a lower bound; records older than the start are dropped by
-        # their timestamp below.
-        consumer.seek_to_end(*partitions)
-        for tp in partitions:
-            consumer.position(tp)
+        self._ends = dict.fromkeys(((tp.topic, tp.partition) for tp in partitions), False)
         self._consumer = consumer
         super().start()
 
-    def _partitions(self, consumer: Any, topic: str) -> set[int]:
+    def _partitions(self, consumer: Any, topic: str) -> list[int]:
         """The topic's partitions; a topic created a moment ago may need a metadata refresh."""
-        deadline = time.monotonic() + _TOPIC_WAIT_S
-        while True:
-            ids = consumer.partitions_for_topic(topic)
-            if ids:
-                return set(ids)
-            if time.monotonic() >= deadline:
-                consumer.close()
-                raise RuntimeError(
-                    f"accord_events: topic {topic!r} does not exist on "
-                    f"{self.owner._broker.bootstrap_servers} "
-                    f"(waited {format_duration(_TOPIC_WAIT_S)})"
-                )
-            time.sleep(0.1)
+        from accord.errors import UsageError
+        from accord.sources._kafka import topic_partitions
+
+        try:
+            return topic_partitions(consumer, topic, "accord_events", wait_s=_TOPIC_WAIT_S)
+        except UsageError:
+            consumer.close()
+            raise RuntimeError(
+                f"accord_events: topic {topic!r} does not exist on "
+                f"{getattr(self.owner._broker, 'bootstrap_servers', '?')} "
+                f"(waited {format_duration(_TOPIC_WAIT_S)})"
+            ) from None
 
     def stop(self) -> None:
         self._stop_event.set()
 
     def run(self) -> None:
+        from confluent_kafka import KafkaError
+
         from accord.events import (
             DLQ_SUFFIX,
             EventDecodeError,
-            Location,
             dead_letter_event,
             from_kafka,
             is_dead_lettered,
         )
+        from accord.sources import record_location
 
         consumer = self._consumer
+        ends = self._ends
+        eof = KafkaError._PARTITION_EOF
         try:
             while not self._stop_event.is_set():
-                batch = consumer.poll(timeout_ms=_POLL_MS)
+                messages = consumer.consume(10_000, _POLL_MS / 1000)
                 kept: list[tuple[Recorded, list[EventProblem]]] = []
-                for tp, records in batch.items():
-                    for record in records:
-                        if record.timestamp is not None and 0 <= record.timestamp < self._start_ms:
-                            continue
-                        raw_key = record.key
-                        key = raw_key.decode(errors="replace") if raw_key is not None else None
-                        where = Location(tp.topic, partition=tp.partition, offset=record.offset)
-                        try:
-                            event = from_kafka(record.key, record.value, record.headers or [])
-                        except EventDecodeError as exc:
-                            event = {"type": None, "partitionkey": key}
-                            # A dead-letter topic holds what a consumer could not read: the
-                            # copy of a record that is no CloudEvent is no fault of its own.
-                            problems = [] if tp.topic.endswith(DLQ_SUFFIX) else [
-                                EventProblem(
-                                    str(where), "(not a CloudEvent)", "-", key, "", str(exc)
-                                )
-                            ]
-                            kept.append((Recorded(event, where, time.monotonic()), problems))
-                            continue
-                        if is_dead_lettered(event):
-                            # A consumer's dead letter: the original was validated where it
-                            # was read; this says which event failed and why.
-                            event = dead_letter_event(event, str(where))
-                            problems = []
-                        else:
-                            problems = self.owner._validate(event, key, str(where))
+                for message in messages:
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == eof:
+                            ends[message.topic(), message.partition()] = True
+                        continue
+                    ends[message.topic(), message.partition()] = False
+                    _, stamp = message.timestamp()
+                    if 0 <= stamp < self._start_ms:
+                        continue
+                    where = record_location(message)
+                    key = where.key
+                    try:
+                        event = from_kafka(message.key(), message.value(), message.headers() or ())
+                    except EventDecodeError as exc:
+                        event = {"type": None, "partitionkey": key}
+                        # A dead-letter topic holds what a consumer could not read: the
+                        # copy of a record that is no CloudEvent is no fault of its own.
+                        problems = [] if where.source.endswith(DLQ_SUFFIX) else [
+                            EventProblem(str(where), "(not a CloudEvent)", "-", key, "", str(exc))
+                        ]
                         kept.append((Recorded(event, where, time.monotonic()), problems))
-                behind = False
-                for tp in consumer.assignment():
-                    high = consumer.highwater(tp)
-                    if high is not None and consumer.position(tp) < high:
-                        behind = True
-                self.caught_up = not batch and not behind
+                        continue
+                    if is_dead_lettered(event):
+                        # A consumer's dead letter: the original was validated where it
+                        # was read; this says which event failed and why.
+                        event = dead_letter_event(event, str(where))
+                        problems = []
+                    else:
+                        problems = self.owner._validate(event, key, str(where))
+                    kept.append((Recorded(event, where, time.monotonic()), problems))
+                self.caught_up = not messages and all(ends.values())
                 self.cycles += 1
                 if kept:
                     self.owner._keep(kept)
@@ -498,3 +541,69 @@ class _TopicReader(threading.Thread):
             self.owner._notify()
         finally:
             consumer.close()
+
+
+class _FeedReader(threading.Thread):
+    """Polls Atom feeds from the entry that was newest when recording began."""
+
+    def __init__(self, owner: EventRecorder, names: list[str], urls: list[str]) -> None:
+        super().__init__(name=f"accord-feeds-{','.join(names)}", daemon=True)
+        self.owner = owner
+        self.topics = names
+        self.cycles = 0
+        self.caught_up = False
+        self.error: BaseException | None = None
+        self._stop_event = threading.Event()
+        self._urls = urls
+        self._names = dict(zip(urls, names, strict=True))
+        self._follower: Any = None
+
+    def start(self) -> None:
+        from accord.system import FeedFollower
+
+        follower = FeedFollower(self._urls, poll_interval_s=_POLL_MS / 1000, from_end=True)
+        try:
+            follower.poll_located(0)  # marks where each feed ends now, before returning
+        except BaseException:
+            follower.close()
+            raise
+        self._follower = follower
+        super().start()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+
+    def run(self) -> None:
+        from accord.events import Location
+
+        follower = self._follower
+        try:
+            while not self._stop_event.is_set():
+                undecodable = follower.undecodable
+                found = follower.poll_located(_POLL_MS / 1000)
+                kept: list[tuple[Recorded, list[EventProblem]]] = []
+                for event, where in found:
+                    key = event.get("partitionkey")
+                    key = str(key) if key is not None else None
+                    location = Location(where, key=key)
+                    problems = self.owner._validate(event, None, where)
+                    kept.append((Recorded(event, location, time.monotonic()), problems))
+                for _ in range(follower.undecodable - undecodable):
+                    where = Location(",".join(self._urls))
+                    problem = EventProblem(
+                        str(where), "(not a CloudEvent)", "-", None, "", "an entry without one"
+                    )
+                    kept.append((Recorded({"type": None}, where, time.monotonic()), [problem]))
+                # poll_located returns after a complete round of GETs: the feeds are read to
+                # the heads they had when the round began.
+                self.caught_up = True
+                self.cycles += 1
+                if kept:
+                    self.owner._keep(kept)
+                else:
+                    self.owner._notify()
+        except BaseException as exc:  # surfaced to the test by the owner
+            self.error = exc
+            self.owner._notify()
+        finally:
+            follower.close()

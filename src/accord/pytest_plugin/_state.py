@@ -30,6 +30,7 @@ class TestChecks:
 class _Group:
     trigger: str
     expectations: tuple[tuple[str, float], ...]
+    transport: str = "kafka"
     events: list[dict[str, Any]] = field(default_factory=list)
     until: datetime | None = None
     tests: int = 0
@@ -42,18 +43,23 @@ class _Group:
 class SessionSLA:
     """What the tests that used ``accord_consistency`` saw, aggregated for the summary.
 
-    Tests with the same trigger and expectations (types and limits) form one group; each
-    group yields one report over all of their events.
+    Tests with the same trigger, expectations (types and limits) and transport form one group;
+    each group yields one report over all of their events (a run over Kafka and over Atom
+    feeds gets one report each, not a mix of both latencies).
     """
 
-    groups: dict[tuple[str, tuple[tuple[str, float], ...]], _Group] = field(default_factory=dict)
+    groups: dict[tuple[str, tuple[tuple[str, float], ...], str], _Group] = field(
+        default_factory=dict
+    )
     reports: list[dict[str, Any]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
 
     def add(self, check: ConsistencyCheck) -> None:
         expectations = tuple(sorted(check.expectations.items()))
+        transport = check.transport
         group = self.groups.setdefault(
-            (check.trigger, expectations), _Group(check.trigger, expectations)
+            (check.trigger, expectations, transport),
+            _Group(check.trigger, expectations, transport),
         )
         group.events += check.events_checked
         group.accepted.update(check.accepted_checked)
@@ -84,6 +90,8 @@ class SessionSLA:
             )
             report["tests"] = group.tests
             report["origin"] = run_origin(sources=group.sources)
+            if len({g.transport for g in self.groups.values()}) > 1:
+                report["transport"] = group.transport  # named when the session had several
             reports.append(report)
         self.reports = reports
         return reports

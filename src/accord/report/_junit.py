@@ -4,8 +4,10 @@ One ``<testcase>`` per expectation (name = the expected event type, classname = 
 trigger type), failing with the violations of that type. Latency figures and outcome counts
 go in ``<properties>`` of each test case; the report's own figures in the suite's.
 A test case for the trigger type is added only when violations are not tied to an
-expectation (duplicate triggers), and one for the baseline when the report compares with one,
-so a violation or regression never disappears from the XML.
+expectation (duplicate triggers), one for the baseline when the report compares with one,
+and a failing one (``accord.source``) when the report is ``incomplete`` (the topics lost or
+replaced records while they were read), so a violation, regression or doubt never
+disappears from the XML.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from accord.report._model import (
     clean_text,
     counts_by_kind,
     format_duration,
+    incomplete,
     pending_note,
     regressions,
     shorten,
@@ -103,7 +106,7 @@ def render_junit(report: Mapping[str, Any]) -> str:
     Properties per test case: ``within_s``, ``count``, ``p50_s``, ``p90_s``,
     ``p99_s``, ``max_s`` (empty while nothing matched) and the outcome counters. Suite
     properties: ``trigger``, ``window_end``, ``triggers``, ``duplicate_triggers``,
-    ``violations``, ``consistent``.
+    ``violations``, ``consistent`` (and ``incomplete`` when the report is).
 
     Args:
         report: a report dict in the ``report.json`` shape.
@@ -182,6 +185,21 @@ def render_junit(report: Mapping[str, Any]) -> str:
             failure.text = clean_text("\n".join(shorten(item.message, 400) for item in compared))
         testcases.append(testcase)
 
+    reasons = incomplete(report)
+    if reasons:
+        testcase = ET.Element("testcase", name="the topics held every event read")
+        testcase.set("classname", "accord.source")
+        testcase.set("time", "0")
+        failures += 1
+        failure = ET.SubElement(
+            testcase,
+            "failure",
+            message=clean_text(f"incomplete: {shorten(reasons[0], 400)}"),
+            type="accord.incomplete",
+        )
+        failure.text = clean_text("\n".join(shorten(reason, 400) for reason in reasons))
+        testcases.append(testcase)
+
     total = violation_total(report)
     attributes = {
         "name": SUITE_NAME,
@@ -211,6 +229,7 @@ def render_junit(report: Mapping[str, Any]) -> str:
             ("duplicate_triggers", duplicate_triggers),
             ("violations", total),
             ("consistent", "true" if verdict(report) else "false"),
+            *([("incomplete", "true")] if reasons else []),
             *((("verdict", kind),) if kind in ("nothing_decided", "pending") else ()),
             *((f"warning.{i}", text) for i, text in enumerate(warnings(report), 1)),
         ],

@@ -231,8 +231,10 @@ def verdict(report: Mapping[str, Any]) -> bool:
     """Whether the report says the system was consistent.
 
     ``consistent`` is authoritative; a report without it is consistent when it counts no
-    violation.
+    violation. An :func:`incomplete` report is never consistent.
     """
+    if incomplete(report):
+        return False
     consistent = report.get("consistent")
     if isinstance(consistent, bool):
         return consistent
@@ -242,6 +244,8 @@ def verdict(report: Mapping[str, Any]) -> bool:
 def verdict_kind(report: Mapping[str, Any]) -> str:
     """``consistent``, ``not_consistent``, ``nothing_decided`` or ``pending`` (see
     :func:`accord.consistency.judge`); from ``consistent`` for reports without ``verdict``."""
+    if incomplete(report):
+        return "not_consistent"  # the topics cannot vouch for what was read
     kind = report.get("verdict")
     if kind in ("consistent", "not_consistent", "nothing_decided", "pending"):
         return str(kind)

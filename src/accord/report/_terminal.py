@@ -27,7 +27,7 @@ _LEFT = frozenset({"type"})
 
 
 def verdict_line(report: Mapping[str, Any]) -> str:
-    """One line: ``CONSISTENT: ...`` or ``NOT CONSISTENT: ...`` with the counts behind it.
+    """One line: ``CONSISTENT: ...``, ``NOT CONSISTENT: ...`` or ``INCOMPLETE: ...``.
 
     Args:
         report: a report dict in the ``report.json`` shape.
@@ -36,6 +36,13 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     trigger = shorten(report.get("trigger") or "", 60)
     total = violation_total(report)
     basis = f"{triggers} {trigger + ' ' if trigger else ''}trigger{'s' if triggers != 1 else ''}"
+    reasons = incomplete(report)
+    if reasons:
+        return (
+            f"INCOMPLETE: the topics lost or replaced records while they were read "
+            f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} above); {total} "
+            f"violation{'s' if total != 1 else ''} counted over {basis} prove nothing either way"
+        )
     kind = verdict_kind(report)
     why = shorten(report.get("nothing_decided") or "", 400)
     if kind == "nothing_decided":
@@ -140,6 +147,13 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
             "rerun with --lateness inf "
             "for an exact verdict"
         )
+    reasons = incomplete(report)
+    if reasons:
+        lines.append("")
+        lines.append("incomplete:")
+        lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[:max(max_violations, 1)])
+        if len(reasons) > max(max_violations, 1):
+            lines.append(f"  ... and {len(reasons) - max(max_violations, 1)} more")
     notes = [f"warning: {shorten(warning, 400)}" for warning in warnings(report)]
     note = pending_note(report)
     if note:

@@ -145,6 +145,16 @@ class _Placer(threading.Thread):
             self.finished_at = time.monotonic()
 
 
+def _follower(system: ReferenceSystem) -> Follower:
+    """Every event of the system's topics (Kafka) or feeds (Atom), from the start."""
+    if getattr(system, "transport", "kafka") == "atom":
+        from accord.system._atom_follow import FeedFollower
+
+        return FeedFollower(system.feeds.values())
+    assert system.broker is not None
+    return EventFollower(system.broker, list(TOPICS))
+
+
 def run_demo(
     system: ReferenceSystem,
     orders: int,
@@ -175,7 +185,8 @@ def run_demo(
         on_progress: called about every ``progress_interval_s`` and once at the end.
         progress_interval_s: how often to report progress.
         follower: where events come from; by default all partitions of ``order``,
-            ``invoice`` and ``delivery`` from the start.
+            ``invoice`` and ``delivery`` from the start (with the Atom transport: the three
+            services' feeds from their oldest archive page).
         place: how orders are placed (tests pass a fake).
 
     Raises:
@@ -192,7 +203,7 @@ def run_demo(
             unusable.append(f"{event.get('type')} {event.get('id')}: {exc}")
 
     tracker = ArrivalTracker(sink=check if checker is not None else None)
-    events = follower if follower is not None else EventFollower(system.broker, list(TOPICS))
+    events = follower if follower is not None else _follower(system)
     placer = _Placer(place, system.urls["order"], orders, rate, seed)
     started = time.monotonic()
     last_report = 0.0

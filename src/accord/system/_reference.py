@@ -28,6 +28,10 @@ RESTART_WINDOW_S = 60.0
 DATABASE_URL_ENV = "REFERENCE_DATABASE_URL"
 #: How the services are started: ``<launcher> <service> --port ... --bootstrap-servers ...``.
 DEFAULT_LAUNCHER: tuple[str, ...] = (sys.executable, "-m", "reference_services")
+#: How events move between the services: Kafka topics, or Atom feeds polled over HTTP.
+TRANSPORTS: tuple[str, ...] = ("kafka", "atom")
+#: With the Atom transport, the service whose feed carries what a topic carries on Kafka.
+FEED_OF_TOPIC: dict[str, str] = {"order": "order", "delivery": "shipping", "invoice": "invoicing"}
 
 
 @dataclass
@@ -58,8 +62,12 @@ class ReferenceSystem:
         >>> with EmbeddedBroker() as broker, ReferenceSystem(broker) as system:  # doctest: +SKIP
         ...     requests.post(system.urls["order"] + "/orders", json=...)
 
+    With ``transport="atom"`` there is no broker (pass ``None``): each service serves its
+    events at ``/feed`` and shipping and invoicing poll the order service's feed every
+    ``poll_interval_ms``.
+
     Args:
-        broker: a started broker.
+        broker: a started broker (``None`` with the Atom transport).
         database_url: a PostgreSQL server's SQLAlchemy URL; each service then gets a
             database ``accord_<run id>_<service>`` there. SQLite files in ``workdir`` when None.
         invoicing_delay_ms: make the invoicing service this slow per event, on purpose.
@@ -71,11 +79,13 @@ class ReferenceSystem:
         launcher: the command that runs a service, before the service name.
         on_progress: called with a short message at each step.
         run_id: names the PostgreSQL databases; random when None.
+        transport: ``kafka`` or ``atom``.
+        poll_interval_ms: with ``atom``, the pollers' pause between two polls of the order feed.
     """
 
     def __init__(
         self,
-        broker: Broker,
+        broker: Broker | None,
         *,
         database_url: str | None = None,
         invoicing_delay_ms: int = 0,
@@ -86,7 +96,15 @@ class ReferenceSystem:
         launcher: Sequence[str] = DEFAULT_LAUNCHER,
         on_progress: Callable[[str], None] | None = None,
         run_id: str | None = None,
+        transport: str = "kafka",
+        poll_interval_ms: int = 100,
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport {transport!r}: choose one of {', '.join(TRANSPORTS)}")
+        if transport == "kafka" and broker is None:
+            raise ValueError("the kafka transport needs a broker")
+        self.transport = transport
+        self.poll_interval_ms = poll_interval_ms
         self.broker = broker
         self.database_url = database_url
         self.delays_ms = {"invoicing": invoicing_delay_ms, "shipping": shipping_delay_ms}
@@ -97,6 +115,7 @@ class ReferenceSystem:
         self._on_progress = on_progress
         self._run_id = run_id
         self._services: dict[str, ServiceProcess] = {}
+        self._ports: dict[str, int] = {}
         self._databases: ServiceDatabases | None = None
         self._started = False
         self.startup_s: float | None = None
@@ -133,8 +152,15 @@ class ReferenceSystem:
 
     @property
     def bootstrap_servers(self) -> str:
-        """The broker the services use."""
-        return self.broker.bootstrap_servers
+        """The broker the services use ("" with the Atom transport)."""
+        return self.broker.bootstrap_servers if self.broker is not None else ""
+
+    @property
+    def feeds(self) -> dict[str, str]:
+        """With the Atom transport, each service's feed, e.g. ``{"order": "http://.../feed"}``."""
+        if self.transport != "atom":
+            return {}
+        return {name: url + "/feed" for name, url in self.urls.items()}
 
     # -- life cycle ----------------------------------------------------------------------------
     def _say(self, message: str) -> None:
@@ -154,8 +180,10 @@ class ReferenceSystem:
             self.workdir = Path(tempfile.mkdtemp(prefix="accord-system-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         try:
-            self._say(f"creating topics {', '.join(TOPICS)} on {self.broker.bootstrap_servers}")
-            self.broker.create_topics(TOPICS, partitions=PARTITIONS)
+            if self.broker is not None and self.transport == "kafka":
+                bootstrap = self.broker.bootstrap_servers
+                self._say(f"creating topics {', '.join(TOPICS)} on {bootstrap}")
+                self.broker.create_topics(TOPICS, partitions=PARTITIONS)
             self._databases = ServiceDatabases(
                 list(SERVICES), self.workdir, self.database_url, self._run_id
             )
@@ -163,12 +191,15 @@ class ReferenceSystem:
             if self.database_url is not None:
                 names = ", ".join(self._databases.database_name(n) for n in SERVICES)
                 self._say(f"created databases {names}")
-            taken: set[int] = set()
-            for name in SERVICES:
+            ports: dict[str, int] = {}
+            for name in SERVICES:  # all first: the pollers are told the order service's URL
                 port = free_port()
-                while port in taken:  # the kernel may hand out a just-released port again
+                while port in ports.values():  # the kernel may hand out a released port again
                     port = free_port()
-                taken.add(port)
+                ports[name] = port
+            self._ports = ports
+            for name in SERVICES:
+                port = ports[name]
                 service = ServiceProcess(
                     name,
                     self._command(name, port),
@@ -192,12 +223,15 @@ class ReferenceSystem:
         return self
 
     def _command(self, name: str, port: int) -> list[str]:
-        command = [
-            *self.launcher,
-            name,
-            "--port", str(port),
-            "--bootstrap-servers", self.broker.bootstrap_servers,
-        ]
+        command = [*self.launcher, name, "--port", str(port)]
+        if self.transport == "atom":
+            command += ["--transport", "atom"]
+            if name != "order":
+                order_feed = f"http://127.0.0.1:{self._ports['order']}/feed"
+                command += ["--order-feed", order_feed]
+                command += ["--poll-interval-ms", str(self.poll_interval_ms)]
+        elif self.broker is not None:
+            command += ["--bootstrap-servers", self.broker.bootstrap_servers]
         delay = self.delays_ms.get(name, 0)
         if delay:
             command += ["--processing-delay-ms", str(delay)]
@@ -231,7 +265,7 @@ class ReferenceSystem:
         down = self._broker_problem()
         if down != self._broker_down:
             changed = True
-            where = self.broker.bootstrap_servers
+            where = self.bootstrap_servers
             if down is not None:
                 self._say(
                     f"the broker at {where} is DOWN: {down}; the services keep retrying "
@@ -272,7 +306,10 @@ class ReferenceSystem:
 
     def _broker_problem(self) -> str | None:
         """Why the broker is not usable, or None: the embedded broker's process exited; for
-        another broker, nothing accepts connections at its first bootstrap address."""
+        another broker, nothing accepts connections at its first bootstrap address. None
+        with the Atom transport (no broker)."""
+        if self.broker is None:
+            return None
         exit_code = getattr(self.broker, "exit_code", None)
         if callable(exit_code):  # a broker process of our own
             code = exit_code()
@@ -291,7 +328,8 @@ class ReferenceSystem:
             if watch.total:
                 part += f" ({watch.total} restart{'s' if watch.total != 1 else ''})"
             parts.append(part)
-        parts.append("broker DOWN" if self._broker_down else "broker up")
+        if self.broker is not None:
+            parts.append("broker DOWN" if self._broker_down else "broker up")
         return ", ".join(parts)
 
     def check(self) -> None:

@@ -177,10 +177,87 @@ def test_follow_in_a_group_reports_on_sigterm(
             process.communicate()
     assert process.returncode == 1, err
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["interrupted"] is True
+    assert report["interrupted"] is True and "incomplete" not in report
     assert report["triggers"] == 12 and report["events"] == 36
     assert sorted(v["key"] for v in report["violations"] if v["kind"] == "late") == ["k3", "k7"]
     assert "NOT CONSISTENT" in out
+
+
+def test_follow_marks_the_report_incomplete_when_a_topic_is_recreated(
+    broker: EmbeddedBroker, topics: dict[str, str], tmp_path: Path
+) -> None:
+    """A topic deleted and created again under a follower: the report says so, no verdict."""
+    import signal
+    import subprocess
+    import sys
+    import xml.etree.ElementTree as ET
+
+    from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+
+    from accord.consistency import eventually
+
+    group = f"recreated-{topics[ORDER]}"
+    url = f"kafka://{broker.bootstrap_servers}/{','.join(topics.values())}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "accord.cli", "audit", url, "--follow", "--group-id", group,
+         "--trigger", ORDER, "--expect", f"{INVOICE}=60s", "--expect", f"{DELIVERY}=60s",
+         "--report-dir", str(tmp_path), "--format", "json,junit"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    warned: list[str] = []
+
+    def read_stderr() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            warned.append(line)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    watcher = KafkaConsumer(**broker.consumer_config(group_id=group, enable_auto_commit=False))
+    try:
+        _publish(broker, topics)
+
+        def committed(partitions: list[TopicPartition]) -> int:
+            return sum(watcher.committed(tp) or 0 for tp in partitions)
+
+        everything = [TopicPartition(t, p) for t in topics.values() for p in range(3)]
+        eventually(lambda: committed(everything) == 36, within=60, interval=0.5,
+                   message="the follower committed every record")
+        admin = KafkaAdminClient(**broker.admin_config())
+        try:
+            admin.delete_topics([topics[INVOICE]])
+        finally:
+            admin.close()
+        broker.create_topics([topics[INVOICE]], partitions=3)
+        producer = KafkaProducer(**broker.producer_config())
+        for n in (0, 1):  # invoices again, in a topic that starts at offset 0
+            message = to_kafka(make_event(INVOICE, "/reference/invoicing", {}, key=f"k{n}",
+                                          id=f"i{n}", time=T0 + timedelta(seconds=n + 5)))
+            producer.send(topics[INVOICE], key=message.key, value=message.value,
+                          headers=message.headers)
+        producer.flush()
+        producer.close()
+        # The follower says so as soon as it notices (its metadata shows the new topic id).
+        eventually(lambda: any("the report will be incomplete" in line for line in warned),
+                   within=30, interval=0.2, message="the follower noticed the recreated topic")
+        process.send_signal(signal.SIGTERM)
+        out = process.communicate(timeout=30)[0]
+        reader.join(timeout=10)
+        err = "".join(warned)
+    finally:
+        watcher.close()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 1, err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["consistent"] is False and report["interrupted"] is True
+    reasons = report["incomplete"]
+    assert reasons and all(topics[INVOICE] in reason for reason in reasons), reasons
+    assert any("went back" in reason or "recreated" in reason for reason in reasons)
+    assert "INCOMPLETE: the topics lost or replaced records" in out
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    assert [c.get("name") for c in junit.iter("testcase") if c.get("classname") == "accord.source"]
 
 
 def test_a_followed_audit_counts_a_dead_letter_at_once(

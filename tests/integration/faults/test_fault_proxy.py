@@ -105,3 +105,31 @@ def test_a_server_that_is_down_resets_the_client() -> None:
 def test_bad_latency_is_refused(proxy: FaultProxy) -> None:
     with pytest.raises(ValueError, match="latency must be >= 0"):
         proxy.set_latency(-1)
+
+
+def test_an_embedded_broker_advertising_the_proxy_sends_every_client_through_it() -> None:
+    from kafka import KafkaAdminClient, KafkaProducer
+
+    from accord.broker import EmbeddedBroker
+    from accord.broker._base import free_port
+
+    port = free_port()
+    with (
+        FaultProxy("127.0.0.1", port) as proxy,
+        EmbeddedBroker(port=port, advertised_listener=proxy.address) as broker,
+    ):
+        # Bootstrapped at the broker's own port, the client is sent to the proxy.
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap_servers)
+        try:
+            brokers = admin.describe_cluster()["brokers"]
+        finally:
+            admin.close()
+        assert [(b["host"], b["port"]) for b in brokers] == [("127.0.0.1", proxy.port)]
+        broker.create_topics(["t"], partitions=1)
+        before = proxy.stats.bytes_up
+        producer = KafkaProducer(**broker.producer_config())
+        try:
+            producer.send("t", b"x" * 1000).get(30)
+        finally:
+            producer.close()
+        assert proxy.stats.bytes_up - before > 1000, "the record went through the proxy"

@@ -135,8 +135,11 @@ def test_http_zip_as_free_text_breaks_the_order_details_pact(
     with OrderProvider() as provider:
         result = verify_provider(provider, [PACT_DIR])
     assert _failures(result) == {("shipping", "$.shippingAddress.zip")}
-    (mismatch,) = result.mismatches
-    assert mismatch.interaction == "a request for the details of an accepted order"
+    # Both of shipping's readers of the details: the support tool and the Atom poller.
+    assert {m.interaction for m in result.mismatches} == {
+        "a request for the details of an accepted order",
+        "the details of an order in the feed",
+    }
 
 
 def test_an_unknown_provider_state_is_named(provider: OrderProvider, tmp_path: Path) -> None:
@@ -151,3 +154,19 @@ def test_an_unknown_provider_state_is_named(provider: OrderProvider, tmp_path: P
     assert mismatch.path == "providerState"
     assert "unknown provider state 'an order was cancelled'" in mismatch.message
     assert "known: an order was accepted, an order exists" in mismatch.message
+
+
+def test_a_feed_without_positions_breaks_both_pollers_pacts(
+    provider: OrderProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reference_services.common.atom import render
+
+    # The entries' extension elements move to another namespace: no ac:position any more.
+    monkeypatch.setattr(render, "AC", "urn:example:other")
+    result = verify_provider(provider, [PACT_DIR])
+    broken = {(m.consumer, m.interaction) for m in result.mismatches}
+    assert broken == {
+        ("shipping", "the head of the order feed, links only"),
+        ("invoicing", "the head of the order feed, links only"),
+    }
+    assert any("urn:accord:feed:position" in m.message for m in result.mismatches)

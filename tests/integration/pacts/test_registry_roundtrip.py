@@ -312,7 +312,7 @@ def test_verify_reads_pacts_from_urls(pact_server: str, capsys: pytest.CaptureFi
         f"{pact_server}/invoicing-order.json",
     )
     assert code == 0, out
-    assert out.count(" OK") == 4
+    assert out.count(" OK") == 8  # shipping 5 (message, 2 support HTTP, feed, details), invoicing 3
 
 
 def test_verify_reads_latest_pacts_from_a_broker_layout(
@@ -350,7 +350,7 @@ def test_verify_reads_latest_pacts_from_a_broker_layout(
         thread.join(5)
     assert code == 0, out
     assert "/pacts/provider/order/consumer/invoicing/branch/main/latest" in out
-    assert out.count(" OK") == 4
+    assert out.count(" OK") == 8  # shipping 5 (message, 2 support HTTP, feed, details), invoicing 3
 
 
 def test_verify_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:

@@ -120,7 +120,7 @@ def test_bad_input_exits_2_naming_file_and_line(
             "--format: unknown report format 'pdf': use one or more of json, junit, html, md",
         ),
         (["--baseline", "nope.json"], "nope.json: no such file"),
-        (["--follow"], "apply to kafka:// sources only"),
+        (["--follow"], "applies to kafka:// and atom+http:// sources only"),
     ],
 )
 def test_bad_options_exit_2(

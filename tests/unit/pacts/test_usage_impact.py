@@ -55,7 +55,11 @@ def test_usage_matrix_shows_who_uses_which_field() -> None:
     assert fields["metadata.ce_type"] == ["invoicing", "shipping"]
     assert "data.acceptedAt" not in fields  # nobody relies on it
     http = matrix["http"][f"order GET /orders/{'6d5f8a2e-0b7c-4c1e-9a3d-2f4b6c8d0e1f'}"]
-    assert http["fields"]["body.customer.email"] == ["shipping"]
+    # Shipping's support tool and invoicing's Atom poller (details of a links-only entry).
+    assert http["fields"]["body.customer.email"] == ["invoicing", "shipping"]
+    assert http["fields"]["body.shippingAddress.zip"] == ["shipping"]
+    feed = matrix["http"]["order GET /feed"]["fields"]
+    assert feed["body.feed.entry.ac:position"] == ["invoicing", "shipping"]
 
 
 def test_usage_cli_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:

@@ -116,3 +116,18 @@ def test_a_bad_duration_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "'soon' is not a duration" in err and err.count("\n") == 1
+
+
+def test_a_run_below_the_asked_rate_says_the_rate_it_reached() -> None:
+    from accord.system import PlacedOrder
+
+    tracker = ArrivalTracker()
+    placed = [PlacedOrder(f"o{n}", float(n)) for n in range(74)]
+    slow = DemoResult(placed, tracker.summary(60.0), None, 1.0, 2.0, timed_out=False)
+    lines = summary_lines(slow, 60.0, rate=200.0)
+    assert lines[1] == (
+        "warning: orders were placed at 74/s, not the 200/s asked: the order service did "
+        "not answer faster (see docs/performance.md)"
+    )
+    assert not any("warning" in line for line in summary_lines(slow, 60.0, rate=80.0))
+    assert not any("warning" in line for line in summary_lines(slow, 60.0))
