@@ -40,7 +40,7 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     if reasons:
         return (
             f"INCOMPLETE: the topics lost or replaced records while they were read "
-            f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} above); {total} "
+            f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} listed); {total} "
             f"violation{'s' if total != 1 else ''} counted over {basis} prove nothing either way"
         )
     kind = verdict_kind(report)
@@ -68,8 +68,6 @@ def verdict_heading(report: Mapping[str, Any]) -> tuple[str, str]:
         report: a report dict in the ``report.json`` shape.
     """
     status, _, summary = verdict_line(report).partition(": ")
-    if incomplete(report) and status != "INCOMPLETE":
-        status = "INCOMPLETE"  # the topics cannot vouch for what was read, whatever it counts
     return status, summary
 
 
@@ -81,8 +79,8 @@ def verdict_tone(report: Mapping[str, Any]) -> str:
     Args:
         report: a report dict in the ``report.json`` shape.
     """
-    kind = verdict_kind(report)
-    if incomplete(report) or kind in ("not_consistent", "pending"):
+    kind = verdict_kind(report)  # not_consistent for an incomplete report
+    if kind in ("not_consistent", "pending"):
         return "bad"
     if kind == "nothing_decided" or report.get("nothing_decided"):
         return "undecided"
