@@ -44,6 +44,7 @@ __all__ = [
     "verdict_notes",
     "violation_total",
     "violations",
+    "warning_lines",
     "warnings",
     "window_note",
 ]
@@ -266,6 +267,19 @@ def warnings(report: Mapping[str, Any]) -> list[str]:
             "is not in what was decoded)"
         )
     return out
+
+
+def warning_lines(report: Mapping[str, Any], *, limit: int | None = None) -> list[str]:
+    """``warning: ...`` per :func:`warnings` (each cut to ``limit`` characters with
+    :func:`shorten`, when given), then the :func:`pending_note`: what the terminal and the
+    JUnit output print beside the verdict."""
+    lines = [
+        f"warning: {text if limit is None else shorten(text, limit)}" for text in warnings(report)
+    ]
+    note = pending_note(report)
+    if note:
+        lines.append(note)
+    return lines
 
 
 def pending_note(report: Mapping[str, Any]) -> str | None:

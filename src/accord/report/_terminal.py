@@ -11,13 +11,12 @@ from accord.report._model import (
     estimate_note,
     incomplete,
     kind_totals,
-    pending_note,
     shorten,
     sla_rows,
     verdict_kind,
     violation_total,
     violations,
-    warnings,
+    warning_lines,
 )
 
 __all__ = ["terminal_table", "verdict_heading", "verdict_line", "verdict_tone"]
@@ -149,13 +148,10 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
     if reasons:
         lines.append("")
         lines.append("incomplete:")
-        lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[:max(max_violations, 1)])
+        lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[: max(max_violations, 1)])
         if len(reasons) > max(max_violations, 1):
             lines.append(f"  ... and {len(reasons) - max(max_violations, 1)} more")
-    notes = [f"warning: {shorten(warning, 400)}" for warning in warnings(report)]
-    note = pending_note(report)
-    if note:
-        notes.append(note)
+    notes = warning_lines(report, limit=400)
     if notes:
         lines.append("")
         lines += notes
