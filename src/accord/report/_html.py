@@ -221,8 +221,9 @@ def _latency_plots(report: Mapping[str, Any]) -> str:
         histogram = _histogram_of(expectations, row.type)
         shown = row.cells()[-len(QUANTILES) :]
         figures = ", ".join(f"{q} {text}" for q, text in zip(QUANTILES, shown, strict=True))
+        pending = f", {row.pending} pending (not drawn)" if row.pending else ""
         caption = (
-            f"{row.count} matched; {figures}; limit {format_duration(row.within_s)}; "
+            f"{row.count} matched{pending}; {figures}; limit {format_duration(row.within_s)}; "
             f"{row.redelivered} redelivered, {row.clock_skew} with clock skew"
         )
         cards.append(

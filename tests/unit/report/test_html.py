@@ -365,6 +365,7 @@ def test_nothing_decided_never_looks_like_a_pass(nothing_decided_report: dict[st
     assert "No key decided yet, so no line or figure: invoice.created." in page
     assert len(svgs(page)["staircase"].findall(f"{SVG}path[@class='step']")) == 1
     assert "No violations, but nothing was decided (see above)." in page
+    assert "0 matched, 3 pending (not drawn); p50 -, p90 -, p99 -, max -; limit 60s" in page
 
     allowed = render_html({**nothing_decided_report, "verdict": "consistent", "consistent": True})
     assert '<h1 id="verdict">NOTHING DECIDED (allowed by --allow-empty)</h1>' in allowed
