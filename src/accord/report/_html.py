@@ -369,7 +369,10 @@ def _origin(report: Mapping[str, Any]) -> str:
 def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
     """Render the report as one self-contained HTML page (``report.html``).
 
-    The page has a header with the verdict, a summary table per expectation, and three plots
+    The page has a header headed by the verdict line's words and coloured by
+    :func:`~accord.report._terminal.verdict_tone` (green only for a pass that decided
+    something, amber when nothing was decided), what the verdict rests on
+    (:func:`~accord.report._model.verdict_notes`), a summary table per expectation, and three plots
     drawn as inline SVG: the latency distribution of each expectation on a log axis with its
     limit marked, violations over time stacked by kind, and the ``consistent_within``
     staircase. It lists the first ``max_violations`` violations and says how many more there
