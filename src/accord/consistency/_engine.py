@@ -1,5 +1,10 @@
 """The eventual-consistency engine: every trigger yields each expected event in time.
 
+This is the fast path. The same rules, plainly, are :mod:`accord.consistency._reference`,
+which property tests hold this engine's reports equal to; the report pass lives in
+:mod:`accord.consistency._reporting`, the residue and finalization in
+:mod:`accord.consistency._finalize`.
+
 Semantics (issue 4, exact): for each trigger key K, T0 is the earliest ``time`` of its
 trigger events; for each expectation E with limit L the earliest E-typed event with key K is
 the match; ``latency = match time - T0`` (negative: counted in ``clock_skew``, used as 0);
@@ -40,34 +45,33 @@ from __future__ import annotations
 
 import gc
 import math
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from operator import attrgetter, itemgetter
 from typing import Any
 
 # msgspec, not orjson: orjson's output keeps its whole write buffer (about 4 KiB) allocated
-from msgspec.json import decode as _loads
 from msgspec.json import encode as _dumps
 
-from accord._durations import format_duration
-from accord.consistency._pointer import (
-    ABSENT,
-    compile_pointer,
-    compile_resolver,
-    json_equal,
+from accord.consistency._finalize import _Finalization, _Residue
+from accord.consistency._model import (
+    _EPOCH,
+    _EPOCH_MIN,
+    _US,
+    EventError,
+    Expectation,
+    _describe,
+    _fromisoformat,
+    _parse_time_slow,
+    parse_time,
+    rfc3339,
 )
-from accord.consistency._stats import (
-    histogram,
-    latency_counts,
-    quantiles,
-    sorted_latencies,
-    within_counts,
-)
+from accord.consistency._pointer import ABSENT, compile_pointer, compile_resolver
+from accord.consistency._reporting import _WIDTH
 from accord.consistency._verdict import judge
+from accord.consistency._violations import _kept
 from accord.errors import UsageError
 from accord.events import DEAD_LETTER_TYPE, Envelope, envelope_type
 
@@ -86,143 +90,13 @@ DEFAULT_LATENESS_S = 300.0
 #: Events between two finalization passes (when ``lateness_s`` is finite).
 FINALIZE_EVERY = 65_536
 
-_US = timedelta(microseconds=1)
-_EPOCH_MIN = datetime.min.replace(tzinfo=UTC)
-_EPOCH_MAX = datetime.max.replace(tzinfo=UTC)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_fromisoformat = datetime.fromisoformat
 #: The attributes the hot loop reads from every event, in one call (of a dict, of an
 #: accord.events.Envelope).
 _FIELDS = itemgetter("type", "time", "partitionkey", "id")
 _ENVELOPE_FIELDS = attrgetter("type", "time", "partitionkey", "id")
-#: Per type: 2 slots of per-key state (earliest time, hash of the first event id).
-_WIDTH = 2
 
 
-class EventError(UsageError):
-    """An event the engine cannot use (no time, bad time, no id, no key).
-
-    The message does not name a location; ``where`` holds what the caller passed with the
-    event to :meth:`ConsistencyEngine.add_located` (a line number, a Location), so the
-    caller can prefix it.
-    """
-
-    where: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class Expectation:
-    """An event type every trigger must produce within a limit.
-
-    Args:
-        type: the expected CloudEvent type, e.g. ``invoice.created``.
-        within_s: the limit in seconds (latency <= limit is ``ok``).
-        key_pointer: JSON pointer to the correlation key in events of this type; by default
-            their ``partitionkey`` attribute.
-    """
-
-    type: str
-    within_s: float
-    key_pointer: str | None = None
-
-    def __post_init__(self) -> None:
-        if not self.type:
-            raise UsageError("an expectation needs an event type, e.g. invoice.created=60s")
-        if not (math.isfinite(self.within_s) and self.within_s >= 0):
-            raise UsageError(
-                f"expectation {self.type}: limit {self.within_s!r} must be a finite number "
-                "of seconds >= 0"
-            )
-
-
-def parse_time(value: Any) -> datetime:
-    """Parse an RFC 3339 time with any offset (``Z``, ``+02:00``; ``T``/``t``/space).
-
-    Raises:
-        EventError: when ``value`` is not an RFC 3339 time with an offset.
-    """
-    try:
-        moment = _fromisoformat(value)
-    except (ValueError, TypeError):
-        moment = _parse_time_slow(value)
-    if moment.tzinfo is None:
-        raise EventError(f"time {value!r} has no UTC offset: add 'Z' or '+HH:MM' (RFC 3339)")
-    return moment
-
-
-def _parse_time_slow(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            # RFC 3339 allows lower-case 't' and 'z', which fromisoformat refuses.
-            return _fromisoformat(value.upper())
-        except ValueError:
-            pass
-    raise EventError(
-        f"time {value!r} is not an RFC 3339 time: use e.g. 2026-01-31T12:00:00Z or "
-        "2026-01-31T14:00:00+02:00"
-    )
-
-
-class _Residue:
-    """What is left of finalized keys: enough to classify their later events exactly.
-
-    Rows in flat arrays (no Python object per key): the key's 64-bit ``hash()``, and per
-    type position (trigger, then each expectation) the hash of the first event id and, for
-    the trigger, T0 in microseconds since 1970, for an expectation the latency of its match
-    in microseconds (match time - T0, negative with clock skew). An open-addressing table of
-    row numbers (``array('i')``, kept at most half full) finds a row by key hash. Two keys
-    with equal 64-bit hashes would be taken for one (like the id hashes of the live state).
-    """
-
-    __slots__ = ("ids", "index", "khash", "mask", "times", "width")
-
-    def __init__(self, width: int) -> None:
-        self.width = width
-        self.khash = array("q")
-        self.ids = array("q")
-        self.times = array("q")
-        self.index = array("i", [-1]) * 1024
-        self.mask = 1023
-
-    def __len__(self) -> int:
-        return len(self.khash)
-
-    def find(self, h: int) -> int:
-        """The row of key hash ``h``, or -1."""
-        index, khash, mask = self.index, self.khash, self.mask
-        i = h & mask
-        row = index[i]
-        while row >= 0:
-            if khash[row] == h:
-                return row
-            i = (i + 1) & mask
-            row = index[i]
-        return -1
-
-    def grow(self, rows: int) -> None:
-        """Make the table big enough for ``rows`` rows at most half full (placing all again).
-
-        The caller then appends rows: the key hash to ``khash``, ``width`` values each to
-        ``ids`` and ``times``, and the row number into the first free slot of ``index``
-        from ``hash & mask`` on (linear probing).
-        """
-        size = len(self.index)
-        while 2 * rows > size:
-            size *= 4
-        index = self.index = array("i", [-1]) * size
-        mask = self.mask = size - 1
-        for row, h in enumerate(self.khash):
-            i = h & mask
-            while index[i] >= 0:
-                i = (i + 1) & mask
-            index[i] = row
-
-    def nbytes(self) -> int:
-        """Bytes held by the arrays."""
-        return sum(a.itemsize * len(a) for a in (self.khash, self.ids, self.times, self.index))
-
-
-class ConsistencyEngine:
+class ConsistencyEngine(_Finalization):
     """Audit a stream of CloudEvents against trigger -> expectation SLAs.
 
     Feed events in any order with :meth:`add`; ask for the verdict with :meth:`report` at any
@@ -685,56 +559,6 @@ class ConsistencyEngine:
             self._read += read
             self._since += read
 
-    def _late_event(
-        self,
-        key: str,
-        row: int,
-        slot: int,
-        moment: datetime,
-        digest: int,
-        event_id: Any,
-        event: Any,
-    ) -> None:
-        """An event of a settled key: a copy, another distinct id, or beyond lateness."""
-        final = self._final
-        at = row * final.width + slot // _WIDTH
-        base = row * final.width
-        times = final.times
-        first = final.ids[at]
-        # the row holds T0 and, per expectation, the latency of its match
-        first_us = times[at] if at == base else times[base] + times[at]
-        self._later[slot] += 1
-        moment_us = (moment - _EPOCH) // _US
-        # It would move the key's earliest event: T0, a latency or the agreed values change.
-        beyond = moment_us < first_us
-        settling = row >= self._settled_upto
-        if settling and moment_us <= first_us and self._agree_tokens[slot]:
-            # an earlier event, or one as early with a smaller id, has the agreed values
-            key, kept = self._settling_agree[row]
-            self._keep_agree(kept, slot // _WIDTH, slot, event, moment, event_id)
-        if beyond and settling:  # still exact
-            if at == base:  # an earlier T0: every latency grows
-                for k in range(base + 1, base + final.width):
-                    times[k] += first_us - moment_us
-                times[base] = moment_us
-            else:
-                times[at] = moment_us - times[base]
-            self._settle_odd[row] = key  # its latencies changed: look at them again
-            beyond = False
-        ids = self._final_multi.get((key, slot))
-        if ids is None and digest != first:
-            ids = self._final_multi[key, slot] = {first: _from_us(first_us)}
-        if ids is not None:
-            seen = ids.get(digest)
-            if seen is None or moment < seen:
-                ids[digest] = moment
-            # a tie in time is broken by event id, which decides the agreed values
-            if (moment_us == first_us and digest != first and self._agree_tokens[slot]
-                    and not settling):
-                beyond = True
-        if beyond:
-            self._beyond += 1
-
     def _dead_letter(self, event: Any, moment: datetime) -> None:
         """A consumer dead-lettered an event (see :func:`accord.events.dead_letter_event`):
         keep the earliest dead letter per tracked (type, key)."""
@@ -761,12 +585,6 @@ class ConsistencyEngine:
         if current is None or entry < current:
             self._dead[slot, str(key)] = entry
 
-    def _is_trigger_key(self, key: str) -> bool:
-        state = self._keys.get(key)
-        if state is not None:
-            return state[0] is not None
-        return len(self._final) > 0 and self._final.find(hash(key)) >= 0
-
     def finalize(self) -> int:
         """Finalize the keys whose outcome no event within ``lateness_s`` can change.
 
@@ -784,100 +602,6 @@ class ConsistencyEngine:
         self._peak_tracked = max(self._peak_tracked, len(self._keys))
         return self._fold_settled((horizon - _EPOCH) // _US)
 
-    def _fold_settled(self, horizon_us: int) -> int:
-        """The finalization pass: the settled rows behind the horizon become final (their
-        latencies stay in the residue; late and skewed ones are counted, and their agreed
-        values are compared and dropped)."""
-        checkpoints = self._checkpoints
-        cut = start = self._settled_upto
-        while checkpoints and checkpoints[0][1] < horizon_us:
-            cut = checkpoints.popleft()[0]
-        checkpoints.append((len(self._final), (self._latest - _EPOCH) // _US))
-        if cut <= start:
-            return 0
-        odd = self._settle_odd
-        for row in sorted(r for r in odd if r < cut):
-            key = odd.pop(row)
-            for e, latency, t0_us in self._row_latencies(row):
-                if latency < 0:
-                    self._final_skew[e] += 1
-                elif latency > round(self.expectations[e].within_s * 1_000_000):
-                    self._final_late[e] += 1
-                    self._final_violations.append(
-                        self._late_violation(self.expectations[e], key, _from_us(t0_us), latency)
-                    )
-        if self.agree:
-            settling = self._settling_agree
-            checks = self._agree_checks()
-            for row in range(start, cut):
-                key, kept = settling.pop(row)
-                if not _same_texts(kept, checks):
-                    self._fold_agree(key, kept)
-        self._final_triggers += cut - start
-        self._settled_upto = cut
-        return cut - start
-
-    def _row_latencies(self, row: int) -> list[tuple[int, int, int]]:
-        """(expectation, latency, T0) of one residue row, in microseconds."""
-        final = self._final
-        base = row * final.width
-        times = final.times
-        t0_us = times[base]
-        return [(e, times[base + e + 1], t0_us) for e in range(final.width - 1)]
-
-    def _agree_checks(self, only: int | None = None) -> list[tuple[int, list[tuple[int, int]]]]:
-        """Per agreed type (or just slot ``only``): its position, and the index pairs
-        (trigger value, its value) of its agree pairs, for :func:`_same_texts`."""
-        return [
-            (slot // _WIDTH, [(t, j) for j, (t, _, _) in enumerate(pairs)])
-            for slot, pairs in self._agree_pairs.items()
-            if only is None or slot == only
-        ]
-
-    def _fold_agree(self, key: str, kept: list[Any]) -> None:
-        """Decide the agreement of a row that became final."""
-        violations: list[dict[str, Any]] = []
-        for i, count in self._agree_differences(key, kept, violations):
-            self._final_mismatched[i] += count
-        self._final_violations += violations
-
-    def _agree_differences(
-        self,
-        key: str,
-        kept: list[Any],
-        violations: list[dict[str, Any]],
-        only: int | None = None,
-    ) -> list[tuple[int, int]]:
-        """(expectation, 1) for each agree'd expectation whose pairs differ between the
-        trigger and the first match in ``kept`` (per type position, the agreed values);
-        appends violations. ``only``: just this slot."""
-        out = []
-        trigger_info = kept[0]
-        for slot, pairs in self._agree_pairs.items():
-            if only is not None and slot != only:
-                continue
-            match_info = kept[slot // _WIDTH]
-            if match_info is None:
-                continue
-            differ = _differences(trigger_info, match_info, pairs)
-            if differ:
-                expected = self.expectations[slot // _WIDTH - 1].type
-                out.append((slot // _WIDTH - 1, 1))
-                violations.append(
-                    _violation("mismatched", expected, key, match_info[0], "; ".join(differ))
-                )
-        return out
-
-    def _late_violation(
-        self, expectation: Expectation, key: str, t0: datetime, latency: int
-    ) -> dict[str, Any]:
-        limit_us = round(expectation.within_s * 1_000_000)
-        return _violation(
-            "late", expectation.type, key, t0,
-            f"{expectation.type} after {_fmt_s(latency, limit_us)} > {_fmt_s(limit_us)}",
-            latency_s=latency / 1_000_000, limit_s=limit_us / 1_000_000,
-        )
-
     def _odd_key(self, event: Mapping[str, Any], key: Any, slot: int) -> str:
         if key is None or key is ABSENT:
             tokens = self._key_tokens[slot]
@@ -892,48 +616,6 @@ class ConsistencyEngine:
                 "at the order id"
             )
         return str(key)
-
-    def _keep_agree(
-        self, holder: list[Any], at: int, slot: int, event: Any, moment: datetime, eid: Any
-    ) -> None:
-        """Keep the compared values of the earliest event of a type (ties: smallest id) in
-        ``holder[at]``: a tracked key's state, or a settling row's kept values."""
-        getters = self._agree_getters[slot]
-        if getters is None:
-            return
-        current = holder[at]
-        eid = str(eid)
-        if current is not None and (current[0], current[1]) <= (moment, eid):
-            return
-        holder[at] = (moment, eid, tuple([_kept(get(event)) for get in getters]))
-
-    def _mismatches(self, slot: int, violations: list[dict[str, Any]]) -> int:
-        """Check the ``agree`` pairs of one expectation; append violations, return the count."""
-        pairs = self._agree_pairs.get(slot)
-        if not pairs:
-            return 0
-        count = 0
-        base = self._agree_base
-        for key, state in self._keys.items():
-            if state[slot] is None or state[0] is None:
-                continue
-            count += len(self._agree_differences(key, state[base:], violations, only=slot))
-        checks = self._agree_checks(slot)
-        for key, kept in self._settling_agree.values():  # settled, not final yet
-            if not _same_texts(kept, checks):
-                count += len(self._agree_differences(key, kept, violations, only=slot))
-        return count
-
-    def _id_times(self, key: str, slot: int, earliest: datetime) -> list[datetime]:
-        """Earliest time of each distinct event id of one (key, type), in order."""
-        ids = self._multi.get((key, slot))
-        return [earliest] if ids is None else sorted(ids.values())
-
-    def window_end(self, until: datetime | None = None) -> datetime | None:
-        """``until``, or the latest event time read (``None`` before any timed event)."""
-        if until is not None:
-            return until
-        return None if self._latest is _EPOCH_MIN else self._latest
 
     def report(
         self,
@@ -987,418 +669,3 @@ class ConsistencyEngine:
             key_types=tuple(self.key_pointers),
         )
 
-    def _report(
-        self,
-        until: datetime | None,
-        partial: bool,
-        complete: bool,
-        accepted: Mapping[str, datetime | None] | Iterable[str] | None,
-    ) -> dict[str, Any]:
-        end = self.window_end(until)
-        # late and mismatched keys that were finalized
-        violations: list[dict[str, Any]] = list(self._final_violations)
-        trigger = self.trigger
-        keys = self._keys
-        n = len(self.expectations)
-        limits = [round(e.within_s * 1_000_000) for e in self.expectations]
-        latencies: list[list[int]] = [[] for _ in range(n)]
-        # (index, slot, limit, append) per expectation, for the inner loop below
-        plan = [
-            (i, _WIDTH * (i + 1), limits[i], latencies[i].append) for i in range(n)
-        ]
-        # The hot loop of report(), one pass over the keys (each key's state is read once,
-        # while it is in the CPU cache): the common case (a trigger, a match within the
-        # limit) costs a subtraction and an append; everything else is set aside.
-        orphan_keys: list[str] = []
-        unmatched: list[tuple[int, str]] = []  # (expectation, key): missing or pending
-        # (expectation, key, latency, T0): late or skew
-        outside: list[tuple[int, str, int, datetime]] = []
-        us = _US
-        for key, state in keys.items():
-            t0 = state[0]
-            if t0 is None:
-                orphan_keys.append(key)
-                continue
-            for i, slot, limit, append in plan:
-                match = state[slot]
-                if match is None:
-                    unmatched.append((i, key))
-                    continue
-                latency = (match - t0) // us
-                if latency > limit or latency < 0:
-                    outside.append((i, key, latency, t0))
-                else:
-                    append(latency)
-        # Settling rows (complete keys in the residue, not final yet): their late and skewed
-        # latencies (all latencies of residue rows are taken from the residue below).
-        start = self._settled_upto
-        settling_odd: list[tuple[int, str, int, datetime]] = []
-        for row, key in self._settle_odd.items():
-            for i, latency, t0_us in self._row_latencies(row):
-                if latency > limits[i] or latency < 0:
-                    settling_odd.append((i, key, latency, _from_us(t0_us)))
-        triggers = (
-            len(keys) - len(orphan_keys) + self._final_triggers + len(self._final) - start
-        )
-        duplicate_triggers, trigger_distinct = self._duplicate_triggers(violations)
-        trigger_distinct += triggers - duplicate_triggers
-        expectations: dict[str, Any] = {}
-        read_counts: dict[str, int] = {trigger: triggers + self._later[0]}
-        for i, expectation in enumerate(self.expectations):
-            expectations[expectation.type] = self._expectation_report(
-                expectation,
-                _WIDTH * (i + 1),
-                end,
-                latencies[i],
-                [key for j, key in unmatched if j == i],
-                [(key, latency, t0) for j, key, latency, t0 in outside if j == i],
-                [(key, latency, t0) for j, key, latency, t0 in settling_odd if j == i],
-                orphan_keys,
-                violations,
-                partial,
-                complete,
-                read_counts,
-            )
-        dead_lettered = self._dead_letter_violations(violations)
-        untriggered = accepted_count = 0
-        if accepted is not None:
-            untriggered, accepted_count = self._untriggered(accepted, end, violations)
-        for type_, count in self._other_types.items():
-            if type_ != DEAD_LETTER_TYPE:
-                read_counts[str(type_) if type_ is not None else ""] = count
-        # the trigger, the expected types, then the others as first read
-        types_read = {t: n for t, n in read_counts.items() if n}
-        violations.sort(key=_violation_order)
-        report: dict[str, Any] = {
-            "trigger": trigger,
-            "window_end": rfc3339(end) if end is not None else None,
-            "triggers": triggers,
-            "duplicate_triggers": duplicate_triggers,
-            "expectations": expectations,
-            "violations": violations,
-            "consistent": not violations,
-            "events": self._read,
-            "redelivered_triggers": triggers + self._later[0] - trigger_distinct,
-            "lateness_s": self.lateness_s,
-            "beyond_lateness": self._beyond,
-            "complete": complete,
-            "types_read": types_read,
-            "dead_lettered": dead_lettered,
-            "untriggered": untriggered,
-            "accepted": accepted_count if accepted is not None else None,
-        }
-        if self._dead_unread:
-            report["dead_letters_unread"] = self._dead_unread
-        if partial:
-            report["partial"] = True
-        return report
-
-    def _dead_letter_violations(self, violations: list[dict[str, Any]]) -> int:
-        """One ``dead_lettered`` violation per dead-lettered (type, key); their count."""
-        names = {slot: type_ for type_, slot in self._slots.items()}
-        for (slot, key), (moment, reason, where) in self._dead.items():
-            type_ = names[slot]
-            violations.append(
-                _violation(
-                    "dead_lettered", type_, key, moment,
-                    f"a consumer dead-lettered {type_} ({where}): {reason}",
-                    reason=reason, origin=where,
-                )
-            )
-        return len(self._dead)
-
-    def _untriggered(
-        self,
-        accepted: Mapping[str, datetime | None] | Iterable[str],
-        end: datetime | None,
-        violations: list[dict[str, Any]],
-    ) -> tuple[int, int]:
-        """Accepted ids without a trigger: violations, (their count, accepted ids)."""
-        times: Mapping[str, datetime | None] = (
-            accepted if isinstance(accepted, Mapping) else dict.fromkeys(accepted)
-        )
-        trigger = self.trigger
-        count = 0
-        for key, moment in times.items():
-            key = str(key)
-            if self._is_trigger_key(key):
-                continue
-            count += 1
-            when = f" at {rfc3339(moment)}" if moment is not None else ""
-            violations.append(
-                _violation(
-                    "untriggered", trigger, key, moment or end or _EPOCH,
-                    f"order {key} was accepted{when} but no {trigger} with this key was read",
-                )
-            )
-        return count, len(times)
-
-    def _duplicate_triggers(self, violations: list[dict[str, Any]]) -> tuple[int, int]:
-        """Keys with several trigger ids: (how many keys, how many distinct ids they have)."""
-        trigger = self.trigger
-        count = ids = 0
-        live = {key for key, slot in self._multi if slot == 0}
-        final = {key for key, slot in self._final_multi if slot == 0}
-        for key in sorted(live | final):
-            if key in live:
-                times = self._id_times(key, 0, self._keys[key][0])
-            else:
-                times = sorted(self._final_multi[key, 0].values())
-            count += 1
-            ids += len(times)
-            violations.append(
-                _violation(
-                    "duplicate_trigger", trigger, key, times[1],
-                    f"{len(times)} distinct {trigger} events (ids) for this key",
-                )
-            )
-        return count, ids
-
-    def _expectation_report(
-        self,
-        expectation: Expectation,
-        slot: int,
-        end: datetime | None,
-        latencies: list[int],
-        unmatched: list[str],
-        outside: list[tuple[str, int, datetime]],
-        settling_odd: list[tuple[str, int, datetime]],
-        orphan_keys: list[str],
-        violations: list[dict[str, Any]],
-        partial: bool,
-        complete: bool = False,
-        read_counts: dict[str, int] | None = None,
-    ) -> dict[str, Any]:
-        """One expectation's counters and statistics from what the key pass set aside."""
-        expected, trigger = expectation.type, self.trigger
-        keys = self._keys
-        index = slot // _WIDTH - 1
-        limit_us = round(expectation.within_s * 1_000_000)
-        limit_text = _fmt_s(limit_us)
-        multi_keys = {key for key, s in self._multi if s == slot}
-        final_multi = {key for key, s in self._final_multi if s == slot}
-        # every residue row (final or settling): its raw latency (negative: clock skew)
-        final = self._final
-        residue = final.times[index + 1 :: final.width]
-        # missing <=> window end >= T0 + L <=> T0 <= window end - L. Without a window end
-        # there were no timed events, hence no keys.
-        try:
-            cutoff = end - timedelta(microseconds=limit_us) if end is not None else _EPOCH_MIN
-        except OverflowError:  # a window end within L of year 1
-            cutoff = _EPOCH_MIN
-        missing = pending = 0
-        pending_keys: list[tuple[datetime, str]] = []
-        first_pending: datetime | None = None
-        for key in unmatched:
-            t0 = keys[key][0]
-            if t0 <= cutoff:
-                missing += 1
-                violations.append(
-                    _violation(
-                        "missing", expected, key, t0,
-                        f"no {expected} within {limit_text} of {trigger} at {rfc3339(t0)}",
-                    )
-                )
-            elif complete:  # the history is complete: it will never come
-                missing += 1
-                violations.append(
-                    _violation(
-                        "missing", expected, key, t0,
-                        f"no {expected} by the end of the history ({trigger} at "
-                        f"{rfc3339(t0)}, limit {limit_text})",
-                    )
-                )
-            else:
-                pending += 1
-                if first_pending is None or t0 < first_pending:
-                    first_pending = t0
-                if partial:
-                    pending_keys.append((t0, key))
-        late, skew = self._final_late[index], self._final_skew[index]
-        for key, latency, t0 in outside:
-            if latency < 0:
-                skew += 1
-                latencies.append(0)
-                continue
-            late += 1
-            latencies.append(latency)
-            violations.append(self._late_violation(expectation, key, t0, latency))
-        for key, latency, t0 in settling_odd:  # their latencies are in already
-            if latency < 0:
-                skew += 1
-            else:
-                late += 1
-                violations.append(self._late_violation(expectation, key, t0, latency))
-        orphaned = 0
-        orphan_with = 0  # orphan keys with events of this type
-        for key in orphan_keys:
-            match = keys[key][slot]
-            if match is None:
-                continue
-            orphan_with += 1
-            times = self._id_times(key, slot, match) if key in multi_keys else [match]
-            orphaned += len(times)
-            for moment in times:
-                violations.append(
-                    _violation(
-                        "orphaned", expected, key, moment,
-                        f"{expected} at {rfc3339(moment)} has no {trigger} with this key",
-                    )
-                )
-        matched = len(latencies) + len(residue)
-        if read_counts is not None:
-            read_counts[expected] = matched + orphan_with + self._later[slot]
-        # distinct ids: one per key with events of this type, plus the extra ids of the few
-        # (key, type) that saw several
-        distinct = matched + orphaned
-        duplicated = 0
-        for key in sorted(multi_keys | final_multi):
-            if key in final_multi:
-                times = sorted(self._final_multi[key, slot].values())
-            else:
-                state = keys[key]
-                if state[0] is None:
-                    continue  # orphans: counted above
-                times = self._id_times(key, slot, state[slot])
-            distinct += len(times) - 1
-            duplicated += 1
-            violations.append(
-                _violation(
-                    "duplicated", expected, key, times[1],
-                    f"{len(times)} distinct {expected} events (ids) for this key",
-                )
-            )
-        mismatched = self._mismatches(slot, violations)
-        mismatched += self._final_mismatched[index]
-        latencies = sorted_latencies(latencies, residue)
-        del residue
-        # residue rows with clock skew count as 0 (the live ones were appended as 0)
-        for j, value in enumerate(latencies):
-            if value >= 0:
-                break
-            latencies[j] = 0
-        ok = matched - late
-        decided = ok + late + missing
-        within = within_counts(latencies)
-        stats: dict[str, Any] = {
-            "within_s": float(expectation.within_s),
-            "ok": ok,
-            "late": late,
-            "missing": missing,
-            "pending": pending,
-            "duplicated": duplicated,
-            "orphaned": orphaned,
-            "redelivered": matched + orphan_with + self._later[slot] - distinct,
-            "clock_skew": skew,
-            "mismatched": mismatched,
-            "latency_s": quantiles(latencies),
-            "consistent_within": {
-                label: (hit / decided if decided else 1.0) for label, hit in within.items()
-            },
-            "histogram": histogram(latencies),
-            "decided": decided,
-            "within_counts": within,
-            # when the earliest pending key becomes missing, if nothing comes (its T0 + L)
-            "pending_deadline": _deadline(first_pending, limit_us),
-        }
-        # What an exact merge needs (a partial report carries every latency instead).
-        carried = None if partial else latency_counts(latencies)
-        if carried is not None:
-            stats["latency_counts"] = carried
-        if partial:
-            stats["latencies_s"] = [value / 1_000_000 for value in latencies]
-            stats["pending_keys"] = [
-                {"key": key, "trigger_time": rfc3339(t0)} for t0, key in sorted(pending_keys)
-            ]
-        latencies.clear()  # one int object per key: free it before the next expectation
-        return stats
-
-def rfc3339(moment: datetime) -> str:
-    """Like :func:`accord.events.rfc3339` (UTC, microseconds, ``Z``), but faster."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
-
-
-def _violation_order(v: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    return (v["time"], v["kind"], v["type"], v["key"])
-
-
-def _violation(
-    kind: str, type_: str, key: str, moment: datetime, detail: str, **extra: Any
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "kind": kind, "type": type_, "key": key, "detail": detail, "time": rfc3339(moment)
-    }
-    out.update(extra)
-    return out
-
-
-def _differences(
-    trigger_info: Any, match_info: Any, pairs: list[tuple[int, str, str]]
-) -> list[str]:
-    trigger_values = trigger_info[2] if trigger_info is not None else ()
-    match_values = match_info[2] if match_info is not None else ()
-    out = []
-    for j, (t_index, t_pointer, m_pointer) in enumerate(pairs):
-        a = trigger_values[t_index] if t_index < len(trigger_values) else ABSENT
-        b = match_values[j] if j < len(match_values) else ABSENT
-        if a is ABSENT and b is ABSENT:
-            continue
-        # the same JSON text is the same value (the common case); else compare the values
-        # (members in another order, 1 and 1.0 are equal)
-        if a is not ABSENT and b is not ABSENT and (a == b or json_equal(_loads(a), _loads(b))):
-            continue
-        out.append(f"{m_pointer} = {_show(b)} but trigger {t_pointer} = {_show(a)}")
-    return out
-
-
-def _same_texts(kept: list[Any], checks: list[tuple[int, list[tuple[int, int]]]]) -> bool:
-    """Whether every agree pair of a complete key has the same JSON text (or is absent) on
-    both sides: then nothing differs (else :func:`_differences` looks closer)."""
-    trigger = kept[0][2]
-    for position, indices in checks:
-        match = kept[position]
-        if match is None:
-            continue
-        values = match[2]
-        for t, j in indices:
-            if trigger[t] != values[j]:  # ABSENT only equals itself
-                return False
-    return True
-
-
-def _kept(value: Any) -> Any:
-    """An agreed value as the engine keeps it until its key is final: its JSON text (a few
-    dozen bytes instead of a tree of objects), or ABSENT."""
-    return ABSENT if value is ABSENT else _dumps(value)
-
-
-def _show(value: Any) -> str:
-    """A kept value (see :func:`_kept`) for a message, shortened to 80 characters."""
-    if value is ABSENT:
-        return "(absent)"
-    text: str = value.decode()
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _deadline(t0: datetime | None, limit_us: int) -> str | None:
-    """When a key pending since ``t0`` becomes missing (None: no such key, or past year 9999)."""
-    if t0 is None:
-        return None
-    try:
-        return rfc3339(t0 + timedelta(microseconds=limit_us))
-    except OverflowError:
-        return None
-
-
-def _from_us(us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=us)
-
-
-def _fmt_s(us: int, apart_from_us: int | None = None) -> str:
-    """Microseconds as every view writes a duration (a latency never reads as its limit)."""
-    other = None if apart_from_us is None else apart_from_us / 1_000_000
-    return format_duration(us / 1_000_000, apart_from=other)
-
-
-def _describe(event: Mapping[str, Any]) -> str:
-    return f"{event.get('type') or 'event'} {event.get('id')!r}"

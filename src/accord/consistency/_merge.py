@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from accord._durations import format_duration
-from accord.consistency._engine import _violation, _violation_order, parse_time
+from accord.consistency._model import parse_time
 from accord.consistency._stats import (
     HISTOGRAM_ERROR,
     WITHIN,
@@ -33,6 +33,7 @@ from accord.consistency._stats import (
     within_counts,
 )
 from accord.consistency._verdict import judge
+from accord.consistency._violations import _violation, _violation_order
 from accord.errors import UsageError
 from accord.events import rfc3339
 
