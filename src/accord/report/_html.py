@@ -17,6 +17,7 @@ from accord.report._model import (
     estimate_note,
     format_duration,
     format_field,
+    incomplete,
     kind_totals,
     parse_time,
     regressions,
@@ -289,6 +290,11 @@ def _violations(report: Mapping[str, Any], max_listed: int) -> str:
     listed = violations(report)
     total = violation_total(report)
     if not total:
+        if incomplete(report):
+            return (
+                '<p class="note">No violations counted, but the history read is incomplete '
+                "(see above): that proves nothing.</p>"
+            )
         if verdict_kind(report) == "nothing_decided" or report.get("nothing_decided"):
             return '<p class="note">No violations, but nothing was decided (see above).</p>'
         return '<p class="note">No violations.</p>'

@@ -437,6 +437,8 @@ def test_an_incomplete_history_is_named(consistent_report: dict[str, Any]) -> No
     assert notes["level"] == ["notes bad"]
     assert notes["incomplete"] == [f"incomplete {reason}" for reason in reasons]
     assert "a &lt;b&gt;gap&lt;/b&gt;" in page
+    assert "No violations counted, but the history read is incomplete (see above)" in page
+    assert "No violations." not in page
     # a single reason as a plain string
     assert notes_of(render_html({**consistent_report, "incomplete": "lost"}))["incomplete"] == [
         "incomplete lost"
