@@ -83,12 +83,20 @@ class OrderStream(threading.Thread):
             else:
                 self.outcomes.unknown += 1
             return
-        except requests.Timeout:
+        except requests.RequestException:
+            # A timeout, or a connection cut mid-response (ChunkedEncodingError, a SIGKILL of
+            # the order service while it answered): the order may or may not have committed.
             session.close()
             self.outcomes.unknown += 1
             return
         if response.status_code == 201:
-            self.outcomes.accepted[str(response.json()["orderId"])] = datetime.now(UTC)
+            try:
+                order_id = str(response.json()["orderId"])
+            except (ValueError, KeyError, TypeError):
+                # A 201 whose body did not arrive whole: committed, but which order is unknown.
+                self.outcomes.unknown += 1
+                return
+            self.outcomes.accepted[order_id] = datetime.now(UTC)
         elif response.status_code >= 500:
             # A 5xx after the body was read may still have committed: unknown, not refused.
             self.outcomes.unknown += 1
