@@ -51,8 +51,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     start.add_argument(
         "--contracts",
         default="contracts",
-        metavar="DIR",
-        help="contracts directory (default: %(default)s)",
+        metavar="DIR|ASYNCAPI",
+        help="the event schemas for --enforce-schemas: a contracts directory with "
+        "schemas/<type>/vN.json, or an AsyncAPI 3 document (its channels name the topics) "
+        "(default: %(default)s)",
     )
     start.set_defaults(handler=_start)
     broker.set_defaults(handler=lambda args: (broker.print_help(sys.stderr), 2)[1])

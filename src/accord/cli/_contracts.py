@@ -16,6 +16,11 @@ from accord.errors import UsageError
 #: Provider adapters accord knows without ``--provider-adapter``.
 _ADAPTERS = {"order": "reference_services.order.entrypoints.pact_provider:order_provider"}
 _REGISTRY_HELP = "registry: a directory or git+file://PATH (default: $ACCORD_REGISTRY)"
+#: What ``--contracts`` of the pact commands takes: pacts, which an AsyncAPI document lacks.
+_PACTS_HELP = (
+    "a directory of pact files, a contracts directory holding pacts/, or one pact file "
+    "(not an AsyncAPI document: it holds no pacts)"
+)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -29,7 +34,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--contracts",
         default="contracts",
         metavar="DIR",
-        help="pact directory, or a contracts dir holding pacts/ (default: contracts)",
+        help=f"{_PACTS_HELP} (default: contracts)",
     )
     usage.add_argument("--format", choices=("md", "json"), default="md")
     usage.set_defaults(handler=_usage)
@@ -41,8 +46,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--contracts",
         default="contracts",
         metavar="DIR",
-        help="pact directory, or a contracts dir holding pacts/ and "
-        "compatibility.toml (default: contracts)",
+        help=f"{_PACTS_HELP}; the mode comes from compatibility.toml of the contracts "
+        "directory (default: contracts)",
     )
     impact.add_argument(
         "--mode",
@@ -93,7 +98,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--contracts",
         default=None,
         metavar="DIR",
-        help="publish the pacts in DIR whose consumer is --pacticipant",
+        help=f"publish the pacts whose consumer is --pacticipant from {_PACTS_HELP}",
     )
     publish.add_argument(
         "--schemas",
@@ -148,7 +153,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--contracts",
         default=None,
         metavar="DIR",
-        help="verify the pact files in DIR (no registry)",
+        help=f"verify the pacts (no registry) of {_PACTS_HELP}",
     )
     verify.add_argument(
         "--provider",
@@ -246,12 +251,31 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _pact_dir(contracts: str) -> Path:
+    """The pacts of ``--contracts``: ``DIR/pacts``, else DIR (or one pact file) itself."""
     root = Path(contracts)
     if (root / "pacts").is_dir():
         return root / "pacts"
     if not root.exists():
         raise UsageError(f"{root}: no such directory; pass --contracts DIR with the pact files")
+    if root.is_file() and _is_asyncapi(root):
+        pacts = root.parent / "pacts"
+        beside = f", e.g. {pacts} beside it" if pacts.is_dir() else ""
+        raise UsageError(
+            f"--contracts {root}: an AsyncAPI document holds no pacts; pass --contracts DIR "
+            f"with the pact files{beside}"
+        )
     return root
+
+
+def _is_asyncapi(path: Path) -> bool:
+    """A YAML file, or JSON with a top-level ``asyncapi`` key (a pact has none)."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return True
+    try:
+        head = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # load_pacts names what is wrong with it
+    return isinstance(head, dict) and "asyncapi" in head
 
 
 def _usage(args: argparse.Namespace) -> int:

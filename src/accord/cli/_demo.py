@@ -111,8 +111,10 @@ def _system_options(parser: argparse.ArgumentParser) -> None:
         "registry, so it rejects records that do not match",
     )
     parser.add_argument(
-        "--contracts", default="contracts", metavar="DIR",
-        help="contracts directory for --enforce-schemas (default: %(default)s)",
+        "--contracts", default="contracts", metavar="DIR|ASYNCAPI",
+        help="the event schemas for --enforce-schemas: a contracts directory with "
+        "schemas/<type>/vN.json, or an AsyncAPI 3 document (its channels name the topics) "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--workdir", type=Path, default=None, metavar="DIR",

@@ -17,11 +17,13 @@ from accord.report._model import (
     estimate_note,
     format_duration,
     format_field,
+    incomplete,
     kind_totals,
     parse_time,
     regressions,
     sla_rows,
-    verdict,
+    verdict_kind,
+    verdict_notes,
     violation_total,
     violations,
 )
@@ -33,19 +35,20 @@ from accord.report._svg import (
     staircase_svg,
     timeline_svg,
 )
-from accord.report._terminal import verdict_line
+from accord.report._terminal import verdict_heading, verdict_tone
 
 __all__ = ["render_html"]
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _CSS = """
 :root { color-scheme: light; --ok: #2f855a; --bad: #c53030; --ink: #1a202c; --muted: #4a5568;
-  --line: #e2e8f0; }
+  --line: #e2e8f0; --undecided: #975a16; --warn-bg: #fffaf0; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--ink); background: #f4f6f9; }
 header { padding: 20px 32px; color: #fff; }
 header.ok { background: var(--ok); } header.bad { background: var(--bad); }
+header.undecided { background: var(--undecided); }
 header h1 { margin: 0; font-size: 28px; letter-spacing: .02em; }
 header p { margin: 4px 0 0; font-size: 15px; }
 header dl { display: flex; flex-wrap: wrap; gap: 4px 28px; margin: 12px 0 0; }
@@ -71,6 +74,7 @@ td.time { white-space: nowrap; font-size: 12px; }
 td.key { min-width: 24ch; }
 .scroll { overflow-x: auto; }
 td.bad { color: var(--bad); font-weight: 700; }
+td.pending { color: var(--undecided); font-weight: 700; text-decoration: underline dotted; }
 code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 16px; }
 .card { border: 1px solid var(--line); border-radius: 4px; padding: 8px; }
@@ -78,8 +82,41 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
   margin-right: 5px; }
 svg.plot { display: block; max-width: 100%; height: auto; }
+section.notes { border-left: 4px solid var(--muted); }
+section.notes.warn { border-left-color: var(--undecided); background: var(--warn-bg); }
+section.notes.bad { border-left-color: var(--bad); background: #fff5f5; }
+section.notes ul { margin: 0; padding-left: 20px; }
+section.notes li { margin: 4px 0; overflow-wrap: anywhere; }
+.tag { display: inline-block; font-size: 11px; font-weight: 700; text-transform: uppercase;
+  color: #fff; background: var(--undecided); border-radius: 3px; padding: 0 5px;
+  margin-right: 6px; }
+.tag.bad { background: var(--bad); } .tag.info { background: var(--muted); }
 footer { text-align: center; color: var(--muted); font-size: 12px; padding: 0 0 24px; }
 """
+
+
+#: How each kind of note of :func:`verdict_notes` is marked.
+_NOTE_LEVEL = {"incomplete": "bad", "warning": "warn", "pending": "warn"}
+
+
+def _notes(report: Mapping[str, Any]) -> str:
+    """What the verdict rests on, above everything else: an incomplete history, warnings
+    (types never read, key mismatches, unread dead letters), the pending keys and why they
+    are not violations, the window and the types read."""
+    notes = verdict_notes(report)
+    if not notes:
+        return ""
+    lines = "".join(
+        f'<li class="{tag}"><span class="tag {_NOTE_LEVEL.get(tag, "info")}">{tag}</span>'
+        f"{esc(text)}</li>"
+        for tag, text in notes
+    )
+    levels = {_NOTE_LEVEL.get(tag) for tag, _ in notes}
+    level = " bad" if "bad" in levels else " warn" if "warn" in levels else ""
+    return (
+        f'<section id="notes" class="notes{level}"><h2>What the verdict rests on</h2>'
+        f"<ul>{lines}</ul></section>"
+    )
 
 
 def _summary_table(report: Mapping[str, Any]) -> str:
@@ -99,6 +136,8 @@ def _summary_table(report: Mapping[str, Any]) -> str:
         for name in OUTCOMES:
             value = getattr(row, name)
             css = ' class="bad"' if value and name in VIOLATION_OUTCOMES else ""
+            if value and name == "pending":
+                css = f' class="pending" title="{esc(_pending_title(report, row.type))}"'
             cells.append(f"<td{css}>{value}</td>")
         shown = row.cells()[-len(QUANTILES) :]
         for value, text in zip((getattr(row, q) for q in QUANTILES), shown, strict=True):
@@ -111,6 +150,17 @@ def _summary_table(report: Mapping[str, Any]) -> str:
         f'<div class="scroll"><table><thead>{head}</thead>'
         f"<tbody>{''.join(body)}</tbody></table></div>"
         + (f'<p class="note" id="estimates">{esc(note)}</p>' if note else "")
+    )
+
+
+def _pending_title(report: Mapping[str, Any], name: str) -> str:
+    """Why an expectation's pending keys are not violations, for its table cell's tooltip."""
+    stats = _expectations(report).get(name)
+    deadline = stats.get("pending_deadline") if isinstance(stats, Mapping) else None
+    first = f"; the earliest becomes missing at {deadline}" if deadline else ""
+    return (
+        f"not decided, not violations: their limit had not passed at the window end "
+        f"{report.get('window_end') or '-'}{first}"
     )
 
 
@@ -172,8 +222,9 @@ def _latency_plots(report: Mapping[str, Any]) -> str:
         histogram = _histogram_of(expectations, row.type)
         shown = row.cells()[-len(QUANTILES) :]
         figures = ", ".join(f"{q} {text}" for q, text in zip(QUANTILES, shown, strict=True))
+        pending = f", {row.pending} pending (not drawn)" if row.pending else ""
         caption = (
-            f"{row.count} matched; {figures}; limit {format_duration(row.within_s)}; "
+            f"{row.count} matched{pending}; {figures}; limit {format_duration(row.within_s)}; "
             f"{row.redelivered} redelivered, {row.clock_skew} with clock skew"
         )
         cards.append(
@@ -189,8 +240,13 @@ def _latency_plots(report: Mapping[str, Any]) -> str:
 def _staircase(report: Mapping[str, Any]) -> str:
     expectations = _expectations(report)
     series = []
+    undecided = []
     for name, stats in expectations.items():
         fractions = stats.get("consistent_within") if isinstance(stats, Mapping) else None
+        if isinstance(stats, Mapping) and _decided(stats) == 0:
+            # The engine says 100% of no key: that is no figure, not a pass.
+            undecided.append(str(name))
+            fractions = None
         series.append((str(name), fractions if isinstance(fractions, Mapping) else {}))
     head = "".join(
         f"<th>within {esc(format_duration(seconds))}</th>" for _, seconds in STAIRCASE_STEPS
@@ -209,25 +265,49 @@ def _staircase(report: Mapping[str, Any]) -> str:
         f'<table><thead><tr><th class="text">expectation</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
-    return staircase_svg(series) + table
+    note = (
+        f'<p class="note" id="undecided">No key decided yet, so no line or figure: '
+        f"{esc(', '.join(undecided))}.</p>"
+        if undecided
+        else ""
+    )
+    return staircase_svg(series) + table + note
+
+
+def _decided(stats: Mapping[str, Any]) -> int | None:
+    """How many keys of an expectation are decided (ok, late or missing); ``None`` when the
+    report does not say."""
+    decided = stats.get("decided")
+    if isinstance(decided, int) and not isinstance(decided, bool):
+        return decided
+    counted = [stats.get(name) for name in ("ok", "late", "missing")]
+    if any(isinstance(value, int) for value in counted):
+        return sum(value for value in counted if isinstance(value, int))
+    return None
 
 
 def _violations(report: Mapping[str, Any], max_listed: int) -> str:
     listed = violations(report)
     total = violation_total(report)
     if not total:
+        if incomplete(report):
+            return (
+                '<p class="note">No violations counted, but the history read is incomplete '
+                "(see above): that proves nothing.</p>"
+            )
+        if verdict_kind(report) == "nothing_decided" or report.get("nothing_decided"):
+            return '<p class="note">No violations, but nothing was decided (see above).</p>'
         return '<p class="note">No violations.</p>'
-    others: dict[str, str] = {}
     totals = "".join(
         f'<span style="margin-right:18px"><span class="swatch" '
-        f'style="background:{kind_color(kind, others)}"></span>{esc(kind)}: {count}</span>'
+        f'style="background:{kind_color(kind)}"></span>{esc(kind)}: {count}</span>'
         for kind, count in kind_totals(report).items()
     )
     shown = listed[:max_listed]
     rows = "".join(
         "<tr>"
         f'<td class="text nowrap"><span class="swatch" style="background:'
-        f'{kind_color(str(item.get("kind", "?")), others)}"></span>{esc(item.get("kind", "?"))}'
+        f'{kind_color(str(item.get("kind", "?")))}"></span>{esc(item.get("kind", "?"))}'
         "</td>"
         f'<td class="text name"><code>{esc(item.get("type", ""))}</code></td>'
         f'<td class="text key"><code>{esc(item.get("key", ""))}</code></td>'
@@ -295,7 +375,10 @@ def _origin(report: Mapping[str, Any]) -> str:
 def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
     """Render the report as one self-contained HTML page (``report.html``).
 
-    The page has a header with the verdict, a summary table per expectation, and three plots
+    The page has a header headed by the verdict line's words and coloured by
+    :func:`~accord.report._terminal.verdict_tone` (green only for a pass that decided
+    something, amber when nothing was decided), what the verdict rests on
+    (:func:`~accord.report._model.verdict_notes`), a summary table per expectation, and three plots
     drawn as inline SVG: the latency distribution of each expectation on a log axis with its
     limit marked, violations over time stacked by kind, and the ``consistent_within``
     staircase. It lists the first ``max_violations`` violations and says how many more there
@@ -308,18 +391,24 @@ def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
     Returns:
         The HTML document as text.
     """
-    consistent = verdict(report)
-    status = "CONSISTENT" if consistent else "NOT CONSISTENT"
+    status, summary = verdict_heading(report)
+    tone = verdict_tone(report)
     trigger = report.get("trigger", "")
+    end = report.get("window_end") or "-"
+    complete = report.get("complete")
+    if isinstance(complete, bool):
+        end = f"{end} ({'closed' if complete else 'open'})"
     facts = [
         ("trigger", trigger),
         ("triggers", report.get("triggers", 0)),
         ("duplicate triggers", report.get("duplicate_triggers", 0)),
         ("violations", violation_total(report)),
-        ("window end", report.get("window_end") or "-"),
+        ("pending", sum(row.pending for row in sla_rows(report))),
+        ("window end", end),
     ]
+    if report.get("accepted") is not None:
+        facts.insert(2, ("accepted", report.get("accepted")))
     facts_html = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in facts)
-    summary = verdict_line(report).split(": ", 1)[-1]
     origin = report.get("origin")
     origin = origin if isinstance(origin, Mapping) else {}
     version = origin.get("accord_version")
@@ -336,10 +425,11 @@ def render_html(report: Mapping[str, Any], *, max_violations: int = 200) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>accord: {status} ({esc(trigger)})</title>"
+        f"<title>accord: {esc(status)} ({esc(trigger)})</title>"
         f"<style>{_CSS}</style></head><body>"
-        f'<header class="{"ok" if consistent else "bad"}"><h1 id="verdict">{status}</h1>'
+        f'<header class="{tone}"><h1 id="verdict">{esc(status)}</h1>'
         f"<p>{esc(summary)}</p><dl>{facts_html}</dl>{_origin(report)}</header><main>"
+        f"{_notes(report)}"
         f'<section id="summary"><h2>Expectations</h2>{_summary_table(report)}</section>'
         f"{_regressions_section(report)}"
         '<section id="latency"><h2>Latency distribution</h2>'

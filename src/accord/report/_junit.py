@@ -31,6 +31,7 @@ from accord.report._model import (
     verdict_kind,
     violation_total,
     violations,
+    warning_lines,
     warnings,
 )
 
@@ -235,10 +236,7 @@ def render_junit(report: Mapping[str, Any]) -> str:
         ],
     )
     suite.extend(testcases)
-    notes = [f"warning: {text}" for text in warnings(report)]
-    note = pending_note(report)
-    if note:
-        notes.append(note)
+    notes = warning_lines(report)
     if notes:
         ET.SubElement(suite, "system-out").text = clean_text("\n".join(notes))
     ET.indent(suites)

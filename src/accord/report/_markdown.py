@@ -10,16 +10,14 @@ from accord.report._model import (
     SLA_COLUMNS,
     estimate_note,
     format_field,
-    pending_note,
     regressions,
     shorten,
     sla_rows,
-    verdict,
+    verdict_notes,
     violation_total,
     violations,
-    warnings,
 )
-from accord.report._terminal import verdict_line
+from accord.report._terminal import verdict_heading
 
 __all__ = ["render_markdown"]
 
@@ -52,8 +50,10 @@ def _table(header: list[str], rows: list[list[str]], right: set[int]) -> list[st
 def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> str:
     """Render the report as Markdown for a pull-request comment.
 
-    A heading with the status word (``CONSISTENT`` / ``NOT CONSISTENT``, no emoji), the
-    verdict line, a table per expectation, the first ``max_violations`` violations and, when
+    A heading with the status word (``CONSISTENT`` / ``NOT CONSISTENT`` / ``NOTHING
+    DECIDED``, no emoji), the verdict line, the trigger and window end (closed or open), what
+    the verdict rests on (an incomplete history, warnings, pending keys, a closed window, the
+    types read), a table per expectation, the first ``max_violations`` violations and, when
     the report compares with a baseline, its regressions. Text from events is put in code
     spans, so keys such as ``<script>`` or ``@someone`` render literally.
 
@@ -64,26 +64,29 @@ def render_markdown(report: Mapping[str, Any], *, max_violations: int = 20) -> s
     Returns:
         The Markdown text, ending with a newline.
     """
-    # the verdict line's own word: CONSISTENT, NOT CONSISTENT or NOTHING DECIDED
-    status, _, summary = verdict_line(report).partition(": ")
-    if not summary:
-        status, summary = ("CONSISTENT" if verdict(report) else "NOT CONSISTENT"), status
+    # the verdict line's own words: CONSISTENT, NOT CONSISTENT, NOTHING DECIDED, ...
+    status, summary = verdict_heading(report)
     lines = [f"## accord consistency: {status}", "", f"**{status}**: {summary}"]
     window_end = report.get("window_end")
     trigger = report.get("trigger")
+    complete = report.get("complete")
     facts = []
     if trigger:
         facts.append(f"Trigger {_code(trigger)}")
     if window_end:
         facts.append(f"{'w' if facts else 'W'}indow end {_code(window_end, 40)}")
+        if isinstance(complete, bool):
+            facts[-1] += " (closed)" if complete else " (open)"
     if facts:
         lines += ["", "; ".join(facts)]
-    # types never read, key mismatches, pending keys: what the verdict rests on (type names
-    # come from events, hence code spans)
-    notes = [f"warning: {text}" for text in warnings(report)]
-    note = pending_note(report)
-    if note:
-        notes.append(note)
+    # an incomplete history, types never read, key mismatches, pending keys, a closed window,
+    # the types read: what the verdict rests on (type names come from events, hence code
+    # spans); an open window is said by "(open)" above
+    notes = [
+        f"{tag}: {text}"
+        for tag, text in verdict_notes(report)
+        if not (tag == "window" and complete is False)
+    ]
     if notes:
         lines += [""] + [f"- {_code(text, 400)}" for text in notes]
 

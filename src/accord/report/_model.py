@@ -35,14 +35,18 @@ __all__ = [
     "kind_totals",
     "parse_time",
     "pending_note",
+    "read_note",
     "regressions",
     "shorten",
     "sla_rows",
     "verdict",
     "verdict_kind",
+    "verdict_notes",
     "violation_total",
     "violations",
+    "warning_lines",
     "warnings",
+    "window_note",
 ]
 
 #: Per expectation outcome counters, in the order every renderer shows them.
@@ -252,7 +256,8 @@ def verdict_kind(report: Mapping[str, Any]) -> str:
 def warnings(report: Mapping[str, Any]) -> list[str]:
     """The report's warnings as lines (types never read, key mismatches, lost events)."""
     out = [
-        str(item.get("detail")) for item in report.get("warnings") or []
+        str(item.get("detail"))
+        for item in report.get("warnings") or []
         if isinstance(item, Mapping) and item.get("detail")
     ]
     unread = _int(report.get("dead_letters_unread"))
@@ -264,6 +269,19 @@ def warnings(report: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def warning_lines(report: Mapping[str, Any], *, limit: int | None = None) -> list[str]:
+    """``warning: ...`` per :func:`warnings` (each cut to ``limit`` characters with
+    :func:`shorten`, when given), then the :func:`pending_note`: what the terminal and the
+    JUnit output print beside the verdict."""
+    lines = [
+        f"warning: {text if limit is None else shorten(text, limit)}" for text in warnings(report)
+    ]
+    note = pending_note(report)
+    if note:
+        lines.append(note)
+    return lines
+
+
 def pending_note(report: Mapping[str, Any]) -> str | None:
     """Why pending keys are not violations, with their counts and the earliest deadline."""
     rows = [(row.type, row.pending) for row in sla_rows(report) if row.pending]
@@ -271,7 +289,8 @@ def pending_note(report: Mapping[str, Any]) -> str | None:
         return None
     expectations = report.get("expectations") or {}
     deadlines = sorted(
-        str(stats.get("pending_deadline")) for stats in expectations.values()
+        str(stats.get("pending_deadline"))
+        for stats in expectations.values()
         if isinstance(stats, Mapping) and stats.get("pending_deadline")
     )
     counts = ", ".join(f"{count} {clean_text(name)}" for name, count in rows)
@@ -282,6 +301,60 @@ def pending_note(report: Mapping[str, Any]) -> str | None:
         f"passed at the window end {report.get('window_end')}{first}. If the history is "
         "finished, audit with --complete; --fail-on-pending fails on them"
     )
+
+
+def window_note(report: Mapping[str, Any]) -> str | None:
+    """What the window end means for the undecided keys: ``None`` when the report does not say.
+
+    A closed window (``complete``: a finished file, a topic read to its end, a stopped run)
+    makes every key without a match by its end ``missing``; an open one leaves keys whose
+    limit had not passed ``pending``.
+    """
+    complete = report.get("complete")
+    if not isinstance(complete, bool):
+        return None
+    end = report.get("window_end") or "-"
+    if complete:
+        return (
+            f"closed (--complete): the events read are the whole history up to {end}; a key "
+            "without a match is missing, never pending"
+        )
+    return (
+        f"open: it ends at the latest event time read, {end}; a key whose limit had not "
+        "passed by then is pending (not decided), not missing"
+    )
+
+
+def read_note(report: Mapping[str, Any]) -> str | None:
+    """The event types read with their counts (``types_read``), e.g. ``55 events: 20
+    order.accepted, 35 invoice.created``; ``None`` when the report does not record them."""
+    types_read = report.get("types_read")
+    if not isinstance(types_read, Mapping):
+        return None
+    parts = [
+        f"{_int(count)} {clean_text(name)}" if name else f"{_int(count)} without a type"
+        for name, count in types_read.items()
+    ]
+    events = report.get("events")
+    total = f"{_int(events)} events" if events is not None else "events"
+    return f"{total}: {', '.join(parts) if parts else 'none'}"
+
+
+def verdict_notes(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What the verdict rests on, as ``(tag, text)`` in the order a reader needs them:
+    ``incomplete`` (why the history may lack events), ``warning`` (:func:`warnings`),
+    ``pending`` (:func:`pending_note`), ``window`` (:func:`window_note`) and ``read``
+    (:func:`read_note`)."""
+    notes = [("incomplete", reason) for reason in incomplete(report)]
+    notes += [("warning", text) for text in warnings(report)]
+    for tag, text in (
+        ("pending", pending_note(report)),
+        ("window", window_note(report)),
+        ("read", read_note(report)),
+    ):
+        if text:
+            notes.append((tag, text.removeprefix(f"{tag}: ")))
+    return notes
 
 
 def counts_by_kind(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:

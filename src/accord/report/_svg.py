@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import itertools
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -34,8 +35,10 @@ KIND_COLORS: dict[str, str] = {
     "orphaned": "#6b7785",
     "mismatched": "#2b7bb9",
     "duplicate_trigger": "#138a72",
+    "dead_lettered": "#a5682a",
+    "untriggered": "#b83b7a",
 }
-_OTHER_COLORS = ("#a5682a", "#b83b7a", "#3e5c76", "#7a8b2a")
+_OTHER_COLORS = ("#3e5c76", "#7a8b2a", "#8a6d3b", "#5a3e8a")
 #: Colours of the expectations' lines in the staircase.
 SERIES_COLORS = ("#2b6cb0", "#d2691e", "#2f855a", "#9b2c2c", "#6b46c1", "#4a5568")
 #: The ``consistent_within`` thresholds, in order, with their length in seconds.
@@ -69,15 +72,12 @@ def esc(value: Any) -> str:
     return html.escape(clean_text(value), quote=True)
 
 
-def kind_color(kind: str, others: dict[str, str] | None = None) -> str:
-    """The colour of a violation kind; unknown kinds get stable extra colours."""
+def kind_color(kind: str) -> str:
+    """The colour of a violation kind; an unknown kind gets an extra colour chosen by its name,
+    so it is the same in the table and the timeline whatever order each lists kinds in."""
     if kind in KIND_COLORS:
         return KIND_COLORS[kind]
-    if others is None:
-        return _OTHER_COLORS[0]
-    if kind not in others:
-        others[kind] = _OTHER_COLORS[len(others) % len(_OTHER_COLORS)]
-    return others[kind]
+    return _OTHER_COLORS[zlib.crc32(kind.encode("utf-8", "replace")) % len(_OTHER_COLORS)]
 
 
 def _f(number: float) -> str:
@@ -318,8 +318,7 @@ def timeline_svg(
         stacks[index][kind] = stacks[index].get(kind, 0) + 1
     preferred = list(KIND_COLORS)
     kinds.sort(key=lambda k: (preferred.index(k) if k in preferred else len(preferred), k))
-    others: dict[str, str] = {}
-    colors = {kind: kind_color(kind, others) for kind in kinds}
+    colors = {kind: kind_color(kind) for kind in kinds}
 
     left, right, top, bottom = 52, 16, 40, 44
     plot_w, plot_h = width - left - right, height - top - bottom

@@ -11,16 +11,15 @@ from accord.report._model import (
     estimate_note,
     incomplete,
     kind_totals,
-    pending_note,
     shorten,
     sla_rows,
     verdict_kind,
     violation_total,
     violations,
-    warnings,
+    warning_lines,
 )
 
-__all__ = ["terminal_table", "verdict_line"]
+__all__ = ["terminal_table", "verdict_heading", "verdict_line", "verdict_tone"]
 
 #: Columns that hold text and are left-aligned; the others are numbers, right-aligned.
 _LEFT = frozenset({"type"})
@@ -40,7 +39,7 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     if reasons:
         return (
             f"INCOMPLETE: the topics lost or replaced records while they were read "
-            f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} above); {total} "
+            f"({len(reasons)} reason{'s' if len(reasons) != 1 else ''} listed); {total} "
             f"violation{'s' if total != 1 else ''} counted over {basis} prove nothing either way"
         )
     kind = verdict_kind(report)
@@ -57,6 +56,34 @@ def verdict_line(report: Mapping[str, Any]) -> str:
     kinds = ", ".join(f"{count} {kind}" for kind, count in kind_totals(report).items())
     detail = f" ({kinds})" if kinds else ""
     return f"NOT CONSISTENT: {total} violation{'s' if total != 1 else ''}{detail} over {basis}"
+
+
+def verdict_heading(report: Mapping[str, Any]) -> tuple[str, str]:
+    """The verdict line split in two: its status words (``CONSISTENT``, ``NOT CONSISTENT``,
+    ``NOTHING DECIDED``, ``INCOMPLETE`` when the report is ``incomplete``) for a heading, and
+    the rest.
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+    """
+    status, _, summary = verdict_line(report).partition(": ")
+    return status, summary
+
+
+def verdict_tone(report: Mapping[str, Any]) -> str:
+    """How a report's verdict is coloured: ``ok`` only for a pass that decided something,
+    ``undecided`` when nothing was decided (allowed by ``--allow-empty`` or not), ``bad``
+    otherwise (violations, pending with ``--fail-on-pending``, an incomplete history).
+
+    Args:
+        report: a report dict in the ``report.json`` shape.
+    """
+    kind = verdict_kind(report)  # not_consistent for an incomplete report
+    if kind in ("not_consistent", "pending"):
+        return "bad"
+    if kind == "nothing_decided" or report.get("nothing_decided"):
+        return "undecided"
+    return "ok"
 
 
 def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> str:
@@ -121,13 +148,10 @@ def terminal_table(report: Mapping[str, Any], *, max_violations: int = 10) -> st
     if reasons:
         lines.append("")
         lines.append("incomplete:")
-        lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[:max(max_violations, 1)])
+        lines.extend(f"  {shorten(reason, 300)}" for reason in reasons[: max(max_violations, 1)])
         if len(reasons) > max(max_violations, 1):
             lines.append(f"  ... and {len(reasons) - max(max_violations, 1)} more")
-    notes = [f"warning: {shorten(warning, 400)}" for warning in warnings(report)]
-    note = pending_note(report)
-    if note:
-        notes.append(note)
+    notes = warning_lines(report, limit=400)
     if notes:
         lines.append("")
         lines += notes

@@ -31,20 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from accord.errors import UsageError
+from accord.schemas._registry import MODES
 
 __all__ = ["AsyncApiContracts", "MessageContract", "is_asyncapi_path", "load_asyncapi"]
 
 _SUFFIXES = (".yaml", ".yml", ".json")
 _DATASCHEMA = re.compile(r"^urn:accord:schemas:(?P<type>[^:]+):v(?P<version>[1-9][0-9]*)$")
 _JSON_SCHEMA_FORMATS = ("application/schema+json", "application/vnd.aai.asyncapi")
-_MODES = (
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-)
 
 
 def is_asyncapi_path(path: str | Path) -> bool:
@@ -248,8 +241,8 @@ def _consts(schema: Any) -> dict[str, Any]:
 
 
 def _mode(value: Any, where: str) -> str:
-    if not isinstance(value, str) or value.strip().upper() not in _MODES:
-        raise UsageError(f"{where}: compatibility mode {value!r} is not one of {', '.join(_MODES)}")
+    if not isinstance(value, str) or value.strip().upper() not in MODES:
+        raise UsageError(f"{where}: compatibility mode {value!r} is not one of {', '.join(MODES)}")
     return value.strip().upper()
 
 

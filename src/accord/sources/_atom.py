@@ -160,11 +160,7 @@ class AtomEntry:
     @property
     def missing(self) -> tuple[str, ...]:
         """RFC 4287 elements every entry must have that this one lacks."""
-        return tuple(
-            name
-            for name, value in (("id", self.id), ("title", self.title), ("updated", self.updated))
-            if not value
-        )
+        return _missing(self.id, self.title, self.updated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +194,14 @@ class AtomPage:
     @property
     def missing(self) -> tuple[str, ...]:
         """RFC 4287 elements every feed must have that this one lacks."""
-        return tuple(
-            name
-            for name, value in (("id", self.id), ("title", self.title), ("updated", self.updated))
-            if not value
-        )
+        return _missing(self.id, self.title, self.updated)
+
+
+def _missing(id_: str | None, title: str | None, updated: str | None) -> tuple[str, ...]:
+    """Which of ``id``, ``title`` and ``updated`` (required of feeds and entries) are absent."""
+    return tuple(
+        name for name, value in (("id", id_), ("title", title), ("updated", updated)) if not value
+    )
 
 
 def _text(element: Any, name: str) -> str | None:

@@ -177,18 +177,10 @@ class ServiceProcess:
             ServiceError: the child is still running, or it cannot be started.
         """
         process = self._process
-        if process is not None:
-            if process.poll() is None:
-                raise ServiceError(self.name, f"the {self.name} service is still running")
-            self._kill_group_leftovers(process.pid)
-            self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        try:
-            wait_for_port_closed("127.0.0.1", self.port, timeout_s=5.0)
-        except AccordError as exc:
-            raise ServiceError(self.name, f"{self.name} service: {exc}", self.log_path) from exc
+        if process is not None and process.poll() is None:
+            raise ServiceError(self.name, f"the {self.name} service is still running")
+        self._release(process)
+        self._wait_port_closed(5.0)
         self.spawn()
 
     def terminate(self) -> None:
@@ -209,16 +201,24 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self._signal(signal.SIGKILL)
                 process.wait(timeout=timeout_s)
+        self._release(process)
+        if process is not None:
+            self._wait_port_closed(timeout_s)
+
+    def _release(self, process: subprocess.Popen[bytes] | None) -> None:
+        """Forget a reaped child: kill what is left of its process group, close its log."""
+        if process is not None:
             self._kill_group_leftovers(process.pid)
             self._process = None
         if self._log is not None:
             self._log.close()
             self._log = None
-        if process is not None:
-            try:
-                wait_for_port_closed("127.0.0.1", self.port, timeout_s=timeout_s)
-            except AccordError as exc:
-                raise ServiceError(self.name, f"{self.name} service: {exc}", self.log_path) from exc
+
+    def _wait_port_closed(self, timeout_s: float) -> None:
+        try:
+            wait_for_port_closed("127.0.0.1", self.port, timeout_s=timeout_s)
+        except AccordError as exc:
+            raise ServiceError(self.name, f"{self.name} service: {exc}", self.log_path) from exc
 
     def _signal(self, signum: signal.Signals) -> None:
         assert self._process is not None

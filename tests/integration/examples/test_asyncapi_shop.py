@@ -119,7 +119,15 @@ def test_a_record_on_the_wrong_channel_is_named(
 
 
 def test_its_evolution_is_checked(shop: Path) -> None:
-    assert _run("schema", "compat", "--contracts", "asyncapi.yaml", cwd=shop).returncode == 0
+    named = _run("schema", "compat", "--contracts", "asyncapi.yaml", cwd=shop)
+    assert named.returncode == 0
+    # with no argument, [tool.accord] contracts of the project's pyproject.toml
+    configured = _run("schema", "compat", cwd=shop)
+    assert (configured.returncode, configured.stdout) == (0, named.stdout)
+    assert (
+        configured.stderr
+        == f"accord: checking {shop / 'asyncapi.yaml'} ([tool.accord] contracts)\n"
+    )
     document = yaml.safe_load((shop / "asyncapi.yaml").read_text())
     payload = document["components"]["messages"]["paymentReceived"]["payload"]
 

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from accord.consistency import ConsistencyEngine, Expectation, regressions
-from accord.events import make_event
+from accord.events import DEAD_LETTER_TYPE, dead_letter_event, from_kafka, make_event, to_kafka
 from accord.report import write_reports
 
 pytestmark = pytest.mark.integration
@@ -34,7 +34,11 @@ pytestmark = pytest.mark.integration
 HAND_BUILT = Path(__file__).parents[2] / "unit" / "report" / "data" / "consistent.json"
 WIDTH, HEIGHT = 1200, 1600
 #: Header background of the verdict (report/_html.py CSS): red when not consistent.
-HEADER_RGB = {"bad": (0xC5, 0x30, 0x30), "ok": (0x2F, 0x85, 0x5A)}
+HEADER_RGB = {
+    "bad": (0xC5, 0x30, 0x30),
+    "ok": (0x2F, 0x85, 0x5A),
+    "undecided": (0x97, 0x5A, 0x16),
+}
 
 
 def chromium() -> str:
@@ -211,7 +215,10 @@ def test_report_html_in_headless_chromium(
     page = (tmp_path / "reports" / "report.html").resolve().as_uri()
     screenshot = tmp_path / f"report-{kind}.png"
 
-    run_chromium([f"--screenshot={screenshot}", f"--window-size={WIDTH},{HEIGHT}", page], tmp_path)
+    dom = run_chromium(
+        [f"--screenshot={screenshot}", "--dump-dom", f"--window-size={WIDTH},{HEIGHT}", page],
+        tmp_path,
+    )
     if artifacts is not None:
         shutil.copy(screenshot, artifacts / screenshot.name)
         shutil.copytree(tmp_path / "reports", artifacts / f"reports-{kind}", dirs_exist_ok=True)
@@ -226,7 +233,6 @@ def test_report_html_in_headless_chromium(
     colours = {rows[y][x : x + 3] for y in range(0, HEIGHT, 7) for x in range(0, WIDTH * 3, 21)}
     assert len(colours) > 50
 
-    dom = run_chromium(["--dump-dom", page], tmp_path)
     finder = PlotFinder()
     finder.feed(dom)
     assert finder.plots.count("histogram") == expected_plots
@@ -244,3 +250,124 @@ def test_report_html_in_headless_chromium(
             "late", "missing", "duplicated", "orphaned", "mismatched", "duplicate_trigger",
         }  # fmt: skip
         assert "Regressions against the baseline (2)" in dom
+
+
+def undecided_report() -> dict[str, Any]:
+    """The real engine over an open window with a typo in an expected type: the invoices
+    were read as ``invoice.created``, the audit expects ``invoice.creatd``, so all of those
+    are pending: nothing decided, with a warning naming the types read."""
+    start = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    engine = ConsistencyEngine(
+        trigger="order.accepted",
+        expectations=[Expectation("invoice.creatd", 60.0), Expectation("delivery.created", 30.0)],
+    )
+    for n in range(40):
+        key, t0 = f"order-{n:04d}", start + timedelta(seconds=n)
+        engine.add(make_event("order.accepted", "/t", {}, key=key, time=t0))
+        engine.add(make_event("invoice.created", "/t", {}, key=key, time=t0 + timedelta(0, 1)))
+        if n < 30:
+            engine.add(make_event("delivery.created", "/t", {}, key=key,
+                                  time=t0 + timedelta(seconds=0.3)))  # fmt: skip
+    return engine.report()
+
+
+def pending_report() -> dict[str, Any]:
+    """The real engine over an open window: pending invoices, dead-lettered triggers (one
+    dead letter unreadable), accepted orders never published (untriggered)."""
+    start = datetime(2026, 11, 26, 14, 0, tzinfo=UTC)
+    engine = ConsistencyEngine(
+        trigger="order.accepted",
+        expectations=[Expectation("invoice.created", 60.0), Expectation("delivery.created", 30.0)],
+    )
+    accepted = {}
+    for n in range(120):
+        key, t0 = f"order-{n:04d}", start + timedelta(seconds=n)
+        accepted[key] = t0
+        if n % 40 == 13:
+            continue  # accepted by the order service, never published
+        order = make_event("order.accepted", "/t", {}, key=key, time=t0)
+        engine.add(order)
+        if n % 30 == 7:
+            message = to_kafka(order)
+            headers = [*message.headers, ("accord-error", b"UnprocessableEvent: /data/lines"),
+                       ("accord-origin", f"order/0@{n}".encode())]  # fmt: skip
+            engine.add(dead_letter_event(from_kafka(message.key, message.value, headers),
+                                         f"order.dlq/0@{n}"))  # fmt: skip
+            continue
+        if n < 100:  # the last 20 invoices are still within their limit: pending
+            latency = timedelta(seconds=0.4 + (n % 7) / 3)
+            engine.add(make_event("invoice.created", "/t", {}, key=key, time=t0 + latency))
+        engine.add(make_event("delivery.created", "/t", {}, key=key,
+                              time=t0 + timedelta(seconds=0.2)))  # fmt: skip
+    unreadable = make_event(DEAD_LETTER_TYPE, "/dlq", {}, key="?", time=start)
+    unreadable["data"] = "not a dead letter"
+    engine.add(unreadable)
+    return engine.report(accepted=accepted)
+
+
+@pytest.mark.parametrize("kind", ["undecided", "pending"])
+def test_undecided_and_pending_reports_in_headless_chromium(
+    kind: str, tmp_path: Path, artifacts: Path | None
+) -> None:
+    chromium()
+    report = undecided_report() if kind == "undecided" else pending_report()
+    write_reports(report, tmp_path / "reports", formats="html")
+    page = (tmp_path / "reports" / "report.html").resolve().as_uri()
+    screenshot = tmp_path / f"report-{kind}.png"
+    dom = run_chromium(
+        [f"--screenshot={screenshot}", "--dump-dom", f"--window-size={WIDTH},{HEIGHT}", page],
+        tmp_path,
+    )
+    if artifacts is not None:
+        shutil.copy(screenshot, artifacts / screenshot.name)
+
+    width, height, rows = png_pixels(screenshot)
+    assert (width, height) == (WIDTH, HEIGHT)
+    text = " ".join(" ".join(TextOf.of(dom)).split())
+    if kind == "undecided":
+        assert report["verdict"] == "nothing_decided"
+        # amber, not the green of a pass nor the red of violations
+        assert tuple(rows[8][30:33]) == HEADER_RGB["undecided"]
+        assert "NOTHING DECIDED all 40 invoice.creatd outcomes are pending" in text
+        assert "warning no event of type 'invoice.creatd'; read: order.accepted, " in text
+        assert "pending 40 invoice.creatd, 10 delivery.created (50 not decided, not " in text
+        assert "No key decided yet, so no line or figure: invoice.creatd." in text
+        assert "No violations, but nothing was decided (see above)." in text
+    else:
+        assert report["verdict"] == "not_consistent"
+        assert tuple(rows[8][30:33]) == HEADER_RGB["bad"]
+        assert "(5 missing, 4 dead_lettered, 3 untriggered) over 117 order.accepted" in text
+        assert "warning 1 dead-letter events could not be read" in text
+        assert "pending 22 invoice.created, 1 delivery.created (23 not decided, not " in text
+        assert "the earliest becomes missing at 2026-11-26T14:02:07.000000Z" in text
+        finder = PlotFinder()
+        finder.feed(dom)
+        assert finder.plots.count("timeline") == 1
+        for kind_name in ("dead_lettered", "untriggered"):
+            assert f"{kind_name} (" in text  # the timeline's legend
+    assert "window open: it ends at the latest event time read" in text
+
+
+class TextOf(HTMLParser):
+    """The visible text of a DOM, in order (without the style sheet)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip = tag in ("style", "title")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+    @classmethod
+    def of(cls, dom: str) -> list[str]:
+        parser = cls()
+        parser.feed(dom)
+        return parser.parts

@@ -74,7 +74,10 @@ def test_json_format_when_compatible(capsys: pytest.CaptureFixture[str]) -> None
     code, out, _ = run(capsys, V1, V1, "--format", "json", "--mode", "FULL")
     assert code == 0
     assert json.loads(out) == {
-        "compatible": True, "mode": "FULL", "policy": "strict", "changes": []
+        "compatible": True,
+        "mode": "FULL",
+        "policy": "strict",
+        "changes": [],
     }
 
 
@@ -97,10 +100,10 @@ def test_not_compared_keywords_are_noted_in_text(
     ("argv", "message"),
     [
         ([V1], "give at least two schema files"),
-        ([], "give at least two schema files"),
+        ([V1], "give at least two schema files"),
         ([V1, "missing.json"], "missing.json: no such file"),
         ([V1, V2, "--mode", "SIDEWAYS"], "unknown --mode 'SIDEWAYS'"),
-        ([V1, "--contracts", "contracts"], "either --contracts DIR or schema files"),
+        ([V1, "--contracts", "contracts"], "either --contracts DIR|ASYNCAPI or schema files"),
     ],
 )
 def test_unusable_input_exits_2_with_one_line(
@@ -180,11 +183,68 @@ def test_contracts_with_a_bad_mode_exit_2(
     assert code == 2 and "no schemas directory" in err
 
 
+def test_no_arguments_check_the_configured_contracts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(DATA / "contracts_broken", tmp_path / "api")
+    (tmp_path / "pyproject.toml").write_text('[tool.accord]\ncontracts = "api"\n')
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = run(capsys)
+    assert code == 1
+    assert err == f"accord: checking {tmp_path / 'api'} ([tool.accord] contracts)\n"
+    assert (
+        out.splitlines()[-1]
+        == "thing.happened: INCOMPATIBLE (BACKWARD, 3 versions): 1 breaking change"
+    )
+    # the same as naming them
+    assert run(capsys, "--contracts", "api")[1] == out
+    code, _, err = run(capsys, "--mode", "FULL")
+    assert code == 2 and "--mode does not apply to --contracts" in err
+
+
+def test_no_arguments_take_the_default_contracts_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(DATA / "contracts_broken", tmp_path / "contracts")
+    monkeypatch.chdir(tmp_path)
+
+    code, out, err = run(capsys, "--format", "json")
+    assert code == 1 and json.loads(out)["compatible"] is False
+    assert err == (
+        f"accord: checking {tmp_path / 'contracts'} (the default: no [tool.accord] contracts)\n"
+    )
+
+
+def test_no_arguments_and_no_contracts_say_what_to_give(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"accord: error: nothing to check: {tmp_path / 'contracts'} does not exist; give two "
+        "schema files oldest first (v1.json v2.json), --contracts DIR|ASYNCAPI, --asyncapi OLD "
+        "NEW, or set [tool.accord] contracts in pyproject.toml\n"
+    )
+    (tmp_path / "pyproject.toml").write_text('[tool.accord]\ncontracts = "asyncapi.yaml"\n')
+    code, out, err = run(capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith(
+        f"accord: error: nothing to check: [tool.accord] contracts {tmp_path / 'asyncapi.yaml'} "
+        "does not exist; "
+    )
+    assert err.endswith(", or fix [tool.accord] contracts in pyproject.toml\n")
+
+
 def test_console_script_end_to_end() -> None:
     """The installed entry point, as CI calls it."""
     proc = subprocess.run(
         [sys.executable, "-m", "accord.cli", "schema", "compat", V1, V3, "--mode", "FULL"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[-1].startswith(f"INCOMPATIBLE: {V3} breaks FULL")

@@ -87,3 +87,73 @@ def many_violations_report() -> dict[str, Any]:
     report["duplicate_triggers"] = 0
     report["triggers"] = 6000
     return report
+
+
+@pytest.fixture
+def nothing_decided_report() -> dict[str, Any]:
+    """The consistent report as an open window sees it when no invoice was read: every
+    invoice pending, a warning that no ``invoice.created`` was read, nothing decided."""
+    report = load("consistent")
+    stats = report["expectations"]["invoice.created"]
+    stats.update(ok=0, pending=3, redelivered=0, decided=0)
+    stats["pending_deadline"] = "2026-11-26T14:10:30Z"
+    stats["latency_s"] = dict.fromkeys(("p50", "p90", "p95", "p99", "max"), 0.0) | {"count": 0}
+    stats["histogram"]["counts"] = [0] * len(stats["histogram"]["counts"])
+    # what the engine writes for an expectation without a decided key
+    stats["consistent_within"] = dict.fromkeys(stats["consistent_within"], 1.0)
+    report["expectations"]["delivery.created"]["decided"] = 3
+    report.update(
+        complete=False,
+        events=6,
+        types_read={"order.accepted": 3, "delivery.created": 3},
+        warnings=[{
+            "kind": "unseen_type",
+            "type": "invoice.created",
+            "detail": "no event of type 'invoice.created'; read: order.accepted, delivery.created",
+        }],
+        nothing_decided=(
+            "all 3 invoice.created outcomes are pending: the window ends at "
+            "2026-11-26T14:10:00Z, before the earliest deadline 2026-11-26T14:10:30Z (if the "
+            "history is finished, audit it with --complete)"
+        ),
+        verdict="nothing_decided",
+        consistent=False,
+    )  # fmt: skip
+    return report
+
+
+@pytest.fixture
+def pending_report() -> dict[str, Any]:
+    """The violations report of an open window with pending keys (each expectation its own
+    earliest deadline), a dead-lettered trigger, an untriggered order and two warnings."""
+    report = load("violations")
+    report["expectations"]["invoice.created"]["pending_deadline"] = "2026-11-26T14:10:40Z"
+    report["expectations"]["delivery.created"]["pending_deadline"] = "2026-11-26T14:10:20Z"
+    report["violations"] += [
+        {"kind": "dead_lettered", "type": "order.accepted", "key": "order-dlq",
+         "time": "2026-11-26T14:03:00Z", "reason": "UnprocessableEvent: /data/lines: missing",
+         "origin": "order/0@7",
+         "detail": "a consumer dead-lettered order.accepted (order/0@7): UnprocessableEvent: "
+                   "/data/lines: missing"},
+        {"kind": "untriggered", "type": "order.accepted", "key": "order-lost",
+         "time": "2026-11-26T14:03:30Z",
+         "detail": "order order-lost was accepted at 2026-11-26T14:03:30Z but no "
+                   "order.accepted with this key was read"},
+    ]  # fmt: skip
+    report.update(
+        complete=False,
+        events=612,
+        types_read={"order.accepted": 201, "invoice.created": 205, "delivery.created": 206},
+        dead_lettered=1,
+        untriggered=1,
+        accepted=201,
+        dead_letters_unread=2,
+        warnings=[{
+            "kind": "key_mismatch",
+            "type": "invoice.created",
+            "detail": "key mismatch: 3 invoice.created events have keys no order.accepted has",
+        }],
+        nothing_decided=None,
+        verdict="not_consistent",
+    )  # fmt: skip
+    return report

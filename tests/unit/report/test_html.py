@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 
 from accord.report import render_html, run_origin, write_reports
-from accord.report._svg import MIN_BAR_PX, histogram_svg, staircase_svg, timeline_svg
+from accord.report._svg import (
+    KIND_COLORS,
+    MIN_BAR_PX,
+    histogram_svg,
+    kind_color,
+    staircase_svg,
+    timeline_svg,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -310,3 +317,158 @@ def test_a_sparse_report_still_renders() -> None:
     assert '<h1 id="verdict">NOT CONSISTENT</h1>' in page
     assert "no violation has a time" in page
     assert "This report has no expectations." in page
+
+
+def notes_of(page: str) -> dict[str, list[str]]:
+    """The items of "What the verdict rests on" as text, by their kind (the ``li`` class)."""
+    section = re.search(r'<section id="notes" class="([^"]*)">(.*?)</section>', page, re.S)
+    assert section is not None, "no notes section"
+    found: dict[str, list[str]] = {"level": [section.group(1)]}
+    for kind, body in re.findall(r'<li class="(\w+)">(.*?)</li>', section.group(2), re.S):
+        text = " ".join(tags_of(body).text)
+        found.setdefault(kind, []).append(re.sub(r"\s+", " ", text).strip())
+    return found
+
+
+def staircase_rows(page: str) -> dict[str, list[str]]:
+    section = page[page.index('id="staircase"') : page.index('id="violations"')]
+    rows = re.findall(r"<tr><td class=\"text\"><code>(.*?)</code></td>(.*?)</tr>", section)
+    return {name: re.findall(r"<td>(.*?)</td>", cells) for name, cells in rows}
+
+
+def test_nothing_decided_never_looks_like_a_pass(nothing_decided_report: dict[str, Any]) -> None:
+    page = render_html(nothing_decided_report)
+
+    assert '<h1 id="verdict">NOTHING DECIDED</h1>' in page
+    assert '<header class="undecided">' in page and 'class="ok"' not in page
+    assert "<title>accord: NOTHING DECIDED (order.accepted)</title>" in page
+    header = " ".join(tags_of(page[: page.index("</header>")]).text)
+    assert "all 3 invoice.created outcomes are pending" in header
+    assert "2026-11-26T14:10:00Z (open)" in header
+    notes = notes_of(page)
+    assert notes["level"] == ["notes warn"]
+    assert notes["warning"] == [
+        "warning no event of type 'invoice.created'; read: order.accepted, delivery.created"
+    ]
+    assert notes["pending"] == [
+        "pending 3 invoice.created (3 not decided, not violations): their limit had not passed "
+        "at the window end 2026-11-26T14:10:00Z; the earliest becomes missing at "
+        "2026-11-26T14:10:30Z. If the history is finished, audit with --complete; "
+        "--fail-on-pending fails on them"
+    ]
+    assert notes["window"][0].startswith("window open: it ends at the latest event time read")
+    assert notes["read"] == ["read 6 events: 3 order.accepted, 3 delivery.created"]
+    # The engine's 100% "of no key" is no figure: no line, dashes and a note instead.
+    rows = staircase_rows(page)
+    assert rows["invoice.created"] == ["-"] * 5
+    assert rows["delivery.created"] == ["100.0%"] * 5
+    assert "No key decided yet, so no line or figure: invoice.created." in page
+    assert len(svgs(page)["staircase"].findall(f"{SVG}path[@class='step']")) == 1
+    assert "No violations, but nothing was decided (see above)." in page
+    assert "0 matched, 3 pending (not drawn); p50 -, p90 -, p99 -, max -; limit 60s" in page
+
+    allowed = render_html({**nothing_decided_report, "verdict": "consistent", "consistent": True})
+    assert '<h1 id="verdict">NOTHING DECIDED (allowed by --allow-empty)</h1>' in allowed
+    assert '<header class="undecided">' in allowed
+
+
+def test_pending_keys_warnings_and_dead_letters(pending_report: dict[str, Any]) -> None:
+    page = render_html(pending_report)
+
+    assert '<h1 id="verdict">NOT CONSISTENT</h1>' in page and '<header class="bad">' in page
+    header = " ".join(tags_of(page[: page.index("</header>")]).text)
+    assert "13 violations (5 late, 2 missing, 1 duplicated, 1 orphaned, 1 mismatched, " in header
+    assert "1 duplicate_trigger, 1 dead_lettered, 1 untriggered)" in header
+    facts = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page))
+    assert facts["pending"] == "6" and facts["accepted"] == "201"
+    notes = notes_of(page)
+    assert notes["warning"] == [
+        "warning key mismatch: 3 invoice.created events have keys no order.accepted has",
+        "warning 2 dead-letter events could not be read (the key or the original event is not "
+        "in what was decoded)",
+    ]
+    assert notes["pending"][0].startswith("pending 4 invoice.created, 2 delivery.created (6 not")
+    assert "the earliest becomes missing at 2026-11-26T14:10:20Z" in notes["pending"][0]
+    # each pending cell says why its keys are not violations, with its own deadline
+    cells = re.findall(r'<td class="pending" title="([^"]*)">(\d+)</td>', page)
+    assert cells == [
+        ("not decided, not violations: their limit had not passed at the window end "
+         "2026-11-26T14:10:00Z; the earliest becomes missing at 2026-11-26T14:10:40Z", "4"),
+        ("not decided, not violations: their limit had not passed at the window end "
+         "2026-11-26T14:10:00Z; the earliest becomes missing at 2026-11-26T14:10:20Z", "2"),
+    ]  # fmt: skip
+    # the new kinds: listed, counted, plotted, each in one colour in the table and the plot
+    table = page[page.index('<section id="violations">') :]
+    for kind, key in (("dead_lettered", "order-dlq"), ("untriggered", "order-lost")):
+        color = KIND_COLORS[kind]
+        assert f'background:{color}"></span>{kind}</td>' in table
+        assert f"<code>{key}</code>" in table
+        assert f'background:{color}"></span>{kind}: 1</span>' in table
+        fills = {
+            bar.get("fill")
+            for bar in svgs(page)["timeline"].findall(f"{SVG}rect[@class='bar']")
+            if bar.findtext(f"{SVG}title", "").endswith(f": 1 {kind}")
+        }
+        assert fills == {color}
+
+
+def test_a_closed_window_says_so(
+    violations_report: dict[str, Any], consistent_report: dict[str, Any]
+) -> None:
+    page = render_html({**violations_report, "complete": True})
+
+    header = " ".join(tags_of(page[: page.index("</header>")]).text)
+    assert "2026-11-26T14:10:00Z (closed)" in header
+    assert notes_of(page)["window"] == [
+        "window closed (--complete): the events read are the whole history up to "
+        "2026-11-26T14:10:00Z; a key without a match is missing, never pending"
+    ]
+    # a report that does not say (an older accord) claims neither
+    assert "(closed)" not in render_html(violations_report)
+    assert 'id="notes"' not in render_html(consistent_report)
+
+
+def test_an_incomplete_history_is_named(consistent_report: dict[str, Any]) -> None:
+    reasons = ["topic order was recreated while it was read (offset 812 -> 0)", "a <b>gap</b>"]
+    page = render_html({**consistent_report, "incomplete": reasons})
+
+    assert '<h1 id="verdict">INCOMPLETE</h1>' in page and '<header class="bad">' in page
+    notes = notes_of(page)
+    assert notes["level"] == ["notes bad"]
+    assert notes["incomplete"] == [f"incomplete {reason}" for reason in reasons]
+    assert "a &lt;b&gt;gap&lt;/b&gt;" in page
+    assert "No violations counted, but the history read is incomplete (see above)" in page
+    assert "No violations." not in page
+    # a single reason as a plain string
+    assert notes_of(render_html({**consistent_report, "incomplete": "lost"}))["incomplete"] == [
+        "incomplete lost"
+    ]
+
+
+def test_an_unknown_kind_has_one_colour_wherever_it_is_listed() -> None:
+    items = [
+        {"kind": kind, "type": "t", "key": str(n), "time": f"2026-11-26T14:0{n}:00Z"}
+        for n, kind in enumerate(["zeta_kind", "alpha_kind", "zeta_kind"])
+    ]
+    report = {"trigger": "t", "triggers": 3, "violations": items, "consistent": False}
+    page = render_html(report)
+    for kind in ("zeta_kind", "alpha_kind"):
+        swatches = set(re.findall(rf'background:(#\w+)"></span>{kind}', page))
+        fills = {
+            bar.get("fill")
+            for bar in svgs(page)["timeline"].findall(f"{SVG}rect[@class='bar']")
+            if bar.findtext(f"{SVG}title", "").endswith(kind)
+        }
+        assert swatches == fills == {kind_color(kind)}
+    assert kind_color("zeta_kind") == kind_color("zeta_kind")
+
+
+def test_pending_with_fail_on_pending_is_red(consistent_report: dict[str, Any]) -> None:
+    report = consistent_report
+    report["expectations"]["invoice.created"].update(ok=2, pending=1)
+    report.update(verdict="pending", consistent=False, window_end="2026-11-26T14:10:00Z")
+    page = render_html(report)
+
+    assert '<h1 id="verdict">NOT CONSISTENT</h1>' in page and '<header class="bad">' in page
+    header = " ".join(tags_of(page[: page.index("</header>")]).text)
+    assert "1 pending (--fail-on-pending) over 3 order.accepted triggers" in header

@@ -78,3 +78,49 @@ def test_hostile_strings_stay_in_code_spans(hostile_report: dict[str, Any]) -> N
     assert "``` pipe\\|in\\|key `tick` ``two`` ```" in text
     outside = re.sub(r"(`+).*?\1", "", text)
     assert "<script>" not in outside and "@octocat" not in outside and "<b>" not in outside
+
+
+def test_nothing_decided_heads_the_comment(nothing_decided_report: dict[str, Any]) -> None:
+    text = render_markdown(nothing_decided_report)
+
+    assert text.splitlines()[:5] == [
+        "## accord consistency: NOTHING DECIDED",
+        "",
+        "**NOTHING DECIDED**: all 3 invoice.created outcomes are pending: the window ends at "
+        "2026-11-26T14:10:00Z, before the earliest deadline 2026-11-26T14:10:30Z (if the "
+        "history is finished, audit it with --complete)",
+        "",
+        "Trigger `order.accepted`; window end `2026-11-26T14:10:00Z` (open)",
+    ]
+    assert "- `warning: no event of type 'invoice.created'; read: order.accepted, " in text
+    assert "- `pending: 3 invoice.created (3 not decided, not violations): their limit " in text
+    assert "- `read: 6 events: 3 order.accepted, 3 delivery.created`" in text
+    assert "window: " not in text  # "(open)" says it
+
+
+def test_pending_dead_letters_and_a_closed_window(pending_report: dict[str, Any]) -> None:
+    text = render_markdown(pending_report, max_violations=50)
+
+    assert "- `warning: key mismatch: 3 invoice.created events have keys no order.accepted " in text
+    assert "- `warning: 2 dead-letter events could not be read " in text
+    assert "the earliest becomes missing at 2026-11-26T14:10:20Z" in text
+    _, _, *rows = table_rows(text, "### Violations")
+    assert [row[:3] for row in rows[-2:]] == [
+        ["`dead_lettered`", "`order.accepted`", "`order-dlq`"],
+        ["`untriggered`", "`order.accepted`", "`order-lost`"],
+    ]
+    assert rows[-2][3].startswith("`a consumer dead-lettered order.accepted (order/0@7): ")
+
+    closed = render_markdown({**pending_report, "complete": True})
+    assert "; window end `2026-11-26T14:10:00Z` (closed)" in closed
+    assert (
+        "- `window: closed (--complete): the events read are the whole history up to "
+        "2026-11-26T14:10:00Z; a key without a match is missing, never pending`"
+    ) in closed
+
+
+def test_an_incomplete_history_is_named(consistent_report: dict[str, Any]) -> None:
+    text = render_markdown({**consistent_report, "incomplete": ["topic order was recreated"]})
+
+    assert text.startswith("## accord consistency: INCOMPLETE\n")
+    assert "- `incomplete: topic order was recreated`" in text
