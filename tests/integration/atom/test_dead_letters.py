@@ -163,3 +163,50 @@ def test_the_plugin_fails_at_once_naming_the_pollers_reason(
         ]
     )
     assert took < 30, took  # the SLA is 60 s
+
+
+def test_a_followed_audit_counts_a_dead_letter_as_it_comes(
+    services: tuple[RunningService, RunningService], tmp_path: Path
+) -> None:
+    import json
+    import signal
+    import subprocess
+    import sys
+
+    from accord.consistency import eventually
+
+    order, ship = services
+    stderr = tmp_path / "stderr"
+    with stderr.open("w") as err:
+        audit = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "accord.cli",
+                "audit",
+                f"atom+{order.url}/feed,atom+{ship.url}/dead-letters",
+                "--follow",
+                "--trigger",
+                "order.accepted",
+                "--expect",
+                "delivery.created=1h",
+                "--format",
+                "json",
+                "--report-dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    try:
+        event = _publisher(order)()
+        line = f"accord: dead-lettered: order.accepted key={event['partitionkey']}"
+        eventually(lambda: line in stderr.read_text(), within="20s")
+    finally:
+        audit.send_signal(signal.SIGTERM)
+        audit.wait(30)
+    assert f"{REASON}/shippingAddress: missing" in stderr.read_text()
+    report = json.loads((tmp_path / "report.json").read_text())
+    dead = [v for v in report["violations"] if v["kind"] == "dead_lettered"]
+    assert event["partitionkey"] in {v["key"] for v in dead}
+    assert all("/shippingAddress: missing" in v["detail"] for v in dead)
