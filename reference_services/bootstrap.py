@@ -167,6 +167,14 @@ class _Atom:
         from reference_services.common.atom import add_feed_routes
 
         add_feed_routes(app, self.runtime.name, self.log, page_size=self.page_size)
+        if self.order_feed is not None:
+            from sqlalchemy import MetaData
+
+            from reference_services.common.atom import poller_tables
+            from reference_services.common.atom.server import add_dead_letter_routes
+
+            tables = poller_tables(MetaData(), self.runtime.name)
+            add_dead_letter_routes(app, self.runtime.name, self.runtime.engine, tables.dead_letters)
 
     def poll(
         self,

@@ -138,11 +138,9 @@ def test_the_atom_poller_reads_the_order_feed_and_the_details(
     from .conftest import declare_order_feed, poll_order_feed
 
     pact = pacts[1]
-    # The details are the order resource, which has no ``currency`` (a v2 event attribute of
-    # the data): a links-only entry's data lacks it, and invoicing takes that as EUR, as for
-    # v1 data. So the poller's contract does not claim it.
-    details = {k: v for k, v in order_accepted_body().items() if k != "currency"}
-    declare_order_feed(pact, DEFAULT_ORDER_ID, details, money_rules())
+    # The details are the order resource, the event's data exactly: since order.accepted v2
+    # it carries ``currency`` too, and invoicing (billing in EUR only) claims it.
+    declare_order_feed(pact, DEFAULT_ORDER_ID, order_accepted_body(), money_rules())
     invoices = []
     engine = sqlite_engine(orm.metadata)
 

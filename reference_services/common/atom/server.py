@@ -21,18 +21,31 @@ from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request, Response
+from sqlalchemy import Engine, Table, select
 
-from reference_services.common.atom.log import FeedLog
+from reference_services.common.atom.log import FeedEntry, FeedLog
 from reference_services.common.atom.render import EPOCH, Document, render
 
-__all__ = ["ATOM_CONTENT_TYPE", "LINKS_PROFILE", "add_feed_routes", "not_modified_since"]
+__all__ = [
+    "ATOM_CONTENT_TYPE",
+    "DEAD_LETTERS_LIMIT",
+    "LINKS_PROFILE",
+    "add_dead_letter_routes",
+    "add_feed_routes",
+    "dead_letter_cloudevent",
+    "not_modified_since",
+]
 
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
 #: ``Accept: application/atom+xml; profile="urn:accord:feed:links"`` asks for entries without
 #: content (the CloudEvent attributes as ``ac:`` elements, the data behind the details link).
 LINKS_PROFILE = "urn:accord:feed:links"
 HEAD_CACHE = "no-cache"
+#: ``/dead-letters`` serves the newest this many (dead letters are rare; a poller that
+#: dead-letters more than this is broken, and the oldest drop off the document).
+DEAD_LETTERS_LIMIT = 1000
 ARCHIVE_CACHE = "public, max-age=31536000, immutable"
 
 
@@ -143,3 +156,49 @@ def add_feed_routes(app: FastAPI, service: str, feed: FeedLog, *, page_size: int
             links_only=links_only(request),
         )
         return _conditional(request, doc, entries[-1].appended_at, ARCHIVE_CACHE, vary=True)
+
+
+def dead_letter_cloudevent(row: Any) -> dict[str, Any]:
+    """A dead-letter row as the CloudEvent accord reads for a dead-lettered copy: the original
+    event (or what the entry carried of it) plus the extension attributes ``deadletterreason``
+    and ``deadletterorigin`` (what a Kafka consumer's ``<topic>.dlq`` record carries as the
+    ``accord-error`` and ``accord-origin`` headers, see ``accord.events.dead_letter_event``).
+    """
+    original = orjson.loads(row.entry) if row.entry else None
+    event: dict[str, Any] = dict(original) if isinstance(original, dict) else {}
+    # An entry that carried no event keeps the attributes a feed entry needs.
+    event.setdefault("specversion", "1.0")
+    event.setdefault("id", f"dead-letter-{row.id}")
+    event.setdefault("type", "(unreadable entry)")
+    event.setdefault("time", row.created_at.isoformat().replace("+00:00", "Z"))
+    marker = row.position if row.position is not None else row.entry_id
+    event["deadletterreason"] = row.reason
+    event["deadletterorigin"] = f"{row.page}#position={marker}"
+    return event
+
+
+def add_dead_letter_routes(
+    app: FastAPI, service: str, engine: Engine, table: Table, *, limit: int = DEAD_LETTERS_LIMIT
+) -> None:
+    """Add ``GET /dead-letters``: the poller's dead-letter table as one Atom document.
+
+    Each entry's content is :func:`dead_letter_cloudevent` of a row, ``ac:position`` the
+    row's id (ascending, never reused). The document is the head of a feed without archive
+    pages (the newest ``limit`` rows), with the same ETag/Last-Modified/304 rules as
+    ``/feed``.
+    """
+
+    @app.get("/dead-letters", include_in_schema=False)
+    def dead_letters(request: Request) -> Any:
+        t = table
+        with engine.connect() as conn:
+            rows = conn.execute(select(t).order_by(t.c.id.desc()).limit(limit)).all()
+        entries = [
+            FeedEntry(int(r.id), dead_letter_cloudevent(r), "/dead-letters", r.created_at)
+            for r in reversed(rows)
+        ]
+        links = [("self", "/dead-letters"), ("current", "/dead-letters")]
+        newest = entries[-1] if entries else None
+        doc = render(f"{service}-dead-letters", entries, links=links, archive=False, newest=newest)
+        modified = newest.appended_at if newest else EPOCH
+        return _conditional(request, doc, modified, HEAD_CACHE, vary=False)

@@ -36,7 +36,9 @@ CURRENCY = "EUR"
 
 
 def order_data(order: Order) -> dict[str, Any]:
-    """The JSON of an order, exactly as ``order.accepted`` v1 and ``GET /orders/{id}`` show it."""
+    """The JSON of an order, exactly as ``order.accepted`` v2 (the data) and ``GET
+    /orders/{id}`` show it: a links-only feed entry's data is this route's answer. Every
+    order is priced in :data:`CURRENCY` (v1 data lacks ``currency`` and means the same)."""
     return {
         "orderId": str(order.order_id),
         "customer": {
@@ -59,15 +61,20 @@ def order_data(order: Order) -> dict[str, Any]:
         ],
         "total": format_money(order.total),
         "acceptedAt": rfc3339(order.accepted_at),
+        "currency": CURRENCY,
     }
 
 
 def order_accepted_event(order: Order) -> dict[str, Any]:
     """The structured CloudEvent ``order.accepted`` v2 for ``order`` (key = order id): the
-    order's JSON plus ``currency``."""
-    data = {**order_data(order), "currency": CURRENCY}
+    order's JSON (with ``currency``) as data."""
+    data = order_data(order)
     return reference_event(
-        EVENT_TYPE, SERVICE, data, order_id=order.order_id, time=order.accepted_at,
+        EVENT_TYPE,
+        SERVICE,
+        data,
+        order_id=order.order_id,
+        time=order.accepted_at,
         version=VERSION,
     )
 

@@ -111,6 +111,8 @@ class OrderOut(BaseModel):
     lines: list[LineOut]
     total: Money
     acceptedAt: datetime
+    #: What ``order.accepted`` v2 carries: every order is priced in EUR.
+    currency: Literal["EUR"]
 
 
 def _location(field: str) -> tuple[str | int, ...]:

@@ -38,6 +38,8 @@ def patience_for(limit_s: float) -> float:
     an event was instead of only that it had not come yet.
     """
     return min(max(limit_s, 5.0), 30.0)
+
+
 #: At most this many violations are listed in a failure message.
 _MAX_LISTED = 20
 
@@ -162,9 +164,9 @@ class ConsistencyCheck:
             raise UsageError("accord_consistency has no event recorder to record topics with")
         dead = [t + DLQ_SUFFIX for t in topics if not t.endswith(DLQ_SUFFIX)]
         if self._recorder.transport == "atom":
-            # Atom pollers dead-letter into a table of their own database, not a feed: an
-            # order whose event went there lacks its expected event (missing, at the end).
-            dead = []
+            # Atom pollers serve their dead letters as feeds (``/dead-letters``); record
+            # those that ``accord_feeds`` names (``order.dlq``), if any.
+            dead = [t for t in dead if self._recorder.has_feed(t)]
         self._recorder.record(*topics, *dead)
         return self
 
@@ -373,7 +375,8 @@ class ConsistencyCheck:
         triggers = int(report.get("triggers") or 0)
         # Orphans and untriggered orders are not trigger keys: "400 of 200 keys" says nothing.
         bad_keys = {
-            str(v.get("key")) for v in violations
+            str(v.get("key"))
+            for v in violations
             if v.get("kind") not in ("orphaned", "untriggered")
         }
         lines: list[str] = []
@@ -386,7 +389,8 @@ class ConsistencyCheck:
                 f"dead-lettered by a consumer: {dead[0].get('reason')}"
             )
         lines += [
-            str(w.get("detail")) for w in report.get("warnings", [])
+            str(w.get("detail"))
+            for w in report.get("warnings", [])
             if w.get("kind") == "key_mismatch"
         ]
         untriggered = int(report.get("untriggered") or 0)
@@ -412,9 +416,7 @@ class ConsistencyCheck:
             detail = _detail(kind, key, event_type, limit, starts, firsts, self.until)
             if not detail:
                 detail = str(violation.get("detail", ""))
-            lines.append(
-                f"  {kind:<{width_kind}}  {event_type:<{width_type}}  key {key}: {detail}"
-            )
+            lines.append(f"  {kind:<{width_kind}}  {event_type:<{width_type}}  key {key}: {detail}")
         if len(violations) > _MAX_LISTED:
             lines.append(f"  ... and {len(violations) - _MAX_LISTED} more")
         return "\n".join(lines)

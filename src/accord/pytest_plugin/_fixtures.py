@@ -105,7 +105,11 @@ def accord_feeds(request: pytest.FixtureRequest, accord_transport: str) -> dict[
 
     system = request.getfixturevalue("accord_reference_system")
     feeds = system.feeds
-    return {topic: feeds[service] for topic, service in FEED_OF_TOPIC.items()}
+    out = {topic: feeds[service] for topic, service in FEED_OF_TOPIC.items()}
+    # The order feed's dead letters are in its pollers' tables: both feeds under one name,
+    # as both Kafka consumers write to the one topic order.dlq.
+    out["order.dlq"] = ",".join(system.dead_letter_feeds.values())
+    return out
 
 
 @pytest.fixture

@@ -62,8 +62,7 @@ class EventProblem:
         key = f" key={self.key}" if self.key is not None else ""
         pointer = self.pointer or "(event)"
         return (
-            f"{self.location} {self.event_type} id={self.event_id}{key}: "
-            f"{pointer}: {self.reason}"
+            f"{self.location} {self.event_type} id={self.event_id}{key}: {pointer}: {self.reason}"
         )
 
 
@@ -194,7 +193,10 @@ class EventRecorder:
             return self
         reader: _TopicReader | _FeedReader
         if self._feeds is not None:
-            reader = _FeedReader(self, new, [self._feed_url(name) for name in new])
+            # A name may stand for several feeds (comma-separated URLs: order.dlq is every
+            # poller's dead letters).
+            pairs = [(n, u.strip()) for n in new for u in self._feed_url(n).split(",")]
+            reader = _FeedReader(self, new, [u for _, u in pairs if u])
         else:
             assert self._broker is not None
             if self._create_topics:
@@ -218,6 +220,10 @@ class EventRecorder:
             f"accord_events: no Atom feed for {name!r} (feeds: {known}); record a feed "
             "name or a feed URL"
         )
+
+    def has_feed(self, name: str) -> bool:
+        """Whether ``name`` is one of the Atom feeds this recorder knows by name."""
+        return self._feeds is not None and bool(self._feeds.get(name))
 
     def close(self) -> None:
         """Stop reading; idempotent."""
@@ -517,9 +523,15 @@ class _TopicReader(threading.Thread):
                         event = {"type": None, "partitionkey": key}
                         # A dead-letter topic holds what a consumer could not read: the
                         # copy of a record that is no CloudEvent is no fault of its own.
-                        problems = [] if where.source.endswith(DLQ_SUFFIX) else [
-                            EventProblem(str(where), "(not a CloudEvent)", "-", key, "", str(exc))
-                        ]
+                        problems = (
+                            []
+                            if where.source.endswith(DLQ_SUFFIX)
+                            else [
+                                EventProblem(
+                                    str(where), "(not a CloudEvent)", "-", key, "", str(exc)
+                                )
+                            ]
+                        )
                         kept.append((Recorded(event, where, time.monotonic()), problems))
                         continue
                     if is_dead_lettered(event):
@@ -555,7 +567,6 @@ class _FeedReader(threading.Thread):
         self.error: BaseException | None = None
         self._stop_event = threading.Event()
         self._urls = urls
-        self._names = dict(zip(urls, names, strict=True))
         self._follower: Any = None
 
     def start(self) -> None:
@@ -574,7 +585,7 @@ class _FeedReader(threading.Thread):
         self._stop_event.set()
 
     def run(self) -> None:
-        from accord.events import Location
+        from accord.events import Location, dead_letter_event, is_dead_lettered
 
         follower = self._follower
         try:
@@ -586,7 +597,13 @@ class _FeedReader(threading.Thread):
                     key = event.get("partitionkey")
                     key = str(key) if key is not None else None
                     location = Location(where, key=key)
-                    problems = self.owner._validate(event, None, where)
+                    if is_dead_lettered(event):
+                        # A poller's dead letter (its /dead-letters feed): the original was
+                        # validated where it was read; this says which event failed and why.
+                        event = dead_letter_event(event, where)
+                        problems = []
+                    else:
+                        problems = self.owner._validate(event, None, where)
                     kept.append((Recorded(event, location, time.monotonic()), problems))
                 for _ in range(follower.undecodable - undecodable):
                     where = Location(",".join(self._urls))

@@ -136,9 +136,7 @@ class ReferenceSystem:
     @property
     def pids(self) -> dict[str, int]:
         """The PID of each running service."""
-        return {
-            name: pid for name, service in self._services.items() if (pid := service.pid)
-        }
+        return {name: pid for name, service in self._services.items() if (pid := service.pid)}
 
     @property
     def log_paths(self) -> dict[str, Path]:
@@ -161,6 +159,18 @@ class ReferenceSystem:
         if self.transport != "atom":
             return {}
         return {name: url + "/feed" for name, url in self.urls.items()}
+
+    @property
+    def dead_letter_feeds(self) -> dict[str, str]:
+        """With the Atom transport, each poller's dead letters (``http://.../dead-letters``):
+        the entries of the order feed it could not process, as dead-lettered CloudEvents."""
+        if self.transport != "atom":
+            return {}
+        return {
+            name: url + "/dead-letters"
+            for name, url in self.urls.items()
+            if name in ("shipping", "invoicing")
+        }
 
     # -- life cycle ----------------------------------------------------------------------------
     def _say(self, message: str) -> None:

@@ -369,3 +369,29 @@ def test_shipping_killed_mid_stream_resumes_without_loss(tmp_path: Path) -> None
         for process in (shipping, order):
             if process.process.poll() is None:
                 process.stop()
+
+
+def test_a_links_only_entry_yields_exactly_the_content_entrys_event() -> None:
+    """For every entry: the ``ac:`` attributes plus the ``alternate`` details equal the
+    CloudEvent of the content representation (``currency`` of v2 included)."""
+    with running("order", transport="atom", feed_page_size=2) as order:
+        for _ in range(3):
+            assert requests.post(f"{order.url}/orders", json=ORDER, timeout=5).status_code == 201
+        _wait(lambda: len(_entries(f"{order.url}/feed")) == 3, 15, "3 entries on the feed")
+        links = {"Accept": 'application/atom+xml; profile="urn:accord:feed:links"'}
+        compared = 0
+        url: str | None = f"{order.url}/feed"
+        while url:
+            full = parse_page(requests.get(url, timeout=5).content, url)
+            bare = parse_page(requests.get(url, headers=links, timeout=5).content, url)
+            assert [e.id for e in full.entries] == [e.id for e in bare.entries]
+            for with_content, links_only in zip(full.entries, bare.entries, strict=True):
+                assert with_content.event is not None and links_only.event is None
+                assert links_only.details is not None
+                details = requests.get(links_only.details, timeout=5)
+                assert details.status_code == 200, links_only.details
+                assert {**links_only.attributes, "data": details.json()} == with_content.event
+                assert with_content.event["data"]["currency"] == "EUR"
+                compared += 1
+            url = full.links.get("prev-archive")
+        assert compared == 3
