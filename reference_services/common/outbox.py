@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from accord.events import KafkaMessage, to_kafka
 from reference_services.common.db import ID_TYPE, UTCDateTime
+from reference_services.common.rounds import RoundsThread
 
 __all__ = [
     "KafkaPublisher",
@@ -170,7 +171,7 @@ class PendingRecord:
     event: dict[str, Any]
 
 
-class OutboxRelay:
+class OutboxRelay(RoundsThread):
     """Publishes unsent outbox rows; runs as a daemon thread between :meth:`start` and :meth:`stop`.
 
     Args:
@@ -207,9 +208,7 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
         self._ack_timeout_s = ack_timeout_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(f"outbox-relay-{table.name}")
         self._stall_after_s = stall_after_s
         #: Records published (acknowledged) by this relay so far.
         self.published = 0
@@ -296,27 +295,7 @@ class OutboxRelay:
             raise error
         return len(acked)
 
-    # -- the thread ------------------------------------------------------------------------
-    def wake(self) -> None:
-        """Look for new rows now (called after a commit that added outbox rows)."""
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name=f"outbox-relay-{self._table.name}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-
+    # -- the thread (start, stop and wake: RoundsThread) ------------------------------------
     def _run(self) -> None:
         name = self._table.name
         while not self._stop.is_set():

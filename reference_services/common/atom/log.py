@@ -12,7 +12,6 @@ rows unsent (moved again later); after it they are in the log exactly once.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +22,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, f
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from reference_services.common.db import UTCDateTime
+from reference_services.common.rounds import RoundsThread
 
 __all__ = ["FeedEntry", "FeedLog", "FeedRelay", "feed_log_table", "fix_page_size"]
 
@@ -129,7 +129,7 @@ class FeedLog:
         ]
 
 
-class FeedRelay:
+class FeedRelay(RoundsThread):
     """Appends committed outbox rows to the feed log; a daemon thread between start and stop.
 
     Args:
@@ -163,9 +163,7 @@ class FeedRelay:
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
         self._stall_after_s = stall_after_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(f"feed-relay-{feed.name}")
         #: Entries appended by this relay so far.
         self.appended = 0
 
@@ -226,27 +224,7 @@ class FeedRelay:
             return None
         return f"feed relay {self._feed.name}: oldest unsent outbox row is {age:.0f}s old"
 
-    # -- the thread ------------------------------------------------------------------------
-    def wake(self) -> None:
-        """Look for new outbox rows now (called after a commit that added some)."""
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(
-            target=self._run, name=f"feed-relay-{self._feed.name}", daemon=True
-        )
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
-
+    # -- the thread (start, stop and wake: RoundsThread) ------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set():
             # Cleared before looking, so a wake during the round is not lost.
