@@ -28,6 +28,7 @@ from typing import Any
 from accord.events import EventDecodeError, KafkaMessage, Location, from_kafka
 from reference_services.common.errors import UnprocessableEvent
 from reference_services.common.outbox import Publisher
+from reference_services.common.rounds import RoundsThread
 
 __all__ = [
     "DLQ_SUFFIX",
@@ -133,7 +134,7 @@ def dead_letter_message(
     return KafkaMessage(key=key, value=value, headers=[*kept, *extra])
 
 
-class EventConsumer:
+class EventConsumer(RoundsThread):
     """Consumes ``topics`` in a consumer group on a daemon thread.
 
     Args:
@@ -172,8 +173,7 @@ class EventConsumer:
         self._dlq = dlq
         self._processing_delay_s = processing_delay_s
         self._poll_timeout_ms = poll_timeout_ms
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("event-consumer", stop_timeout_s=15.0)
         self._assigned = threading.Event()
         self._max_attempts = max_attempts
         self._stall_after_s = stall_after_s
@@ -192,19 +192,6 @@ class EventConsumer:
 
     def wait_assigned(self, timeout_s: float) -> bool:
         return self._assigned.wait(timeout_s)
-
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="event-consumer", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
 
     # -- processing one record (no Kafka consumer needed) ----------------------------------
     def process(

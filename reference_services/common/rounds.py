@@ -1,5 +1,5 @@
-"""A background loop of rounds that a commit can wake: what the outbox relay (Kafka) and the
-feed relay (Atom) share."""
+"""A background loop of rounds that a commit can wake: what the relays (outbox to Kafka, outbox
+to feed log) and the readers (Kafka consumer, Atom poller) share."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ class RoundsThread:
     the next round at once instead of after the poll interval.
     """
 
-    def __init__(self, thread_name: str) -> None:
+    def __init__(self, thread_name: str, stop_timeout_s: float = 10.0) -> None:
         self._thread_name = thread_name
+        self._stop_timeout_s = stop_timeout_s
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -33,11 +34,12 @@ class RoundsThread:
         self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def stop(self, timeout_s: float | None = None) -> None:
+        """Ask the loop to end and wait for it (``timeout_s``, default the one given at init)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout_s)
+            self._thread.join(self._stop_timeout_s if timeout_s is None else timeout_s)
             self._thread = None
 
     def _run(self) -> None:  # pragma: no cover - every subclass defines its rounds

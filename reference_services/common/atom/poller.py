@@ -57,6 +57,7 @@ from reference_services.common.atom.parse import (
 )
 from reference_services.common.db import ID_TYPE, UTCDateTime
 from reference_services.common.errors import UnprocessableEvent
+from reference_services.common.rounds import RoundsThread
 
 __all__ = ["FeedPoller", "PollerTables", "Position", "poller_tables", "with_position"]
 
@@ -139,7 +140,7 @@ class _Stopping(Exception):
     """The poller is stopping in the middle of a round."""
 
 
-class FeedPoller:
+class FeedPoller(RoundsThread):
     """Polls one Atom feed on a daemon thread between :meth:`start` and :meth:`stop`.
 
     Args:
@@ -193,8 +194,7 @@ class FeedPoller:
         self._last_problem: str | None = None
         self._failing_since: float | None = None
         self._failing_how = ""
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("atom-poller", stop_timeout_s=15.0)
         self._polled = threading.Event()
         #: Counters for tests and logs.
         self.processed = 0
@@ -470,18 +470,8 @@ class FeedPoller:
         """True once a first round ended (the service's health waits for it)."""
         return self._polled.is_set()
 
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="atom-poller", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout_s: float = 15.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-            self._thread = None
+    def stop(self, timeout_s: float | None = None) -> None:
+        super().stop(timeout_s)
         self._http.close()
 
     def _run(self) -> None:
